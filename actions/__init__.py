@@ -1,0 +1,1 @@
+"""Rasa custom actions. Each is a few lines over `bot.dialogue`."""

@@ -1,0 +1,67 @@
+"""Words the answers: fills the knowledge base's answer templates for one language."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from bot.knowledge import CatalogEntry, KnowledgeBase, Localized
+
+
+def _fill(template: Localized, language: str, **values: str) -> str:
+    # Folding white space removes the gaps left by optional fields that are empty.
+    return " ".join(template[language].format(**values).split())
+
+
+def source_line(
+    kb: KnowledgeBase, source_ids: Iterable[str], authority: Localized | None, reviewed: date, language: str
+) -> str:
+    """The line that ends an answer: what it rests on and when it was last reviewed."""
+    titles = "; ".join(kb.sources[source_id].title[language] for source_id in source_ids)
+    if authority is None:
+        return _fill(kb.templates.source_line, language, sources=titles, reviewed=reviewed.isoformat())
+    return _fill(
+        kb.templates.source_line_with_authority,
+        language,
+        sources=titles,
+        authority=authority[language],
+        reviewed=reviewed.isoformat(),
+    )
+
+
+def with_source(kb: KnowledgeBase, answer: str, source_ids: Iterable[str], authority: Localized | None,
+                reviewed: date, language: str) -> str:
+    return f"{answer}\n\n{source_line(kb, source_ids, authority, reviewed, language)}"
+
+
+def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language: str) -> str:
+    """The answer to one aspect of a catalog entry, without its source line."""
+    templates = kb.templates
+    values = {
+        "title": entry.title[language],
+        "profession": entry.profession[language],
+        "certificate": entry.certificate[language],
+        "category": kb.categories[entry.category][language],
+        "note": entry.note[language] if entry.note else "",
+        "validity": entry.validity[language] if entry.validity else "",
+        "verify": entry.verify[language],
+        "ask": (entry.ask or templates.default_ask)[language],
+    }
+    if aspect == "needed":
+        return _fill(templates.needed[entry.mandatory], language, **values)
+    if aspect == "expiry":
+        template = templates.expiry_stated if entry.validity else templates.expiry_not_stated
+        return _fill(template, language, **values)
+    if aspect == "verify":
+        return _fill(templates.verify, language, **values)
+    if aspect == "overview":
+        summary = _fill(templates.mandatory_summary[entry.mandatory], language, **values)
+        expiry = catalog_answer(kb, entry, "expiry", language)
+        return _fill(templates.overview, language, **values, mandatory_summary=summary, expiry=expiry)
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def ask_which_entry(kb: KnowledgeBase, language: str) -> str:
+    """The question asked when a user names no job or certificate we know."""
+    titles = ", ".join(entry.title[language] for entry in kb.catalog)
+    return _fill(kb.templates.ask_which, language, titles=titles)

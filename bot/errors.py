@@ -1,0 +1,52 @@
+"""Every error type the project raises, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BotError(Exception):
+    """Base class: an error this project raises on purpose, with a message for people."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the knowledge base, located as precisely as we can."""
+
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f", entry '{self.entry}'"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(BotError):
+    """The knowledge base has mistakes; `problems` lists every one found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{lines}")
+
+
+class SettingsError(BotError):
+    """An environment variable holds a value the assistant cannot use."""
+
+
+class StaleGeneratedFilesError(BotError):
+    """Generated files differ from what the knowledge base compiles to."""
+
+    def __init__(self, stale: list[str]) -> None:
+        self.stale = stale
+        names = ", ".join(stale)
+        super().__init__(
+            f"generated files are out of date with knowledge/: {names}. "
+            "Run `.venv/bin/python -m bot compile` and commit the result."
+        )

@@ -1,0 +1,115 @@
+"""The knowledge base as typed, validated objects. `load_knowledge` builds them from files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Mapping
+
+# Text in several languages, keyed by language code: {"en": "...", "zh": "..."}.
+Localized = Mapping[str, str]
+LocalizedList = Mapping[str, tuple[str, ...]]
+
+# The parts of a catalog entry a question can ask about.
+ASPECTS = ("needed", "expiry", "verify", "overview")
+MANDATORY_VALUES = ("yes", "no", "unknown")
+ALIAS_KINDS = ("profession", "certificate")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: str
+    title: Localized
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """A frequently asked question with its answer and the ways people phrase it."""
+
+    id: str
+    file: str
+    question: Localized
+    answer: Localized
+    phrasings: LocalizedList
+    sources: tuple[str, ...]
+    reviewed: date
+    authority: Localized | None
+    # When set, a question that also names a catalog entry is answered from that entry's
+    # aspect instead (e.g. "does a tour guide certificate expire?" -> expiry of tour_guide).
+    catalog_aspect: str | None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One certificate type and the profession that needs it."""
+
+    id: str
+    file: str
+    title: Localized
+    profession: Localized
+    certificate: Localized
+    category: str
+    mandatory: str
+    note: Localized | None
+    validity: Localized | None
+    verify: Localized
+    ask: Localized | None
+    # language -> alias kind ("profession" or "certificate") -> aliases
+    aliases: Mapping[str, Mapping[str, tuple[str, ...]]]
+    sources: tuple[str, ...]
+    reviewed: date
+
+
+@dataclass(frozen=True)
+class CatalogQuestion:
+    """A kind of question about one catalog entry: an intent and the aspect answering it."""
+
+    intent: str
+    aspect: str
+    phrasings: LocalizedList
+
+
+@dataclass(frozen=True)
+class AnswerTemplates:
+    source_line: Localized
+    source_line_with_authority: Localized
+    default_ask: Localized
+    needed: Mapping[str, Localized]
+    expiry_stated: Localized
+    expiry_not_stated: Localized
+    verify: Localized
+    overview: Localized
+    mandatory_summary: Mapping[str, Localized]
+    ask_which: Localized
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    sources: Mapping[str, Source]
+    categories: Mapping[str, Localized]
+    faq: tuple[FaqEntry, ...]
+    catalog: tuple[CatalogEntry, ...]
+    questions: tuple[CatalogQuestion, ...]
+    templates: AnswerTemplates
+
+    def faq_entry(self, entry_id: str) -> FaqEntry:
+        """Returns the FAQ entry with this id; raises KeyError if there is none."""
+        for entry in self.faq:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    def catalog_entry(self, entry_id: str) -> CatalogEntry:
+        """Returns the catalog entry with this id; raises KeyError if there is none."""
+        for entry in self.catalog:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    def question_for_intent(self, intent: str) -> CatalogQuestion:
+        """Returns the catalog question type trained as this intent; KeyError if none."""
+        for question in self.questions:
+            if question.intent == intent:
+                return question
+        raise KeyError(intent)

@@ -1,0 +1,452 @@
+"""Loads `knowledge/` and validates it, reporting every mistake with file, entry and field."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from bot.errors import KnowledgeError, Problem
+from bot.knowledge import (
+    ALIAS_KINDS,
+    ASPECTS,
+    MANDATORY_VALUES,
+    AnswerTemplates,
+    CatalogEntry,
+    CatalogQuestion,
+    FaqEntry,
+    KnowledgeBase,
+    Localized,
+    LocalizedList,
+    Source,
+)
+from bot.settings import SUPPORTED_LANGUAGES
+
+MIN_PHRASINGS = 12
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Characters that Rasa's training-data format or response templating would misread.
+RESERVED_CHARACTERS = re.compile(r"[\[\]{}]")
+
+FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "authority", "catalog_aspect"}
+CATALOG_FIELDS = {
+    "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
+    "certificate", "note", "validity", "verify", "ask", "aliases",
+}
+TEMPLATE_PLACEHOLDERS = {
+    "title", "profession", "certificate", "category", "note", "validity", "verify", "ask",
+    "mandatory_summary", "expiry", "titles", "sources", "authority", "reviewed",
+}
+QUESTION_PLACEHOLDERS = {"profession", "certificate"}
+
+
+def normalize_phrase(text: str) -> str:
+    """Lower-cases and folds punctuation and spaces, so near-identical phrasings compare equal."""
+    folded = re.sub(r"[^\w\s']", " ", text.lower())
+    return " ".join(folded.split())
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} used in a template string."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class _Fields:
+    """Reads the fields of one entry, recording a Problem for each mistake instead of raising."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, entry: str, problems: list[Problem]):
+        self.data = data
+        self.file = file
+        self.entry = entry
+        self.problems = problems
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.entry, field, message))
+
+    def reject_unknown(self, allowed: set[str]) -> None:
+        for field in sorted(set(self.data) - allowed):
+            self.problem(str(field), f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+
+    def identifier(self, field: str) -> str:
+        value = self.data.get(field)
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.problem(field, "must be lower-case letters, digits and underscores, starting with a letter")
+            return ""
+        return value
+
+    def choice(self, field: str, allowed: Iterable[str], required: bool = True) -> str | None:
+        allowed = tuple(allowed)
+        value = self.data.get(field)
+        if value is None and not required:
+            return None
+        if value not in allowed:
+            shown = "missing" if value is None else f"{value!r} is not allowed"
+            self.problem(field, f"{shown}; use one of: {', '.join(allowed)}")
+            return None
+        return str(value)
+
+    def reviewed_date(self, field: str = "reviewed") -> date:
+        value = self.data.get(field)
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                pass
+        if not isinstance(value, date):
+            self.problem(field, f"{value!r} is not a date in the form YYYY-MM-DD")
+            return date.min
+        if value > date.today():
+            self.problem(field, f"{value.isoformat()} is in the future")
+        return value
+
+    def text(self, field: str, required: bool = True, default_language: str = "en") -> Localized | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.problem(field, "missing")
+            return None
+        if not isinstance(value, Mapping):
+            self.problem(field, "must map a language code to text, e.g. `en: ...`")
+            return None
+        result: dict[str, str] = {}
+        for language, text in value.items():
+            where = f"{field}.{language}"
+            if language not in SUPPORTED_LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(where, "must be non-empty text")
+            else:
+                result[language] = " ".join(text.split())
+        if default_language not in value:
+            self.problem(field, f"has no '{default_language}' text")
+        return result
+
+    def text_list(self, field: str, minimum: int, default_language: str = "en") -> LocalizedList:
+        value = self.data.get(field)
+        if not isinstance(value, Mapping):
+            self.problem(field, "must map a language code to a list of texts")
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for language, items in value.items():
+            where = f"{field}.{language}"
+            if language not in SUPPORTED_LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+                continue
+            result[language] = self.strings(where, items, minimum)
+        if default_language not in value:
+            self.problem(field, f"has no '{default_language}' list")
+        return result
+
+    def strings(self, where: str, items: Any, minimum: int) -> tuple[str, ...]:
+        if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+            self.problem(where, "must be a list of non-empty texts")
+            return ()
+        texts = tuple(" ".join(item.split()) for item in items)
+        if len(texts) < minimum:
+            self.problem(where, f"has {len(texts)} item(s); at least {minimum} are needed")
+        seen: set[str] = set()
+        for text in texts:
+            key = normalize_phrase(text)
+            if key in seen:
+                self.problem(where, f"{text!r} is listed twice")
+            seen.add(key)
+        return texts
+
+    def references(self, field: str, known: Mapping[str, object]) -> tuple[str, ...]:
+        value = self.data.get(field)
+        if not isinstance(value, list) or not value:
+            self.problem(field, "must be a non-empty list of source ids")
+            return ()
+        for ref in value:
+            if ref not in known:
+                self.problem(field, f"unknown source {ref!r}; sources.yml defines: {', '.join(known)}")
+        return tuple(str(ref) for ref in value)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A path as reviewers see it: relative to the folder that holds the knowledge base."""
+    return str(path.relative_to(root.parent))
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    relative = _relative(path, root)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(relative, "", "", "file is missing"))
+    except UnicodeDecodeError as error:
+        problems.append(Problem(relative, "", "", f"is not UTF-8 text ({error.reason})"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or str(error)
+        problems.append(Problem(relative, "", "", f"is not valid YAML{line}: {reason}"))
+    return None
+
+
+def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
+    data = _read_yaml(root / "sources.yml", root, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.append(Problem("knowledge/sources.yml", "", "", "must map source ids to sources"))
+        return {}
+    sources: dict[str, Source] = {}
+    for source_id, body in data.items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, "knowledge/sources.yml", str(source_id), problems)
+        fields.reject_unknown({"file", "title"})
+        file = body.get("file") if isinstance(body, Mapping) else None
+        if not isinstance(file, str) or not file:
+            fields.problem("file", "missing: name the source document")
+        title = fields.text("title")
+        if title is not None and isinstance(file, str):
+            sources[str(source_id)] = Source(str(source_id), file, title)
+    return sources
+
+
+def _load_categories(root: Path, problems: list[Problem]) -> dict[str, Localized]:
+    data = _read_yaml(root / "categories.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem("knowledge/categories.yml", "", "", "must map category ids to names"))
+        return {}
+    categories: dict[str, Localized] = {}
+    for category_id, names in data.items():
+        fields = _Fields({"name": names}, "knowledge/categories.yml", str(category_id), problems)
+        text = fields.text("name")
+        if text is not None:
+            categories[str(category_id)] = text
+    return categories
+
+
+def _entry_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+
+
+def _entry_data(path: Path, root: Path, problems: list[Problem]) -> Mapping[str, Any] | None:
+    data = _read_yaml(path, root, problems)
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        problems.append(Problem(_relative(path, root), "", "", "must hold one entry as a mapping of fields"))
+        return None
+    return data
+
+
+def _check_id(fields: _Fields, path: Path) -> str:
+    entry_id = fields.identifier("id")
+    if entry_id and entry_id != path.stem:
+        fields.problem("id", f"is '{entry_id}' but the file is named '{path.name}'; they must match")
+    return entry_id
+
+
+def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]) -> list[FaqEntry]:
+    entries = []
+    for path in _entry_files(root / "faq"):
+        data = _entry_data(path, root, problems)
+        if data is None:
+            continue
+        fields = _Fields(data, _relative(path, root), str(data.get("id", path.stem)), problems)
+        fields.reject_unknown(FAQ_FIELDS)
+        entry = FaqEntry(
+            id=_check_id(fields, path),
+            file=fields.file,
+            question=fields.text("question") or {},
+            answer=fields.text("answer") or {},
+            phrasings=fields.text_list("phrasings", MIN_PHRASINGS),
+            sources=fields.references("sources", sources),
+            reviewed=fields.reviewed_date(),
+            authority=fields.text("authority", required=False),
+            catalog_aspect=fields.choice("catalog_aspect", ASPECTS, required=False),
+        )
+        for language, text in entry.answer.items():
+            if RESERVED_CHARACTERS.search(text):
+                fields.problem(f"answer.{language}", "must not contain [ ] { } (Rasa reads them as markup)")
+        entries.append(entry)
+    if not entries:
+        problems.append(Problem("knowledge/faq", "", "", "holds no FAQ entries"))
+    return entries
+
+
+def _load_aliases(fields: _Fields) -> dict[str, dict[str, tuple[str, ...]]]:
+    value = fields.data.get("aliases")
+    if not isinstance(value, Mapping) or "en" not in value:
+        fields.problem("aliases", "must map a language code to {profession: [...], certificate: [...]}")
+        return {}
+    result: dict[str, dict[str, tuple[str, ...]]] = {}
+    for language, kinds in value.items():
+        if language not in SUPPORTED_LANGUAGES:
+            fields.problem(f"aliases.{language}", f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+            continue
+        if not isinstance(kinds, Mapping) or set(kinds) != set(ALIAS_KINDS):
+            fields.problem(f"aliases.{language}", "must have exactly the keys profession and certificate")
+            continue
+        result[language] = {
+            kind: fields.strings(f"aliases.{language}.{kind}", kinds[kind], 1) for kind in ALIAS_KINDS
+        }
+    return result
+
+
+def _load_catalog(
+    root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], problems: list[Problem]
+) -> list[CatalogEntry]:
+    entries = []
+    for path in _entry_files(root / "catalog"):
+        data = _entry_data(path, root, problems)
+        if data is None:
+            continue
+        fields = _Fields(data, _relative(path, root), str(data.get("id", path.stem)), problems)
+        fields.reject_unknown(CATALOG_FIELDS)
+        entries.append(
+            CatalogEntry(
+                id=_check_id(fields, path),
+                file=fields.file,
+                title=fields.text("title") or {},
+                profession=fields.text("profession") or {},
+                certificate=fields.text("certificate") or {},
+                category=fields.choice("category", categories) or "",
+                mandatory=fields.choice("mandatory", MANDATORY_VALUES) or "unknown",
+                note=fields.text("note", required=False),
+                validity=fields.text("validity", required=False),
+                verify=fields.text("verify") or {},
+                ask=fields.text("ask", required=False),
+                aliases=_load_aliases(fields),
+                sources=fields.references("sources", sources),
+                reviewed=fields.reviewed_date(),
+            )
+        )
+    if not entries:
+        problems.append(Problem("knowledge/catalog", "", "", "holds no catalog entries"))
+    return entries
+
+
+def _load_questions(root: Path, problems: list[Problem]) -> list[CatalogQuestion]:
+    data = _read_yaml(root / "catalog_questions.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem("knowledge/catalog_questions.yml", "", "", "must map intent names to questions"))
+        return []
+    questions = []
+    for intent, body in data.items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, "knowledge/catalog_questions.yml", str(intent), problems)
+        fields.reject_unknown({"aspect", "phrasings"})
+        if not ID_PATTERN.match(str(intent)):
+            fields.problem("", "intent names must be lower-case letters, digits and underscores")
+        aspect = fields.choice("aspect", ASPECTS)
+        phrasings = fields.text_list("phrasings", MIN_PHRASINGS)
+        for language, texts in phrasings.items():
+            for text in texts:
+                names = placeholders(text)
+                if not names:
+                    fields.problem(f"phrasings.{language}", f"{text!r} has no {{profession}} or {{certificate}}")
+                elif names - QUESTION_PLACEHOLDERS:
+                    unknown = ", ".join(sorted(names - QUESTION_PLACEHOLDERS))
+                    fields.problem(f"phrasings.{language}", f"{text!r} uses unknown placeholder(s): {unknown}")
+        if aspect:
+            questions.append(CatalogQuestion(str(intent), aspect, phrasings))
+    return questions
+
+
+def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
+    file = "knowledge/answer_templates.yml"
+    data = _read_yaml(root / "answer_templates.yml", root, problems)
+    data = data if isinstance(data, Mapping) else {}
+    needed = data.get("needed") if isinstance(data.get("needed"), Mapping) else {}
+    expiry = data.get("expiry") if isinstance(data.get("expiry"), Mapping) else {}
+    summary = data.get("mandatory_summary") if isinstance(data.get("mandatory_summary"), Mapping) else {}
+
+    def template(section: str, key: str, body: Mapping[str, Any]) -> Localized:
+        fields = _Fields(body, file, section, problems)
+        text = fields.text(key) or {}
+        for language, value in text.items():
+            unknown = placeholders(value) - TEMPLATE_PLACEHOLDERS
+            if unknown:
+                fields.problem(f"{key}.{language}", f"unknown placeholder(s): {', '.join(sorted(unknown))}")
+        return text
+
+    return AnswerTemplates(
+        source_line=template("", "source_line", data),
+        source_line_with_authority=template("", "source_line_with_authority", data),
+        default_ask=template("", "default_ask", data),
+        needed={value: template("needed", value, needed) for value in MANDATORY_VALUES},
+        expiry_stated=template("expiry", "stated", expiry),
+        expiry_not_stated=template("expiry", "not_stated", expiry),
+        verify=template("", "verify", data),
+        overview=template("", "overview", data),
+        mandatory_summary={value: template("mandatory_summary", value, summary) for value in MANDATORY_VALUES},
+        ask_which=template("", "ask_which", data),
+    )
+
+
+def _check_unique(
+    problems: list[Problem], items: Iterable[tuple[str, str, str, str]], what: str
+) -> None:
+    """Reports keys claimed by two entries. Items are (key, file, entry, field)."""
+    owners: dict[str, tuple[str, str, str]] = {}
+    for key, file, entry, field in items:
+        if key in owners and owners[key][1] != entry:
+            other_file, other_entry, _ = owners[key]
+            problems.append(
+                Problem(file, entry, field, f"{what} {key!r} is also used by entry '{other_entry}' ({other_file})")
+            )
+        owners.setdefault(key, (file, entry, field))
+
+
+def _check_cross_entry(faq: list[FaqEntry], catalog: list[CatalogEntry], problems: list[Problem]) -> None:
+    _check_unique(
+        problems,
+        [(e.id, e.file, e.id, "id") for e in faq] + [(e.id, e.file, e.id, "id") for e in catalog],
+        "id",
+    )
+    _check_unique(
+        problems,
+        (
+            (normalize_phrase(text), e.file, e.id, f"phrasings.{language}")
+            for e in faq
+            for language, texts in e.phrasings.items()
+            for text in texts
+        ),
+        "phrasing",
+    )
+    _check_unique(
+        problems,
+        (
+            (normalize_phrase(alias), e.file, e.id, f"aliases.{language}.{kind}")
+            for e in catalog
+            for language, kinds in e.aliases.items()
+            for kind, aliases in kinds.items()
+            for alias in aliases
+        ),
+        "alias",
+    )
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Loads and validates the knowledge base in `root`.
+
+    Raises:
+        KnowledgeError: listing every problem found, each with file, entry and field.
+    """
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), "", "", "knowledge folder not found")])
+    sources = _load_sources(root, problems)
+    categories = _load_categories(root, problems)
+    faq = _load_faq(root, sources, problems)
+    catalog = _load_catalog(root, sources, categories, problems)
+    questions = _load_questions(root, problems)
+    templates = _load_templates(root, problems)
+    _check_cross_entry(faq, catalog, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        sources=sources,
+        categories=categories,
+        faq=tuple(faq),
+        catalog=tuple(catalog),
+        questions=tuple(questions),
+        templates=templates,
+    )

@@ -1,0 +1,21 @@
+"""Names of the responses the compiler generates, shared by the compiler and the actions."""
+
+from __future__ import annotations
+
+FAQ_INTENT = "faq"
+ASK_WHICH_CATALOG_ENTRY = "utter_ask_which_catalog_entry"
+
+
+def faq_response(entry_id: str) -> str:
+    """The retrieval response that answers one FAQ entry."""
+    return f"utter_{FAQ_INTENT}/{entry_id}"
+
+
+def faq_entry_id(intent_response_key: str) -> str:
+    """The FAQ entry id in a response selector key such as 'faq/expiry_and_renewal'."""
+    return intent_response_key.split("/", 1)[1]
+
+
+def catalog_response(entry_id: str, aspect: str) -> str:
+    """The response that answers one aspect (needed, expiry, ...) of one catalog entry."""
+    return f"utter_catalog_{entry_id}__{aspect}"
