@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -48,6 +50,43 @@ def build_spacy(out_dir: Path) -> None:
 
     count = build_entity_pipeline(load_settings().generated_dir / ENTITY_PATTERNS, out_dir)
     click.echo(f"built {out_dir} with {count} patterns")
+
+
+@cli.command()
+@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default="models/certificates.tar.gz",
+              show_default=True)
+@click.option("--port", type=int, default=5005, show_default=True, help="Rasa server port (REST channel).")
+@click.option("--action-port", type=int, default=5055, show_default=True, help="Action server port.")
+def serve(model: Path, port: int, action_port: int) -> None:
+    """Run the action server and the Rasa server until Ctrl-C."""
+    from bot.stack import StackConfig, running_stack, stop_on_signals
+
+    stop_on_signals()
+    config = StackConfig(model=model, rasa_port=port, action_port=action_port)
+    try:
+        with running_stack(config):
+            click.echo(f"The assistant is up. REST channel: POST {config.rest_url}  (Ctrl-C stops it)")
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@cli.command()
+@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default="models/certificates.tar.gz",
+              show_default=True)
+@click.option("--action-port", type=int, default=5055, show_default=True, help="Action server port.")
+def shell(model: Path, action_port: int) -> None:
+    """Talk to the assistant in the terminal, with the action server running."""
+    from bot.stack import RASA, StackConfig, action_server, server_environment
+
+    config = StackConfig(model=model, action_port=action_port)
+    with action_server(config, log=subprocess.DEVNULL):
+        subprocess.run(
+            [RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            env=server_environment(config),
+            check=False,
+        )
 
 
 def main() -> None:

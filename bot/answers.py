@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from bot.knowledge import CatalogEntry, KnowledgeBase, Localized
 
@@ -31,7 +31,9 @@ def source_line(
 
 def with_source(kb: KnowledgeBase, answer: str, source_ids: Iterable[str], authority: Localized | None,
                 reviewed: date, language: str) -> str:
-    return f"{answer}\n\n{source_line(kb, source_ids, authority, reviewed, language)}"
+    # One newline, not a blank line: Rasa's channels split a text at blank lines into
+    # separate messages, and the source line belongs to its answer.
+    return f"{answer}\n{source_line(kb, source_ids, authority, reviewed, language)}"
 
 
 def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from bot.knowledge import KnowledgeBase
 from bot.mentions import MentionFinder
@@ -58,7 +59,8 @@ class Dialogue:
         entry = self.kb.faq_entry(faq_entry_id(key))
         mentioned = self.mentions.find(message) if entry.catalog_aspect else None
         if entry.catalog_aspect and mentioned:
-            return Reply(catalog_response(mentioned, entry.catalog_aspect), mentioned, catalog_aspect=entry.catalog_aspect)
+            aspect = entry.catalog_aspect
+            return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
         if float(selected.get("confidence") or 0.0) < self.settings.answer_confidence:
             return self.suggest(message)
         return Reply(faq_response(entry.id), entry.id, catalog_aspect=entry.catalog_aspect)
@@ -71,6 +73,10 @@ class Dialogue:
         if aspect == "overview" and pending_aspect:
             aspect = pending_aspect
         mentioned = self.mentions.find(message)
+        if mentioned is None and aspect == "overview":
+            # Classified as naming a job, yet names none we know, with no question pending:
+            # most likely not understood, so do not guess.
+            return self.suggest(message)
         if mentioned is None:
             return Reply(ASK_WHICH, "catalog", catalog_aspect=aspect)
         return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)

@@ -6,9 +6,10 @@ Rasa is imported inside the functions that need it, so importing `bot` stays Ras
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from bot.dialogue import Dialogue
 from bot.response_names import FAQ_INTENT, catalog_response, faq_response

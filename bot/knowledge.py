@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
 # Text in several languages, keyed by language code: {"en": "...", "zh": "..."}.
 Localized = Mapping[str, str]

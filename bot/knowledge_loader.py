@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -91,10 +93,8 @@ class _Fields:
     def reviewed_date(self, field: str = "reviewed") -> date:
         value = self.data.get(field)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = date.fromisoformat(value)
-            except ValueError:
-                pass
         if not isinstance(value, date):
             self.problem(field, f"{value!r} is not a date in the form YYYY-MM-DD")
             return date.min
@@ -188,34 +188,36 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
 
 
 def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
+    file = _relative(root / "sources.yml", root)
     data = _read_yaml(root / "sources.yml", root, problems)
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        problems.append(Problem("knowledge/sources.yml", "", "", "must map source ids to sources"))
+        problems.append(Problem(file, "", "", "must map source ids to sources"))
         return {}
     sources: dict[str, Source] = {}
     for source_id, body in data.items():
-        fields = _Fields(body if isinstance(body, Mapping) else {}, "knowledge/sources.yml", str(source_id), problems)
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, str(source_id), problems)
         fields.reject_unknown({"file", "title"})
-        file = body.get("file") if isinstance(body, Mapping) else None
-        if not isinstance(file, str) or not file:
+        document = body.get("file") if isinstance(body, Mapping) else None
+        if not isinstance(document, str) or not document:
             fields.problem("file", "missing: name the source document")
         title = fields.text("title")
-        if title is not None and isinstance(file, str):
-            sources[str(source_id)] = Source(str(source_id), file, title)
+        if title is not None and isinstance(document, str) and document:
+            sources[str(source_id)] = Source(str(source_id), document, title)
     return sources
 
 
 def _load_categories(root: Path, problems: list[Problem]) -> dict[str, Localized]:
+    file = _relative(root / "categories.yml", root)
     data = _read_yaml(root / "categories.yml", root, problems)
     if not isinstance(data, Mapping):
         if data is not None:
-            problems.append(Problem("knowledge/categories.yml", "", "", "must map category ids to names"))
+            problems.append(Problem(file, "", "", "must map category ids to names"))
         return {}
     categories: dict[str, Localized] = {}
     for category_id, names in data.items():
-        fields = _Fields({"name": names}, "knowledge/categories.yml", str(category_id), problems)
+        fields = _Fields({"name": names}, file, str(category_id), problems)
         text = fields.text("name")
         if text is not None:
             categories[str(category_id)] = text
@@ -267,7 +269,7 @@ def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]
                 fields.problem(f"answer.{language}", "must not contain [ ] { } (Rasa reads them as markup)")
         entries.append(entry)
     if not entries:
-        problems.append(Problem("knowledge/faq", "", "", "holds no FAQ entries"))
+        problems.append(Problem(_relative(root / "faq", root), "", "", "holds no FAQ entries"))
     return entries
 
 
@@ -319,19 +321,20 @@ def _load_catalog(
             )
         )
     if not entries:
-        problems.append(Problem("knowledge/catalog", "", "", "holds no catalog entries"))
+        problems.append(Problem(_relative(root / "catalog", root), "", "", "holds no catalog entries"))
     return entries
 
 
 def _load_questions(root: Path, problems: list[Problem]) -> list[CatalogQuestion]:
+    file = _relative(root / "catalog_questions.yml", root)
     data = _read_yaml(root / "catalog_questions.yml", root, problems)
     if not isinstance(data, Mapping):
         if data is not None:
-            problems.append(Problem("knowledge/catalog_questions.yml", "", "", "must map intent names to questions"))
+            problems.append(Problem(file, "", "", "must map intent names to questions"))
         return []
     questions = []
     for intent, body in data.items():
-        fields = _Fields(body if isinstance(body, Mapping) else {}, "knowledge/catalog_questions.yml", str(intent), problems)
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, str(intent), problems)
         fields.reject_unknown({"aspect", "phrasings"})
         if not ID_PATTERN.match(str(intent)):
             fields.problem("", "intent names must be lower-case letters, digits and underscores")
@@ -351,12 +354,15 @@ def _load_questions(root: Path, problems: list[Problem]) -> list[CatalogQuestion
 
 
 def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
-    file = "knowledge/answer_templates.yml"
+    file = _relative(root / "answer_templates.yml", root)
     data = _read_yaml(root / "answer_templates.yml", root, problems)
     data = data if isinstance(data, Mapping) else {}
-    needed = data.get("needed") if isinstance(data.get("needed"), Mapping) else {}
-    expiry = data.get("expiry") if isinstance(data.get("expiry"), Mapping) else {}
-    summary = data.get("mandatory_summary") if isinstance(data.get("mandatory_summary"), Mapping) else {}
+
+    def section(key: str) -> Mapping[str, Any]:
+        value = data.get(key)
+        return value if isinstance(value, Mapping) else {}
+
+    needed, expiry, summary = section("needed"), section("expiry"), section("mandatory_summary")
 
     def template(section: str, key: str, body: Mapping[str, Any]) -> Localized:
         fields = _Fields(body, file, section, problems)
@@ -387,7 +393,7 @@ def _check_unique(
     """Reports keys claimed by two entries. Items are (key, file, entry, field)."""
     owners: dict[str, tuple[str, str, str]] = {}
     for key, file, entry, field in items:
-        if key in owners and owners[key][1] != entry:
+        if key in owners and owners[key][0] != file:
             other_file, other_entry, _ = owners[key]
             problems.append(
                 Problem(file, entry, field, f"{what} {key!r} is also used by entry '{other_entry}' ({other_file})")

@@ -4,7 +4,8 @@ forgiving match on the text so that typos ("electrican") still find their entry.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.knowledge import ALIAS_KINDS, KnowledgeBase
 from bot.knowledge_loader import normalize_phrase
@@ -56,7 +57,7 @@ class MentionFinder:
         for alias_words, entry_id in self._alias_words:
             size = len(alias_words)
             for start in range(len(words) - size + 1):
-                scores = [_word_similarity(w, a) for w, a in zip(words[start : start + size], alias_words)]
+                scores = [_word_similarity(w, a) for w, a in zip(words[start : start + size], alias_words, strict=True)]
                 if min(scores) < FUZZY_CUTOFF:
                     continue
                 candidate = (size, sum(scores) / size, entry_id)

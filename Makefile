@@ -1,0 +1,87 @@
+# The interface for people and CI alike. `make run` and `make test` do all set-up first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10 (3.11 cannot install it); pyenv machines keep it under ~/.pyenv.
+PYTHON310 ?= $(firstword $(foreach p,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) /usr/local/bin/python3.10 /usr/bin/python3.10,$(shell $(p) -c 'import sys; print("$(p)") if sys.version_info[:2] == (3, 10) else None' 2>/dev/null)))
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+# endpoints.yml reads this; `python -m bot serve/shell` and the tests set their own.
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
+
+INSTALLED := $(VENV)/.installed
+KNOWLEDGE := $(shell find knowledge -name '*.yml')
+GENERATED_DIR := data/generated
+GENERATED := $(addprefix $(GENERATED_DIR)/,faq_nlu.yml catalog_nlu.yml responses.yml entity_patterns.jsonl)
+SPACY_PIPELINE := build/spacy_catalog/meta.json
+MODEL := models/certificates.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)
+
+.PHONY: help install generate check-generated spacy train run shell test lint bench lock clean
+
+help:
+	@echo "make run    set up everything and start the assistant (REST: http://localhost:5005/webhooks/rest/webhook)"
+	@echo "make test   set up everything and run every test"
+	@echo "make shell  talk to the assistant in the terminal"
+	@echo "make bench  measure held-out accuracy, training time and REST latency"
+
+$(INSTALLED): requirements.txt requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
+	$(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
+	touch $@
+
+install: $(INSTALLED)
+
+# Regenerates Rasa data from knowledge/ (for `make run`: an edited entry shows up at once).
+generate: $(INSTALLED)
+	$(PY) -m bot compile
+
+# Fails if knowledge/ was edited without regenerating (for `make test`: catches a stale commit).
+check-generated: $(INSTALLED)
+	$(PY) -m bot compile --check
+
+$(SPACY_PIPELINE): $(GENERATED_DIR)/entity_patterns.jsonl bot/spacy_pipeline.py | $(INSTALLED)
+	$(PY) -m bot build-spacy $(dir $@)
+
+spacy: $(SPACY_PIPELINE)
+
+# Trains only when an input is newer than the model; Rasa also skips training when its
+# own fingerprint of the inputs is unchanged.
+$(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
+	$(RASA) train --fixed-model-name certificates --out models
+	touch $@
+
+train: $(MODEL)
+
+run: generate
+	$(MAKE) --no-print-directory $(MODEL)
+	$(PY) -m bot serve
+
+shell: generate
+	$(MAKE) --no-print-directory $(MODEL)
+	$(PY) -m bot shell
+
+test: check-generated $(MODEL)
+	$(PY) -m pytest
+	$(RASA) data validate --quiet
+	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check bot actions tests bench
+	$(VENV)/bin/mypy bot actions
+
+bench: check-generated $(MODEL)
+	$(PY) bench/benchmark.py
+
+# Refreshes requirements.lock from a fresh install of requirements.txt.
+lock:
+	rm -rf build/lock-venv && $(PYTHON310) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet -r requirements.txt
+	(echo "# Exact versions for a reproducible install: pip install -r requirements.txt -c requirements.lock"; build/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements.lock
+
+clean:
+	rm -rf build models results $(VENV)

@@ -1,0 +1,138 @@
+"""Starts and stops the assistant's two servers: the action server and the Rasa server.
+
+Used by `python -m bot serve` and `python -m bot shell`, and by the end-to-end tests and
+the benchmark, so every way of running the assistant starts it the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from bot.errors import BotError
+from bot.settings import PROJECT_ROOT
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    model: Path
+    rasa_port: int = 5005
+    action_port: int = 5055
+    # Both servers listen on this address only; localhost keeps them off the network.
+    host: str = "127.0.0.1"
+    startup_timeout: float = 180.0
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}/webhooks/rest/webhook"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+
+def server_environment(config: StackConfig) -> dict[str, str]:
+    """The environment both servers run in: endpoints.yml reads ACTION_SERVER_URL."""
+    env = dict(os.environ)
+    env.update(
+        ACTION_SERVER_URL=config.action_url,
+        SANIC_HOST=config.host,
+        RASA_TELEMETRY_ENABLED="false",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+    )
+    return env
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BotError(f"the {name} exited with code {process.returncode} while starting")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise BotError(f"the {name} did not answer {url} within {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # SIGTERM, not SIGINT: a process started in the background may ignore SIGINT.
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def action_server_command(config: StackConfig) -> list[str]:
+    return [RASA, "run", "actions", "--actions", "actions", "--port", str(config.action_port)]
+
+
+def rasa_server_command(config: StackConfig) -> list[str]:
+    return [
+        RASA, "run",
+        "--model", str(config.model),
+        "--interface", config.host,
+        "--port", str(config.rasa_port),
+        "--credentials", "credentials.yml",
+        "--endpoints", "endpoints.yml",
+    ]
+
+
+def stop_on_signals() -> None:
+    """Turns SIGTERM and SIGINT into KeyboardInterrupt, so `with` blocks stop the servers.
+
+    SIGINT is set explicitly because a process started in the background inherits it ignored.
+    """
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+
+
+@contextmanager
+def action_server(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs the action server until the block ends."""
+    process = subprocess.Popen(
+        action_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
+    )
+    try:
+        _wait_until_up(f"http://{config.host}:{config.action_port}/health", process, "action server",
+                       config.startup_timeout)
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def running_stack(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[None]:
+    """Runs the action server and the Rasa server (REST channel) until the block ends."""
+    if not config.model.exists():
+        raise BotError(f"no trained model at {config.model}; run `make train`")
+    with action_server(config, log):
+        process = subprocess.Popen(
+            rasa_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
+        )
+        try:
+            _wait_until_up(f"http://{config.host}:{config.rasa_port}/webhooks/rest/", process, "Rasa server",
+                           config.startup_timeout)
+            yield
+        finally:
+            _stop(process)

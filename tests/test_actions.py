@@ -1,0 +1,67 @@
+"""The custom actions, run as the action server runs them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answering import ActionAnswerCatalog, ActionAnswerChoice, ActionAnswerFaq, ActionSuggestEntries
+
+
+def tracker(latest_message: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
+    return Tracker.from_dict(
+        {"sender_id": "test", "slots": slots or {}, "latest_message": latest_message, "events": [],
+         "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None}
+    )
+
+
+def run(action: Any, latest_message: dict[str, Any], slots: dict[str, Any] | None = None):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker(latest_message, slots), {}))
+    return dispatcher.messages, events
+
+
+def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None:
+    message = {
+        "text": "my certificate expired",
+        "intent": {"name": "faq", "confidence": 0.98},
+        "entities": [],
+        "response_selector": {"faq": {"response": {"intent_response_key": "faq/expiry_and_renewal", "confidence": 0.95},
+                                      "ranking": []}},
+    }
+    messages, events = run(ActionAnswerFaq(), message)
+    assert [m["response"] for m in messages] == ["utter_faq/expiry_and_renewal"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"}]
+
+
+def test_catalog_action_uses_the_pending_topic() -> None:
+    message = {"text": "what about lawyers", "intent": {"name": "inform"},
+               "entities": [{"entity": "profession", "value": "lawyers"}]}
+    messages, _ = run(ActionAnswerCatalog(), message, {"catalog_aspect": "needed"})
+    assert messages[0]["response"] == "utter_catalog_lawyer__needed"
+
+
+def test_choice_action_reads_the_entry_id_entity() -> None:
+    message = {"text": '/choose_entry{"entry_id": "who_issues_certificates"}', "intent": {"name": "choose_entry"},
+               "entities": [{"entity": "entry_id", "value": "who_issues_certificates"}]}
+    messages, _ = run(ActionAnswerChoice(), message)
+    assert messages[0]["response"] == "utter_faq/who_issues_certificates"
+
+
+def test_suggest_action_sends_buttons() -> None:
+    ranking = [
+        {"intent_response_key": "faq/how_to_obtain", "confidence": 0.3},
+        {"intent_response_key": "faq/certificate_types", "confidence": 0.2},
+    ]
+    message = {
+        "text": "certs?", "intent": {"name": "nlu_fallback"}, "entities": [],
+        "response_selector": {"faq": {"response": ranking[0], "ranking": ranking}},
+    }
+    messages, _ = run(ActionSuggestEntries(), message)
+    assert messages[0]["response"] == "utter_did_you_mean"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/choose_entry{"entry_id": "how_to_obtain"}', '/choose_entry{"entry_id": "certificate_types"}',
+    ]

@@ -1,0 +1,91 @@
+"""How the assistant answers a parsed message: answer, specific answer, or suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dialogue import ASK_WHICH, DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+
+
+def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str, float]] | None = None,
+                entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    ranking = ranking or [(key, confidence)]
+    return {
+        "text": text,
+        "intent": {"name": "faq", "confidence": 0.99},
+        "entities": entities or [],
+        "response_selector": {
+            "faq": {
+                "response": {"intent_response_key": key, "confidence": confidence},
+                "ranking": [{"intent_response_key": k, "confidence": c} for k, c in ranking],
+            }
+        },
+    }
+
+
+def test_confident_faq_answer(dialogue: Dialogue) -> None:
+    reply = dialogue.answer_faq(faq_message("my cert expired", "faq/expiry_and_renewal", 0.93))
+    assert reply.response == "utter_faq/expiry_and_renewal"
+    assert reply.catalog_aspect == "expiry"
+
+
+def test_faq_question_naming_a_certificate_gets_the_specific_answer(dialogue: Dialogue) -> None:
+    message = faq_message("how long is a teacher certificate valid", "faq/expiry_and_renewal", 0.9)
+    assert dialogue.answer_faq(message).response == "utter_catalog_teacher__expiry"
+
+
+def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) -> None:
+    ranking = [("faq/verify_authenticity", 0.41), ("faq/how_to_obtain", 0.38), ("faq/who_issues_certificates", 0.12),
+               ("faq/career_benefits", 0.05)]
+    reply = dialogue.answer_faq(faq_message("cert real?", "faq/verify_authenticity", 0.41, ranking))
+    assert reply.response == DID_YOU_MEAN
+    assert [b["title"] for b in reply.buttons] == [
+        "How can I verify that a certificate is genuine?",
+        "How do I get a qualification certificate?",
+        "Who issues qualification certificates?",
+    ]
+    assert reply.buttons[0]["payload"] == '/choose_entry{"entry_id": "verify_authenticity"}'
+
+
+def test_suggestions_skip_candidates_below_the_minimum(dialogue: Dialogue) -> None:
+    ranking = [("faq/verify_authenticity", 0.6), ("faq/how_to_obtain", 0.001)]
+    reply = dialogue.suggest(faq_message("?", "faq/verify_authenticity", 0.6, ranking))
+    assert len(reply.buttons) == 1
+
+
+def test_nothing_to_suggest_says_so(dialogue: Dialogue) -> None:
+    assert dialogue.suggest({"text": "zzz"}).response == NOT_UNDERSTOOD
+
+
+def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
+    message = {"text": "do tour guides need a certificate", "intent": {"name": "ask_certificate_needed"},
+               "entities": [{"entity": "profession", "value": "tour guides"}]}
+    reply = dialogue.answer_catalog(message, None)
+    assert (reply.response, reply.catalog_aspect) == ("utter_catalog_tour_guide__needed", "needed")
+
+
+def test_catalog_question_without_a_mention_asks_which(dialogue: Dialogue) -> None:
+    message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
+    reply = dialogue.answer_catalog(message, None)
+    assert (reply.response, reply.catalog_aspect) == (ASK_WHICH, "needed")
+
+
+def test_follow_up_naming_another_job_continues_the_topic(dialogue: Dialogue) -> None:
+    message = {"text": "what about lawyers", "intent": {"name": "inform"}}
+    assert dialogue.answer_catalog(message, "expiry").response == "utter_catalog_lawyer__expiry"
+    assert dialogue.answer_catalog(message, None).response == "utter_catalog_lawyer__overview"
+
+
+def test_inform_that_names_nothing_is_not_guessed(dialogue: Dialogue) -> None:
+    message = {"text": "asdf qwer", "intent": {"name": "inform"}}
+    assert dialogue.answer_catalog(message, None).response == NOT_UNDERSTOOD
+
+
+def test_choice_answers_faq_and_catalog_entries(dialogue: Dialogue) -> None:
+    assert dialogue.answer_choice("career_benefits").response == "utter_faq/career_benefits"
+    assert dialogue.answer_choice("doctor").response == "utter_catalog_doctor__overview"
+    assert dialogue.answer_choice("no_such_entry").response == NOT_UNDERSTOOD
+
+
+def test_payload_is_what_rasa_parses() -> None:
+    assert choose_entry_payload("a_b") == '/choose_entry{"entry_id": "a_b"}'

@@ -1,0 +1,124 @@
+"""The loader accepts the real knowledge base and reports each kind of mistake precisely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.errors import KnowledgeError, Problem
+from bot.knowledge import KnowledgeBase
+from bot.knowledge_loader import MIN_PHRASINGS, load_knowledge
+
+
+def edit(path: Path, **changes: object) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def problems_of(root: Path) -> list[Problem]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root)
+    return caught.value.problems
+
+
+def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
+    assert len(kb.faq) >= 12
+    required = {
+        "teacher", "doctor", "lawyer", "certified_public_accountant", "constructor", "fire_engineer",
+        "special_equipment_operator", "electrician", "safety_production_manager", "tour_guide",
+        "security", "finance", "insurance",
+    }
+    assert required <= {entry.id for entry in kb.catalog}
+    assert all(len(entry.phrasings["en"]) >= MIN_PHRASINGS for entry in kb.faq)
+
+
+def test_missing_answer_is_reported_with_file_entry_and_field(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "faq" / "how_to_obtain.yml", answer=None)
+    [problem] = problems_of(knowledge_copy)
+    assert problem == Problem("knowledge/faq/how_to_obtain.yml", "how_to_obtain", "answer", "missing")
+
+
+def test_duplicate_id_is_reported_for_both_files(knowledge_copy: Path) -> None:
+    source = knowledge_copy / "faq" / "how_to_obtain.yml"
+    copy = knowledge_copy / "faq" / "how_to_obtain_again.yml"
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    messages = [str(p) for p in problems_of(knowledge_copy)]
+    assert any("how_to_obtain_again.yml" in m and "file is named" in m for m in messages)
+    assert any("id 'how_to_obtain' is also used by entry 'how_to_obtain'" in m for m in messages)
+
+
+def test_unknown_category_names_the_allowed_ones(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "catalog" / "teacher.yml", category="famous_job")
+    [problem] = problems_of(knowledge_copy)
+    assert (problem.file, problem.entry, problem.field) == ("knowledge/catalog/teacher.yml", "teacher", "category")
+    assert "'famous_job' is not allowed" in problem.message and "skill_level" in problem.message
+
+
+@pytest.mark.parametrize("value", ["22/11/2026", "2026-13-01", "yesterday"])
+def test_bad_date_is_reported(knowledge_copy: Path, value: str) -> None:
+    edit(knowledge_copy / "faq" / "career_benefits.yml", reviewed=value)
+    [problem] = problems_of(knowledge_copy)
+    assert problem.field == "reviewed" and "YYYY-MM-DD" in problem.message
+
+
+def test_future_review_date_is_reported(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "faq" / "career_benefits.yml", reviewed="2999-01-01")
+    [problem] = problems_of(knowledge_copy)
+    assert problem.field == "reviewed" and "in the future" in problem.message
+
+
+def test_alias_shared_by_two_entries_is_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "catalog" / "doctor.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["aliases"]["en"]["profession"].append("Teachers")
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    messages = [str(p) for p in problems_of(knowledge_copy)]
+    assert any(
+        "knowledge/catalog/teacher.yml" in m and "alias 'teachers' is also used by entry 'doctor'" in m
+        for m in messages
+    ), messages
+
+
+def test_every_problem_is_reported_not_just_the_first(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "faq" / "how_to_obtain.yml", answer=None, sources=["no_such_source"])
+    edit(knowledge_copy / "catalog" / "lawyer.yml", mandatory="maybe", colour="blue")
+    fields = {(p.entry, p.field) for p in problems_of(knowledge_copy)}
+    assert fields == {
+        ("how_to_obtain", "answer"), ("how_to_obtain", "sources"), ("lawyer", "mandatory"), ("lawyer", "colour"),
+    }
+
+
+def test_too_few_phrasings_and_duplicates_across_entries(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "faq" / "career_benefits.yml", phrasings={"en": ["what is a qualification certificate"]})
+    messages = [str(p) for p in problems_of(knowledge_copy)]
+    assert any("has 1 item(s); at least 12" in m for m in messages)
+    assert any("phrasing 'what is a qualification certificate' is also used" in m for m in messages)
+
+
+def test_invalid_yaml_reports_line(knowledge_copy: Path) -> None:
+    (knowledge_copy / "faq" / "career_benefits.yml").write_text("id: career_benefits\nanswer: [unclosed\n")
+    [problem] = problems_of(knowledge_copy)
+    assert problem.file == "knowledge/faq/career_benefits.yml" and "not valid YAML at line" in problem.message
+
+
+def test_chinese_text_beside_english_is_accepted(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "faq" / "what_is_a_qualification_certificate.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["question"]["zh"] = "什么是资格证书？"
+    data["answer"]["zh"] = "资格证书是证明个人具备某一领域知识和技能的官方凭证。"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    kb = load_knowledge(knowledge_copy)
+    assert kb.faq_entry("what_is_a_qualification_certificate").question["zh"] == "什么是资格证书？"
+
+
+def test_answer_with_template_braces_is_rejected(knowledge_copy: Path) -> None:
+    edit(knowledge_copy / "faq" / "career_benefits.yml", answer={"en": "Pay rises by {percent}."})
+    [problem] = problems_of(knowledge_copy)
+    assert problem.field == "answer.en" and "[ ] { }" in problem.message
