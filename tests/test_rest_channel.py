@@ -1,0 +1,116 @@
+"""End to end: the Rasa server with the REST channel and a real action server, both started
+here on free ports, answering real messages with the trained model."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from bot.compiler import RESPONSES
+from bot.settings import PROJECT_ROOT, Settings
+from bot.stack import StackConfig, running_stack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
+    log_path = tmp_path_factory.mktemp("stack") / "servers.log"
+    with log_path.open("wb") as log:
+        try:
+            with running_stack(config, log):
+                yield config
+        finally:
+            print(f"server logs: {log_path}")
+
+
+@pytest.fixture(scope="module")
+def responses(settings: Settings) -> dict[str, str]:
+    """Every response text: the generated answers and the hand-written ones in domain.yml."""
+    generated = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
+    written = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    return {name: " ".join(variants[0]["text"].split(" ")) for name, variants in {**generated, **written}.items()}
+
+
+class Conversation:
+    def __init__(self, config: StackConfig) -> None:
+        self.url = config.rest_url
+        self.sender = f"test-{uuid.uuid4().hex}"
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        reply = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=30)
+        reply.raise_for_status()
+        messages: list[dict[str, Any]] = reply.json()
+        assert messages, f"no reply to {text!r}"
+        return messages
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def test_faq_question_is_answered_with_its_source_line(stack: StackConfig, responses: dict[str, str]) -> None:
+    reply = texts(Conversation(stack).say("what is the difference between a qualification and a practice license?"))
+    assert reply == responses["utter_faq/certificate_vs_practice_license"]
+    assert reply.splitlines()[-1].startswith("Source: ")
+
+
+def test_typos_still_find_the_answer(stack: StackConfig, responses: dict[str, str]) -> None:
+    reply = texts(Conversation(stack).say("wat do i do when my certifcate has expird"))
+    assert reply == responses["utter_faq/expiry_and_renewal"]
+
+
+def test_catalog_question_then_follow_up_about_another_job(stack: StackConfig, responses: dict[str, str]) -> None:
+    conversation = Conversation(stack)
+    assert texts(conversation.say("do tour guides need a certificate?")) == responses[
+        "utter_catalog_tour_guide__needed"
+    ]
+    assert texts(conversation.say("what about lawyers?")) == responses["utter_catalog_lawyer__needed"]
+
+
+@pytest.mark.parametrize(
+    ("question", "response"),
+    [
+        ("what certificate does an electrician need?", "utter_catalog_electrician__needed"),
+        ("does a safety production manager certificate expire?", "utter_catalog_safety_production_manager__expiry"),
+        ("how can I check that a teacher certificate is genuine?", "utter_catalog_teacher__verify"),
+    ],
+)
+def test_questions_about_one_certificate(stack: StackConfig, responses: dict[str, str], question: str,
+                                         response: str) -> None:
+    assert texts(Conversation(stack).say(question)) == responses[response]
+
+
+def test_unsure_offers_buttons_and_a_picked_button_is_answered(stack: StackConfig, responses: dict[str, str]) -> None:
+    conversation = Conversation(stack)
+    [offer] = conversation.say("certificate stuff")
+    assert offer["text"] == responses["utter_did_you_mean"]
+    assert 2 <= len(offer["buttons"]) <= 3
+    picked = offer["buttons"][0]
+    entry_id = picked["payload"].split('"entry_id": "')[1].rstrip('"}')
+    assert texts(conversation.say(picked["payload"])) == responses[f"utter_faq/{entry_id}"]
+
+
+@pytest.mark.parametrize(
+    ("message", "response"),
+    [
+        ("hi there", "utter_greet"),
+        ("are you a bot?", "utter_iamabot"),
+        ("thank you", "utter_youre_welcome"),
+        ("book me a flight to shanghai please", "utter_out_of_scope"),
+    ],
+)
+def test_small_talk(stack: StackConfig, responses: dict[str, str], message: str, response: str) -> None:
+    assert texts(Conversation(stack).say(message)) == responses[response]
