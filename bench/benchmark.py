@@ -1,0 +1,134 @@
+"""Measures the assistant and prints the figures quoted in the README.
+
+    .venv/bin/python bench/benchmark.py [--messages 240] [--skip-training]
+
+1. Held-out accuracy of the trained model (tests/nlu/heldout.yml): intent, and the answer
+   the custom actions choose.
+2. Training time: a full `rasa train --force` into a temporary folder; the retrained model is
+   evaluated too, to show that the fixed random seeds make training repeatable.
+3. Latency through the REST channel, with the real action server: p50 and p95 over
+   --messages sequential messages (held-out phrasings, cycled), after a warm-up, in
+   conversations of --turns messages each (every turn sends the whole conversation to the
+   action server, so one endless conversation would measure its length, not the assistant).
+
+Results are printed and written to results/benchmark.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.evaluation import Report, evaluate, load_examples, model_parser  # noqa: E402
+from bot.runtime import dialogue  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
+from bot.stack import RASA, StackConfig, running_stack, server_environment  # noqa: E402
+
+MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
+HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+WARM_UP = 10
+
+
+def accuracy(model: Path) -> Report:
+    return evaluate(load_examples(HELDOUT), model_parser(model), dialogue())
+
+
+def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
+    config = StackConfig(model=MODEL)
+    started = time.perf_counter()
+    subprocess.run(
+        [RASA, "train", "--force", "--fixed-model-name", "retrained", "--out", str(out_dir)],
+        cwd=PROJECT_ROOT, env=server_environment(config), check=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started, out_dir / "retrained.tar.gz"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def rest_latency(messages: int, turns: int, log_path: Path) -> dict[str, float]:
+    texts = [example.text for example in load_examples(HELDOUT)]
+    config = StackConfig(model=MODEL, rasa_port=5105, action_port=5155)
+    timings = []
+    with log_path.open("wb") as log, running_stack(config, log), requests.Session() as session:
+        for index in range(WARM_UP + messages):
+            if index % turns == 0:
+                sender = f"bench-{uuid.uuid4().hex}"
+            text = texts[index % len(texts)]
+            started = time.perf_counter()
+            reply = session.post(config.rest_url, json={"sender": sender, "message": text}, timeout=60)
+            elapsed = time.perf_counter() - started
+            reply.raise_for_status()
+            if not reply.json():
+                raise RuntimeError(f"no reply to {text!r}; see {log_path}")
+            if index >= WARM_UP:
+                timings.append(elapsed * 1000)
+    return {
+        "messages": len(timings),
+        "turns_per_conversation": turns,
+        "p50_ms": round(percentile(timings, 0.50), 1),
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "mean_ms": round(statistics.mean(timings), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=240, help="messages to time through REST (>= 200)")
+    parser.add_argument("--turns", type=int, default=10, help="messages per conversation")
+    parser.add_argument("--skip-training", action="store_true", help="do not measure a full training run")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    if not MODEL.exists():
+        sys.exit(f"no trained model at {MODEL}: run `make train` first")
+
+    results: dict[str, object] = {"machine": f"{platform.machine()}, {platform.python_version()}"}
+    report = accuracy(MODEL)
+    results["heldout"] = {
+        "examples": report.total,
+        "intent_accuracy": round(report.intent_accuracy, 3),
+        "answer_examples": report.answer_total,
+        "answer_accuracy": round(report.answer_accuracy, 3),
+    }
+    print(f"held-out: intent accuracy {report.intent_accuracy:.3f} ({report.total} examples), "
+          f"answer accuracy {report.answer_accuracy:.3f} ({report.answer_total} examples)", flush=True)
+
+    if not args.skip_training:
+        with tempfile.TemporaryDirectory() as folder:
+            seconds, retrained = train_from_scratch(Path(folder))
+            again = accuracy(retrained)
+        repeatable = (again.intent_correct, again.answer_correct) == (report.intent_correct, report.answer_correct)
+        results["training"] = {"seconds": round(seconds, 1), "retrained_same_heldout_results": repeatable}
+        print(f"training: {seconds:.1f} s from scratch; retrained model gives the same held-out results: "
+              f"{repeatable}", flush=True)
+
+    log_path = PROJECT_ROOT / "results" / "benchmark-servers.log"
+    log_path.parent.mkdir(exist_ok=True)
+    latency = rest_latency(args.messages, args.turns, log_path)
+    results["rest_latency"] = latency
+    print(f"REST latency over {latency['messages']} messages ({args.turns} per conversation): p50 {latency['p50_ms']} ms, "
+          f"p95 {latency['p95_ms']} ms, mean {latency['mean_ms']} ms")
+
+    out = PROJECT_ROOT / "results" / "benchmark.json"
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
