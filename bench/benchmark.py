@@ -122,8 +122,8 @@ def main() -> None:
     log_path.parent.mkdir(exist_ok=True)
     latency = rest_latency(args.messages, args.turns, log_path)
     results["rest_latency"] = latency
-    print(f"REST latency over {latency['messages']} messages ({args.turns} per conversation): p50 {latency['p50_ms']} ms, "
-          f"p95 {latency['p95_ms']} ms, mean {latency['mean_ms']} ms")
+    print(f"REST latency over {latency['messages']} messages ({args.turns} per conversation): "
+          f"p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, mean {latency['mean_ms']} ms")
 
     out = PROJECT_ROOT / "results" / "benchmark.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

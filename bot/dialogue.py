@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.knowledge import KnowledgeBase
 from bot.mentions import MentionFinder
-from bot.response_names import FAQ_INTENT, catalog_response, faq_entry_id, faq_response
+from bot.response_names import ASK_WHICH_CATALOG_ENTRY, FAQ_INTENT, catalog_response, faq_entry_id, faq_response
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,6 @@ logger = logging.getLogger(__name__)
 CHOOSE_ENTRY_INTENT = "choose_entry"
 DID_YOU_MEAN = "utter_did_you_mean"
 NOT_UNDERSTOOD = "utter_default"
-ASK_WHICH = "utter_ask_which_catalog_entry"
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class Dialogue:
             # most likely not understood, so do not guess.
             return self.suggest(message)
         if mentioned is None:
-            return Reply(ASK_WHICH, "catalog", catalog_aspect=aspect)
+            return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
         return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
 
     def answer_choice(self, entry_id: str | None) -> Reply:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.dialogue import Dialogue
-from bot.response_names import FAQ_INTENT, catalog_response, faq_response
+from bot.response_names import FAQ_INTENT, catalog_response, faq_entry_id, faq_response
 
 ParseFunction = Callable[[str], Mapping[str, Any]]
 
@@ -56,7 +56,7 @@ def expected_response(dialogue: Dialogue, example: Example) -> str | None:
     """The response that should answer an example, or None for small talk."""
     mentioned = dialogue.mentions.from_entities(example.entities)
     if example.intent.startswith(f"{FAQ_INTENT}/"):
-        entry = dialogue.kb.faq_entry(example.intent.split("/", 1)[1])
+        entry = dialogue.kb.faq_entry(faq_entry_id(example.intent))
         if entry.catalog_aspect and mentioned:
             return catalog_response(mentioned, entry.catalog_aspect)
         return faq_response(entry.id)

@@ -100,13 +100,6 @@ class KnowledgeBase:
                 return entry
         raise KeyError(entry_id)
 
-    def catalog_entry(self, entry_id: str) -> CatalogEntry:
-        """Returns the catalog entry with this id; raises KeyError if there is none."""
-        for entry in self.catalog:
-            if entry.id == entry_id:
-                return entry
-        raise KeyError(entry_id)
-
     def question_for_intent(self, intent: str) -> CatalogQuestion:
         """Returns the catalog question type trained as this intent; KeyError if none."""
         for question in self.questions:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue import ASK_WHICH, DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+from bot.dialogue import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+from bot.response_names import ASK_WHICH_CATALOG_ENTRY
 
 
 def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str, float]] | None = None,
@@ -67,7 +68,7 @@ def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
 def test_catalog_question_without_a_mention_asks_which(dialogue: Dialogue) -> None:
     message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
     reply = dialogue.answer_catalog(message, None)
-    assert (reply.response, reply.catalog_aspect) == (ASK_WHICH, "needed")
+    assert (reply.response, reply.catalog_aspect) == (ASK_WHICH_CATALOG_ENTRY, "needed")
 
 
 def test_follow_up_naming_another_job_continues_the_topic(dialogue: Dialogue) -> None:
