@@ -114,3 +114,9 @@ def test_unsure_offers_buttons_and_a_picked_button_is_answered(stack: StackConfi
 )
 def test_small_talk(stack: StackConfig, responses: dict[str, str], message: str, response: str) -> None:
     assert texts(Conversation(stack).say(message)) == responses[response]
+
+
+def test_a_huge_message_is_answered_promptly(stack: StackConfig) -> None:
+    """Without the length cap, NLU on 100 kB of text blocks the server for many seconds."""
+    reply = requests.post(stack.rest_url, json={"sender": "huge", "message": "certificate " * 10_000}, timeout=10)
+    assert reply.ok and reply.json()
