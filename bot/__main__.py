@@ -89,6 +89,15 @@ def shell(model: Path, action_port: int) -> None:
         )
 
 
+def _add_database_commands() -> None:
+    from bot.certificates.cli import db
+
+    cli.add_command(db)
+
+
+_add_database_commands()
+
+
 def main() -> None:
     try:
         cli(standalone_mode=False)

@@ -50,3 +50,19 @@ class StaleGeneratedFilesError(BotError):
             f"generated files are out of date with knowledge/: {names}. "
             "Run `.venv/bin/python -m bot compile` and commit the result."
         )
+
+
+class CertificateNotFound(BotError):
+    """No certificate matches both the number and the holder's name.
+
+    Deliberately the same error for an unknown number and a wrong name, so that nobody can
+    learn from the answer whether a number exists.
+    """
+
+
+class LookupUnavailable(BotError):
+    """The certificate store or registry cannot answer now (missing, locked, corrupt, down)."""
+
+
+class ImportFileError(BotError):
+    """An import file cannot be read at all (not a single row can be trusted)."""

@@ -84,6 +84,22 @@ class AnswerTemplates:
     ask_which: Localized
 
 
+# Replies to a certificate status lookup, by result, in knowledge/lookup_replies.yml.
+LOOKUP_REPLY_KEYS = (
+    "valid", "expiring", "expired", "suspended", "revoked", "not_found", "locked_out", "unavailable",
+    "service_unavailable", "long_term", "invalid_number", "invalid_name",
+)
+LOOKUP_PLACEHOLDERS = frozenset(
+    {"holder", "certificate", "issuer", "issued_on", "valid_until", "expired_days", "max_failures", "cooldown_minutes"}
+)
+
+
+@dataclass(frozen=True)
+class LookupReply:
+    text: Localized
+    then_faq: str | None  # an FAQ entry whose answer follows the text
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     sources: Mapping[str, Source]
@@ -92,6 +108,7 @@ class KnowledgeBase:
     catalog: tuple[CatalogEntry, ...]
     questions: tuple[CatalogQuestion, ...]
     templates: AnswerTemplates
+    lookup_replies: Mapping[str, LookupReply]
 
     def faq_entry(self, entry_id: str) -> FaqEntry:
         """Returns the FAQ entry with this id; raises KeyError if there is none."""

@@ -16,6 +16,8 @@ from bot.errors import KnowledgeError, Problem
 from bot.knowledge import (
     ALIAS_KINDS,
     ASPECTS,
+    LOOKUP_PLACEHOLDERS,
+    LOOKUP_REPLY_KEYS,
     MANDATORY_VALUES,
     AnswerTemplates,
     CatalogEntry,
@@ -24,6 +26,7 @@ from bot.knowledge import (
     KnowledgeBase,
     Localized,
     LocalizedList,
+    LookupReply,
     Source,
 )
 from bot.settings import SUPPORTED_LANGUAGES
@@ -387,6 +390,31 @@ def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
     )
 
 
+def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem]) -> dict[str, LookupReply]:
+    file = _relative(root / "lookup_replies.yml", root)
+    data = _read_yaml(root / "lookup_replies.yml", root, problems)
+    data = data if isinstance(data, Mapping) else {}
+    faq_ids = {entry.id for entry in faq}
+    replies: dict[str, LookupReply] = {}
+    for key in sorted(set(data) - set(LOOKUP_REPLY_KEYS)):
+        problems.append(Problem(file, str(key), "", f"unknown reply; expected: {', '.join(LOOKUP_REPLY_KEYS)}"))
+    for key in LOOKUP_REPLY_KEYS:
+        body = data.get(key)
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, key, problems)
+        fields.reject_unknown({*SUPPORTED_LANGUAGES, "then_faq"})
+        languages = {language: value for language, value in fields.data.items() if language in SUPPORTED_LANGUAGES}
+        text = _Fields({"text": languages}, file, key, problems).text("text") or {}
+        for language, value in text.items():
+            unknown = placeholders(value) - LOOKUP_PLACEHOLDERS
+            if unknown:
+                fields.problem(language, f"unknown placeholder(s): {', '.join(sorted(unknown))}")
+        then_faq = fields.data.get("then_faq")
+        if then_faq is not None and then_faq not in faq_ids:
+            fields.problem("then_faq", f"{then_faq!r} is not an FAQ entry id")
+        replies[key] = LookupReply(text, then_faq if then_faq in faq_ids else None)
+    return replies
+
+
 def _check_unique(
     problems: list[Problem], items: Iterable[tuple[str, str, str, str]], what: str
 ) -> None:
@@ -445,6 +473,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     catalog = _load_catalog(root, sources, categories, problems)
     questions = _load_questions(root, problems)
     templates = _load_templates(root, problems)
+    lookup_replies = _load_lookup_replies(root, faq, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -455,4 +484,5 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         catalog=tuple(catalog),
         questions=tuple(questions),
         templates=templates,
+        lookup_replies=lookup_replies,
     )

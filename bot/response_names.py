@@ -19,3 +19,8 @@ def faq_entry_id(intent_response_key: str) -> str:
 def catalog_response(entry_id: str, aspect: str) -> str:
     """The response that answers one aspect (needed, expiry, ...) of one catalog entry."""
     return f"utter_catalog_{entry_id}__{aspect}"
+
+
+def lookup_response(reply: str) -> str:
+    """The response for one certificate lookup result (valid, expired, not_found, ...)."""
+    return f"utter_lookup_{reply}"

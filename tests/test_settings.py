@@ -19,7 +19,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_ANSWER_CONFIDENCE", "1.5", "must be between 0.0 and 1.0"),
         ("BOT_SUGGESTION_COUNT", "three", "is not a whole number"),
         ("BOT_SUGGESTION_COUNT", "0", "must be between 1 and 10"),
-        ("BOT_LANGUAGE", "fr", "is not supported"),
+        ("BOT_LANGUAGE", "fr", "is not allowed"),
+        ("BOT_LOOKUP_BACKEND", "postgres", "is not allowed"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:

@@ -1,0 +1,1 @@
+"""Certificate status lookups: the store, its import path, and the lookup rules."""

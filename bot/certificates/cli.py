@@ -1,0 +1,93 @@
+"""`python -m bot db ...`: the certificate database commands for operators and support staff."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+from click.termui import progressbar
+
+from bot.certificates.backends import store_from_settings
+from bot.certificates.demo import demo_records
+from bot.certificates.importer import import_file, write_rejects
+from bot.certificates.lookup import CertificateLookup, render
+from bot.certificates.model import NUMBER_EXAMPLE, NUMBER_FORMAT, is_valid_number, normalize_number
+from bot.certificates.store import count_certificates, open_database, upsert_certificates
+from bot.knowledge_loader import load_knowledge
+from bot.mentions import MentionFinder
+from bot.settings import load_settings
+
+# Files with more lines than this get a progress bar.
+PROGRESS_BAR_LINES = 10_000
+
+
+def _count_lines(file: Path) -> int:
+    if not file.is_file():
+        return 0
+    with file.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+@click.group()
+def db() -> None:
+    """The certificate database (path: BOT_DATABASE, default var/certificates.db)."""
+
+
+@db.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write rejected rows (default: FILE with .rejected.csv).")
+def import_command(file: Path, rejects: Path | None) -> None:
+    """Import certificates from a CSV or JSON Lines FILE (upsert by certificate number)."""
+    settings = load_settings()
+    kb = load_knowledge(settings.knowledge_dir)
+    mentions = MentionFinder(kb, settings.language)
+    database = open_database(settings.database_path)
+    lines = _count_lines(file)
+    with progressbar(length=lines, label=f"importing {file.name}", file=sys.stderr,
+                           hidden=lines <= PROGRESS_BAR_LINES) as bar:
+        summary = import_file(database, file, mentions.from_text, date.today(), progress=bar.update)
+    for item in summary.rejected[:20]:
+        click.echo(f"{file}, line {item.line}: {item.reason}", err=True)
+    if len(summary.rejected) > 20:
+        click.echo(f"... and {len(summary.rejected) - 20} more rejected rows", err=True)
+    if summary.rejected:
+        reject_path = rejects or file.with_suffix(".rejected.csv")
+        write_rejects(summary.rejected, reject_path)
+        click.echo(f"rejected rows written to {reject_path}", err=True)
+    click.echo(f"{summary}; {count_certificates(database)} certificates in {settings.database_path}")
+
+
+@db.command()
+@click.option("--size", default=200, show_default=True, help="How many demo certificates.")
+@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--if-empty", is_flag=True, help="Only load the demo when the database holds no certificates.")
+def demo(size: int, seed: int, if_empty: bool) -> None:
+    """Load a clearly fictional demo data set covering every lookup state."""
+    settings = load_settings()
+    database = open_database(settings.database_path)
+    if if_empty and count_certificates(database):
+        click.echo(f"{settings.database_path} already holds certificates; demo not loaded")
+        return
+    inserted, updated, unchanged = upsert_certificates(database, demo_records(size, seed, date.today()))
+    click.echo(f"demo data: {inserted} inserted, {updated} updated, {unchanged} unchanged "
+               f"in {settings.database_path}")
+
+
+@db.command()
+@click.argument("number")
+@click.option("--name", required=True, help="The holder's name, as on the certificate.")
+def status(number: str, name: str) -> None:
+    """Show exactly what the assistant would answer for NUMBER and --name."""
+    settings = load_settings()
+    kb = load_knowledge(settings.knowledge_dir)
+    normalized = normalize_number(number)
+    if not is_valid_number(normalized):
+        raise click.BadParameter(f"{number!r} is not {NUMBER_FORMAT} (for example {NUMBER_EXAMPLE})",
+                                 param_hint="NUMBER")
+    lookup = CertificateLookup(kb, settings, store_from_settings(settings))
+    outcome = lookup.check(normalized, name, failures=0, locked_until=None, now=time.time(), today=date.today())
+    click.echo(render(kb, outcome, settings.language))

@@ -1,0 +1,116 @@
+"""The HTTP registry backend against a local fake of an issuing authority's API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from bot.certificates.registry import HttpRegistry
+from bot.errors import CertificateNotFound, LookupUnavailable
+
+RECORD = {
+    "certificate_number": "SPM-2022-004417", "holder_name": "Li Xiaoming",
+    "certificate_type": "Safety production manager qualification certificate", "level": None,
+    "issuer": "Work Safety Bureau", "issued_on": "2022-03-01", "valid_until": "2027-03-01", "status": "valid",
+}
+
+
+class FakeRegistry:
+    """Answers POST /verify from a script: each entry is (status, body, delay) for one request."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple[int, Any, float]] = []
+        self.requests: list[dict[str, Any]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "body": body})
+                status, payload, delay = fake.script.pop(0) if fake.script else (404, {}, 0.0)
+                time.sleep(delay)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRegistry]:
+    registry = FakeRegistry()
+    thread = threading.Thread(target=registry.server.serve_forever, daemon=True)
+    thread.start()
+    yield registry
+    registry.server.shutdown()
+
+
+def registry(fake: FakeRegistry, retries: int = 2) -> HttpRegistry:
+    return HttpRegistry(fake.url, timeout=0.5, retries=retries)
+
+
+def test_found(fake: FakeRegistry) -> None:
+    fake.script = [(200, {"certificate": RECORD}, 0.0)]
+    certificate = registry(fake).lookup("SPM-2022-004417", "li xiaoming")
+    assert (certificate.issuer, certificate.valid_until.isoformat() if certificate.valid_until else None) == (
+        "Work Safety Bureau", "2027-03-01")
+    assert fake.requests == [{"path": "/api/verify",
+                              "body": {"certificate_number": "SPM-2022-004417", "holder_name": "li xiaoming"}}]
+
+
+def test_not_found(fake: FakeRegistry) -> None:
+    fake.script = [(404, {}, 0.0)]
+    with pytest.raises(CertificateNotFound):
+        registry(fake).lookup("SPM-2022-004417", "Someone Else")
+
+
+def test_a_loose_match_is_not_trusted(fake: FakeRegistry) -> None:
+    fake.script = [(200, {"certificate": RECORD}, 0.0)]
+    with pytest.raises(CertificateNotFound):
+        registry(fake).lookup("SPM-2022-004417", "Wang Wei")
+
+
+def test_server_errors_are_retried_with_backoff(fake: FakeRegistry) -> None:
+    fake.script = [(503, {}, 0.0), (502, {}, 0.0), (200, {"certificate": RECORD}, 0.0)]
+    started = time.monotonic()
+    assert registry(fake).lookup("SPM-2022-004417", "Li Xiaoming").holder_name == "Li Xiaoming"
+    assert len(fake.requests) == 3
+    assert time.monotonic() - started >= 0.25 + 0.5  # two backoffs
+
+
+def test_timeouts_are_retried_then_unavailable(fake: FakeRegistry) -> None:
+    fake.script = [(200, {"certificate": RECORD}, 1.0)] * 2
+    with pytest.raises(LookupUnavailable, match="failed 2 time"):
+        registry(fake, retries=1).lookup("SPM-2022-004417", "Li Xiaoming")
+
+
+def test_malformed_answer_is_a_clear_error(fake: FakeRegistry) -> None:
+    record = {key: value for key, value in RECORD.items() if key != "issued_on"}
+    fake.script = [(200, {"certificate": record}, 0.0)]
+    with pytest.raises(LookupUnavailable, match="malformed data: missing field 'issued_on'"):
+        registry(fake).lookup("SPM-2022-004417", "Li Xiaoming")
+
+
+def test_client_error_is_not_retried(fake: FakeRegistry) -> None:
+    fake.script = [(401, {}, 0.0)]
+    with pytest.raises(LookupUnavailable, match="HTTP 401"):
+        registry(fake).lookup("SPM-2022-004417", "Li Xiaoming")
+    assert len(fake.requests) == 1
+
+
+def test_nothing_listening_is_unavailable() -> None:
+    with pytest.raises(LookupUnavailable, match="ConnectionError"):
+        HttpRegistry("http://127.0.0.1:9", timeout=0.2, retries=1).lookup("SPM-2022-004417", "Li Xiaoming")
