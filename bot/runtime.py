@@ -1,10 +1,12 @@
-"""The knowledge base and dialogue logic for a running action server, loaded on first use
-(not at import time) and then kept."""
+"""The knowledge base, dialogue logic and certificate lookup for a running action server,
+created on first use (not at import time) and then kept."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.certificates.backends import store_from_settings
+from bot.certificates.lookup import CertificateLookup
 from bot.dialogue import Dialogue
 from bot.knowledge_loader import load_knowledge
 from bot.settings import load_settings
@@ -14,3 +16,9 @@ from bot.settings import load_settings
 def dialogue() -> Dialogue:
     settings = load_settings()
     return Dialogue(load_knowledge(settings.knowledge_dir), settings)
+
+
+@lru_cache(maxsize=1)
+def certificate_lookup() -> CertificateLookup:
+    settings = load_settings()
+    return CertificateLookup(dialogue().kb, settings, store_from_settings(settings))

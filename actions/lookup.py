@@ -1,0 +1,86 @@
+"""The certificate status lookup: the form's validation and the lookup itself."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Action, FormValidationAction
+from rasa_sdk.events import SlotSet
+
+from bot.certificates.model import is_valid_number, normalize_number
+from bot.response_names import lookup_response
+from bot.runtime import certificate_lookup
+
+if TYPE_CHECKING:
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+    from rasa_sdk.types import DomainDict
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 100
+
+
+def _lockout(tracker: Tracker) -> tuple[int, float | None]:
+    return int(tracker.get_slot("lookup_failures") or 0), tracker.get_slot("lookup_locked_until")
+
+
+class ValidateCertificateLookupForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_certificate_lookup_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # A locked-out conversation is not asked for details it could not use; the lookup
+        # action then explains the refusal.
+        failures, locked_until = _lockout(tracker)
+        if certificate_lookup().refused_if_locked(failures, locked_until, time.time()):
+            return []
+        return domain_slots
+
+    def validate_certificate_number(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = normalize_number(str(slot_value or ""))
+        if is_valid_number(number):
+            return {"certificate_number": number}
+        dispatcher.utter_message(response=lookup_response("invalid_number"))
+        return {"certificate_number": None}
+
+    def validate_holder_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = " ".join(str(slot_value or "").split())
+        if name and len(name) <= MAX_NAME_LENGTH and not any(character.isdigit() for character in name):
+            return {"holder_name": name}
+        dispatcher.utter_message(response=lookup_response("invalid_name"))
+        return {"holder_name": None}
+
+
+class ActionLookupCertificate(Action):
+    def name(self) -> str:
+        return "action_lookup_certificate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        lookup = certificate_lookup()
+        failures, locked_until = _lockout(tracker)
+        now = time.time()
+        number, name = tracker.get_slot("certificate_number"), tracker.get_slot("holder_name")
+        outcome = lookup.refused_if_locked(failures, locked_until, now)
+        if outcome is None:
+            outcome = lookup.check(str(number), str(name), failures, locked_until, now, date.today())
+        # The result only: holder names and certificate numbers stay out of the logs.
+        logger.info("certificate lookup: %s", outcome.reply)
+        dispatcher.utter_message(response=lookup_response(outcome.reply), **outcome.values)
+        return [
+            SlotSet("certificate_number", None),
+            SlotSet("holder_name", None),
+            SlotSet("lookup_failures", outcome.failures),
+            SlotSet("lookup_locked_until", outcome.locked_until),
+        ]

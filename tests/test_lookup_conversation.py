@@ -1,0 +1,156 @@
+"""Certificate status lookups end to end: REST channel, real action server, real database."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from bot.certificates.demo import demo_records
+from bot.certificates.lookup import CertificateLookup, render
+from bot.certificates.store import SqliteCertificateStore, open_database, upsert_certificates
+from bot.compiler import RESPONSES
+from bot.knowledge import KnowledgeBase
+from bot.settings import PROJECT_ROOT, Settings
+from bot.stack import StackConfig, running_stack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "certificates.db"
+    upsert_certificates(open_database(path), demo_records(20, seed=1, today=date.today()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory,
+          ) -> Iterator[tuple[StackConfig, Path]]:
+    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
+    log_path = tmp_path_factory.mktemp("stack") / "servers.log"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOT_DATABASE", str(database))
+        patch.setenv("BOT_LOOKUP_COOLDOWN_MINUTES", "30")
+        with log_path.open("wb") as log, running_stack(config, log):
+            yield config, log_path
+
+
+def say(config: StackConfig, sender: str, text: str) -> str:
+    reply = requests.post(config.rest_url, json={"sender": sender, "message": text}, timeout=30)
+    reply.raise_for_status()
+    messages: list[dict[str, Any]] = reply.json()
+    assert messages, f"no reply to {text!r}"
+    return "\n".join(message.get("text", "") for message in messages)
+
+
+def lookup(config: StackConfig, number: str, name: str, sender: str | None = None) -> str:
+    sender = sender or f"test-{uuid.uuid4().hex}"
+    assert "certificate number" in say(config, sender, "is my certificate still valid?")
+    assert "holder's name" in say(config, sender, number)
+    return say(config, sender, name)
+
+
+@pytest.fixture(scope="module")
+def responses(settings: Settings) -> dict[str, str]:
+    data = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
+    return {name: variants[0]["text"] for name, variants in data.items()}
+
+
+@pytest.mark.parametrize(
+    ("number", "name", "state"),
+    [
+        ("DEMO-VALID-0001", "Wang Xiaoming", "valid"),
+        (" demo-expiring-0001 ", "li xiaohong", "expiring"),
+        ("DEMO-EXPIRED-0001", "Zhang Wei", "expired"),
+        ("DEMO-SUSPENDED-0001", "Liu Fang", "suspended"),
+        ("DEMO-REVOKED-0001", "Chen Jing", "revoked"),
+        ("DEMO-ZH-0001", "王小明", "valid"),
+    ],
+)
+def test_every_state_is_answered_as_the_status_command_shows_it(
+    stack: tuple[StackConfig, Path], database: Path, kb: KnowledgeBase, settings: Settings, number: str, name: str,
+    state: str,
+) -> None:
+    config, _ = stack
+    reply = lookup(config, number, name)
+    expected = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
+        number.strip().upper(), name, 0, None, 0.0, date.today())
+    assert expected.reply == state
+    assert reply == render(kb, expected, settings.language)
+    assert name not in reply  # masked
+
+
+def test_unknown_number_and_wrong_name_get_the_same_words(stack: tuple[StackConfig, Path],
+                                                           responses: dict[str, str]) -> None:
+    config, _ = stack
+    unknown_number = lookup(config, "DEMO-NOPE-0001", "Wang Xiaoming")
+    wrong_name = lookup(config, "DEMO-VALID-0001", "Wang Xiaohong")
+    assert unknown_number == wrong_name == responses["utter_lookup_not_found"]
+
+
+def test_malformed_number_is_asked_again_with_the_format(stack: tuple[StackConfig, Path],
+                                                         responses: dict[str, str]) -> None:
+    config, _ = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    say(config, sender, "check a certificate")
+    reply = say(config, sender, "my number is 12 34")
+    assert reply.startswith(responses["utter_lookup_invalid_number"])
+    assert "What is the certificate number?" in reply
+    assert "holder's name" in say(config, sender, "DEMO-VALID-0001")
+
+
+def test_three_failures_pause_lookups(stack: tuple[StackConfig, Path], responses: dict[str, str]) -> None:
+    config, _ = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    for attempt in range(3):
+        assert lookup(config, f"DEMO-GUESS-000{attempt}", "Wang Xiaoming", sender) == responses[
+            "utter_lookup_not_found"]
+    refusal = say(config, sender, "check a certificate")
+    assert refusal == responses["utter_lookup_locked_out"].format(max_failures=3, cooldown_minutes=30)
+
+
+def test_cancel_and_switching_topic(stack: tuple[StackConfig, Path], responses: dict[str, str]) -> None:
+    config, _ = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    say(config, sender, "can you look up my cert")
+    answer = say(config, sender, "how do I know if a certificate is fake?")
+    assert answer.startswith(responses["utter_faq/verify_authenticity"])
+    assert answer.endswith("(Type \"cancel\" to stop.)")  # back to the lookup
+    say(config, sender, "DEMO-VALID-0001")
+    assert say(config, sender, "never mind") == "OK, I have stopped the certificate lookup. What else would you like to know?"
+
+
+def test_names_and_numbers_stay_out_of_both_servers_logs(stack: tuple[StackConfig, Path]) -> None:
+    config, log_path = stack
+    lookup(config, "DEMO-REVOKED-0001", "Chen Jing")
+    logs = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "certificate lookup: revoked" in logs  # the action server's log is in there
+    for secret in ("DEMO-REVOKED-0001", "Chen Jing", "Wang Xiaoming", "王小明"):
+        assert secret not in logs
+
+
+def test_imported_certificates_are_answerable_at_once(stack: tuple[StackConfig, Path], database: Path,
+                                                      tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config, _ = stack
+    csv_file = tmp_path / "new.csv"
+    csv_file.write_text(
+        "certificate_number,holder_name,certificate_type,level,issuer,issued_on,valid_until,status\n"
+        "NEW-2025-000001,Zhou Min,Tour guide qualification,,Tourism Bureau,2025-01-10,,valid\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "bot", "db", "import", str(csv_file)], cwd=PROJECT_ROOT, check=True,
+                   env={"BOT_DATABASE": str(database), "PATH": "/usr/bin:/bin"}, capture_output=True)
+    assert lookup(config, "NEW-2025-000001", "Zhou Min").startswith("This certificate is valid. Holder: Z*** M**.")
