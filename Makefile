@@ -26,7 +26,7 @@ help:
 	@echo "make run    set up everything and start the assistant (REST: http://localhost:5005/webhooks/rest/webhook)"
 	@echo "make test   set up everything and run every test"
 	@echo "make shell  talk to the assistant in the terminal"
-	@echo "make bench  measure held-out accuracy, training time and REST latency"
+	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups and import rate"
 
 $(INSTALLED): requirements.txt requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
@@ -59,10 +59,12 @@ train: $(MODEL)
 
 run: generate
 	$(MAKE) --no-print-directory $(MODEL)
+	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot serve
 
 shell: generate
 	$(MAKE) --no-print-directory $(MODEL)
+	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot shell
 
 test: check-generated $(MODEL)
@@ -76,6 +78,7 @@ lint: $(INSTALLED)
 
 bench: check-generated $(MODEL)
 	$(PY) bench/benchmark.py
+	$(PY) bench/lookup_benchmark.py
 
 # Refreshes requirements.lock from a fresh install of requirements.txt.
 lock:

@@ -78,12 +78,12 @@ def serve(model: Path, port: int, action_port: int) -> None:
 @click.option("--action-port", type=int, default=5055, show_default=True, help="Action server port.")
 def shell(model: Path, action_port: int) -> None:
     """Talk to the assistant in the terminal, with the action server running."""
-    from bot.stack import RASA, StackConfig, action_server, server_environment
+    from bot.stack import RASA_WITH_FALLBACK, StackConfig, action_server, server_environment
 
     config = StackConfig(model=model, action_port=action_port)
     with action_server(config, log=subprocess.DEVNULL):
         subprocess.run(
-            [RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            [*RASA_WITH_FALLBACK, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
             env=server_environment(config),
             check=False,
         )

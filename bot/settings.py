@@ -69,6 +69,8 @@ class Settings:
         registry_url, registry_timeout, registry_retries: the HTTP backend's base URL,
             per-request timeout in seconds and number of retries (BOT_REGISTRY_URL,
             BOT_REGISTRY_TIMEOUT, BOT_REGISTRY_RETRIES).
+        action_timeout: how long the Rasa server waits for a custom action before it
+            tells the user the service is unavailable (BOT_ACTION_TIMEOUT).
     """
 
     knowledge_dir: Path
@@ -85,6 +87,7 @@ class Settings:
     registry_url: str
     registry_timeout: float
     registry_retries: int
+    action_timeout: float
 
 
 def load_settings() -> Settings:
@@ -104,6 +107,7 @@ def load_settings() -> Settings:
         registry_url=os.environ.get("BOT_REGISTRY_URL", "").strip(),
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
+        action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
     )
 
 

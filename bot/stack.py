@@ -84,9 +84,13 @@ def action_server_command(config: StackConfig) -> list[str]:
     return [RASA, "run", "actions", "--actions", "actions", "--port", str(config.action_port)]
 
 
+# Rasa's command line, with the fallback that answers when the action server cannot.
+RASA_WITH_FALLBACK = [sys.executable, "-m", "bot.rasa_server"]
+
+
 def rasa_server_command(config: StackConfig) -> list[str]:
     return [
-        RASA, "run",
+        *RASA_WITH_FALLBACK, "run",
         "--model", str(config.model),
         "--interface", config.host,
         "--port", str(config.rasa_port),
@@ -122,17 +126,23 @@ def action_server(config: StackConfig, log: IO[bytes] | int | None = None) -> It
 
 
 @contextmanager
-def running_stack(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[None]:
-    """Runs the action server and the Rasa server (REST channel) until the block ends."""
+def rasa_server(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs the Rasa server (REST channel) until the block ends."""
     if not config.model.exists():
         raise BotError(f"no trained model at {config.model}; run `make train`")
-    with action_server(config, log):
-        process = subprocess.Popen(
-            rasa_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
-        )
-        try:
-            _wait_until_up(f"http://{config.host}:{config.rasa_port}/webhooks/rest/", process, "Rasa server",
-                           config.startup_timeout)
-            yield
-        finally:
-            _stop(process)
+    process = subprocess.Popen(
+        rasa_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
+    )
+    try:
+        _wait_until_up(f"http://{config.host}:{config.rasa_port}/webhooks/rest/", process, "Rasa server",
+                       config.startup_timeout)
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def running_stack(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[None]:
+    """Runs the action server and the Rasa server until the block ends."""
+    with action_server(config, log), rasa_server(config, log):
+        yield

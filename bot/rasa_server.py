@@ -1,0 +1,64 @@
+"""Runs Rasa's command line with one change: the user always gets an answer.
+
+Rasa 3.6 waits up to a hard-coded 300 s for a custom action, and when the action server is
+down or fails it logs "Bot will continue, but the actions events are lost" and the user
+gets no reply at all. Every answer of this assistant comes from a custom action, so here a
+custom action that fails or takes longer than BOT_ACTION_TIMEOUT seconds is replaced by the
+`utter_lookup_service_unavailable` response (what to do meanwhile, from the knowledge base),
+and the failure is logged.
+
+    python -m bot.rasa_server run ...     (instead of `rasa run ...`; `shell` likewise)
+
+Only this module and bot.rasa_components import Rasa; importing `bot` does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from rasa.core.actions import action as rasa_actions
+from rasa.shared.exceptions import RasaException
+
+from bot.response_names import lookup_response
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_UNAVAILABLE = lookup_response("service_unavailable")
+
+
+def install_action_fallback(timeout: float) -> None:
+    """Wraps RemoteAction.run: a time limit, and a reply instead of silence on failure."""
+    original = rasa_actions.RemoteAction.run
+    if getattr(original, "with_fallback", False):
+        return
+
+    async def run_with_fallback(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        try:
+            return await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), timeout)
+        except rasa_actions.ActionExecutionRejection:
+            raise  # a form declining a message: Rasa's normal flow, not a failure
+        except (asyncio.TimeoutError, RasaException) as error:
+            reason = str(error) or f"no answer within {timeout:.1f} s"
+            logger.error("Custom action '%s' failed: %s. The user was told the service is unavailable.",
+                         self.name(), reason)
+            message = await nlg.generate(SERVICE_UNAVAILABLE, tracker, output_channel.name())
+            return [rasa_actions.create_bot_utterance(message)] if message else []
+
+    run_with_fallback.with_fallback = True  # type: ignore[attr-defined]
+    rasa_actions.RemoteAction.run = run_with_fallback
+
+
+def main() -> None:
+    install_action_fallback(load_settings().action_timeout)
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *sys.argv[1:]]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
