@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.evaluation import Report, evaluate, load_examples, model_parser  # noqa: E402
 from bot.runtime import dialogue  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.stack import RASA, StackConfig, running_stack, server_environment  # noqa: E402
+from bot.stack import RASA, StackConfig, free_port, running_stack, server_environment  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -64,7 +64,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def rest_latency(messages: int, turns: int, log_path: Path) -> dict[str, float]:
     texts = [example.text for example in load_examples(HELDOUT)]
-    config = StackConfig(model=MODEL, rasa_port=5105, action_port=5155)
+    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port())
     timings = []
     with log_path.open("wb") as log, running_stack(config, log), requests.Session() as session:
         for index in range(WARM_UP + messages):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -23,6 +24,8 @@ from bot.errors import BotError
 from bot.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+# Where a server's output goes: a file, subprocess.DEVNULL, or None for this terminal.
+Log = IO[bytes] | int | None
 
 
 @dataclass(frozen=True)
@@ -112,37 +115,39 @@ def stop_on_signals() -> None:
 
 
 @contextmanager
-def action_server(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Runs the action server until the block ends."""
-    process = subprocess.Popen(
-        action_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
-    )
+def _server(command: list[str], health_url: str, name: str, config: StackConfig,
+            log: Log) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log)
     try:
-        _wait_until_up(f"http://{config.host}:{config.action_port}/health", process, "action server",
-                       config.startup_timeout)
+        _wait_until_up(health_url, process, name, config.startup_timeout)
         yield process
     finally:
         _stop(process)
 
 
-@contextmanager
-def rasa_server(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def action_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """Runs the action server until the block ends."""
+    health = f"http://{config.host}:{config.action_port}/health"
+    return _server(action_server_command(config), health, "action server", config, log)
+
+
+def rasa_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """Runs the Rasa server (REST channel) until the block ends."""
     if not config.model.exists():
         raise BotError(f"no trained model at {config.model}; run `make train`")
-    process = subprocess.Popen(
-        rasa_server_command(config), cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log
-    )
-    try:
-        _wait_until_up(f"http://{config.host}:{config.rasa_port}/webhooks/rest/", process, "Rasa server",
-                       config.startup_timeout)
-        yield process
-    finally:
-        _stop(process)
+    health = f"http://{config.host}:{config.rasa_port}/webhooks/rest/"
+    return _server(rasa_server_command(config), health, "Rasa server", config, log)
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on now (for tests and benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextmanager
-def running_stack(config: StackConfig, log: IO[bytes] | int | None = None) -> Iterator[None]:
+def running_stack(config: StackConfig, log: Log = None) -> Iterator[None]:
     """Runs the action server and the Rasa server until the block ends."""
     with action_server(config, log), rasa_server(config, log):
         yield

@@ -5,7 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.compiler import RESPONSES
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_loader import load_knowledge
@@ -27,6 +29,14 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def dialogue(kb: KnowledgeBase, settings: Settings) -> Dialogue:
     return Dialogue(kb, settings)
+
+
+@pytest.fixture(scope="session")
+def responses(settings: Settings) -> dict[str, str]:
+    """Every response's text: the answers generated from knowledge/ and those in domain.yml."""
+    generated = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
+    written = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    return {name: variants[0]["text"] for name, variants in {**generated, **written}.items()}
 
 
 @pytest.fixture

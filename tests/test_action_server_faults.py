@@ -14,11 +14,8 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from bot.compiler import RESPONSES
-from bot.settings import Settings
-from bot.stack import StackConfig, rasa_server
+from bot.stack import StackConfig, free_port, rasa_server
 
 ANSWER_WITHIN_SECONDS = 5.0
 
@@ -52,12 +49,6 @@ class FakeActionServer:
         self.port = int(self.server.server_address[1])
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeActionServer]:
     server = FakeActionServer()
@@ -76,9 +67,8 @@ def server(trained_model: Path, fake: FakeActionServer,
 
 
 @pytest.fixture(scope="module")
-def unavailable(settings: Settings) -> str:
-    responses = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
-    return str(responses["utter_lookup_service_unavailable"][0]["text"])
+def unavailable(responses: dict[str, str]) -> str:
+    return responses["utter_lookup_service_unavailable"]
 
 
 @pytest.mark.parametrize("mode", ["error", "disconnect", "slow"])

@@ -3,7 +3,6 @@ here on free ports, answering real messages with the trained model."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,17 +10,8 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
-from bot.compiler import RESPONSES
-from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import StackConfig, running_stack
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bot.stack import StackConfig, free_port, running_stack
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +24,6 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 yield config
         finally:
             print(f"server logs: {log_path}")
-
-
-@pytest.fixture(scope="module")
-def responses(settings: Settings) -> dict[str, str]:
-    """Every response text: the generated answers and the hand-written ones in domain.yml."""
-    generated = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
-    written = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    return {name: " ".join(variants[0]["text"].split(" ")) for name, variants in {**generated, **written}.items()}
 
 
 class Conversation:

@@ -56,9 +56,13 @@ class CertificateLookup:
 
     def check(self, number: str, holder_name: str, failures: int, locked_until: float | None, now: float,
               today: date) -> LookupOutcome:
-        """Looks a certificate up. `number` is already normalized and well-formed."""
-        if locked_until is not None and now < locked_until:
-            return self._refused(failures, locked_until)
+        """Looks a certificate up, unless the conversation is locked out.
+
+        `number` is already normalized and well-formed.
+        """
+        refusal = self.refused_if_locked(failures, locked_until, now)
+        if refusal:
+            return refusal
         if locked_until is not None:
             failures, locked_until = 0, None  # the cool-down is over
         try:

@@ -1,0 +1,78 @@
+"""The lookup form's validation and the lookup action, run as the action server runs them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.lookup import ActionLookupCertificate, ValidateCertificateLookupForm
+from bot import runtime
+from bot.certificates.demo import demo_records
+from bot.certificates.store import open_database, upsert_certificates
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    path = tmp_path / "certificates.db"
+    upsert_certificates(open_database(path), demo_records(10, seed=1, today=date.today()))
+    monkeypatch.setenv("BOT_DATABASE", str(path))
+    runtime.certificate_lookup.cache_clear()
+    yield
+    runtime.certificate_lookup.cache_clear()
+
+
+def tracker(slots: dict[str, Any]) -> Tracker:
+    return Tracker.from_dict({"sender_id": "t", "slots": slots, "latest_message": {"text": "", "intent": {}},
+                              "events": [], "paused": False, "followup_action": None,
+                              "active_loop": {"name": "certificate_lookup_form"}, "latest_action_name": None})
+
+
+def test_numbers_are_normalized_or_asked_again() -> None:
+    form, dispatcher = ValidateCertificateLookupForm(), CollectingDispatcher()
+    assert form.validate_certificate_number(" demo-valid-0001 ", dispatcher, tracker({}), {}) == {
+        "certificate_number": "DEMO-VALID-0001"}
+    assert form.validate_certificate_number("12 34", dispatcher, tracker({}), {}) == {"certificate_number": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_lookup_invalid_number"]
+
+
+def test_names_with_digits_are_refused() -> None:
+    form, dispatcher = ValidateCertificateLookupForm(), CollectingDispatcher()
+    assert form.validate_holder_name("  Wang   Xiaoming ", dispatcher, tracker({}), {}) == {
+        "holder_name": "Wang Xiaoming"}
+    assert form.validate_holder_name("110101199003077777", dispatcher, tracker({}), {}) == {"holder_name": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_lookup_invalid_name"]
+
+
+def test_a_locked_conversation_is_asked_nothing() -> None:
+    form = ValidateCertificateLookupForm()
+    required = ["certificate_number", "holder_name"]
+    open_tracker = tracker({"lookup_failures": 1, "lookup_locked_until": None})
+    locked_tracker = tracker({"lookup_failures": 3, "lookup_locked_until": 4102444800.0})  # year 2100
+    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), open_tracker, {})) == required
+    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), locked_tracker, {})) == []
+
+
+def test_lookup_action_answers_by_state_and_clears_the_details() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"certificate_number": "DEMO-SUSPENDED-0001", "holder_name": "Liu Fang", "lookup_failures": 0}
+    events = asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
+    assert dispatcher.messages[0]["response"] == "utter_lookup_suspended"
+    assert dispatcher.messages[0]["issuer"] == "Fictional Demo Certification Authority"
+    assert {(e["name"], e["value"]) for e in events} == {
+        ("certificate_number", None), ("holder_name", None), ("lookup_failures", 0), ("lookup_locked_until", None)}
+
+
+def test_lookup_action_counts_failures() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"certificate_number": "DEMO-VALID-0001", "holder_name": "Someone Else", "lookup_failures": 2}
+    events = asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
+    assert dispatcher.messages[0]["response"] == "utter_lookup_not_found"
+    values = {e["name"]: e["value"] for e in events}
+    assert values["lookup_failures"] == 3 and values["lookup_locked_until"] is not None
