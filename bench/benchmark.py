@@ -3,7 +3,8 @@
     .venv/bin/python bench/benchmark.py [--messages 240] [--skip-training]
 
 1. Held-out accuracy of the trained model (tests/nlu/heldout.yml): intent, and the answer
-   the custom actions choose.
+   the custom actions choose; and how many held-out intents a FallbackClassifier
+   threshold would let through right or wrong, or send to fallback.
 2. Training time: a full `rasa train --force` into a temporary folder; the retrained model is
    evaluated too, to show that the fixed random seeds make training repeatable.
 3. Latency through the REST channel, with the real action server: p50 and p95 over
@@ -44,6 +45,21 @@ WARM_UP = 10
 
 def accuracy(model: Path) -> Report:
     return evaluate(load_examples(HELDOUT), model_parser(model), dialogue())
+
+
+def threshold_sweep(model: Path) -> dict[str, dict[str, int]]:
+    """Held-out intents that would be right, wrong or sent to fallback at each threshold."""
+    parse = model_parser(model)
+    tops = []
+    for example in load_examples(HELDOUT):
+        ranking = [i for i in parse(example.text)["intent_ranking"] if i["name"] != "nlu_fallback"]
+        tops.append((ranking[0]["confidence"], ranking[0]["name"] == example.intent.split("/", 1)[0]))
+    sweep = {}
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6):
+        right = sum(1 for confidence, ok in tops if ok and confidence >= threshold)
+        wrong = sum(1 for confidence, ok in tops if not ok and confidence >= threshold)
+        sweep[str(threshold)] = {"right": right, "wrong": wrong, "fallback": len(tops) - right - wrong}
+    return sweep
 
 
 def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
@@ -108,6 +124,11 @@ def main() -> None:
     }
     print(f"held-out: intent accuracy {report.intent_accuracy:.3f} ({report.total} examples), "
           f"answer accuracy {report.answer_accuracy:.3f} ({report.answer_total} examples)", flush=True)
+
+    results["fallback_threshold_sweep"] = threshold_sweep(MODEL)
+    for threshold, counts in results["fallback_threshold_sweep"].items():
+        print(f"  FallbackClassifier threshold {threshold}: {counts['right']} right, {counts['wrong']} wrong, "
+              f"{counts['fallback']} to fallback", flush=True)
 
     if not args.skip_training:
         with tempfile.TemporaryDirectory() as folder:

@@ -67,16 +67,20 @@ class Dialogue:
     def answer_catalog(self, message: Mapping[str, Any], pending_aspect: str | None) -> Reply:
         """Answers a question about one job or certificate, or asks which one is meant."""
         intent = str((message.get("intent") or {}).get("name") or "")
-        aspect = self.kb.question_for_intent(intent).aspect
+        asked = self.kb.question_for_intent(intent).aspect
         # A message that only names an entry ("what about lawyers?") continues the topic.
-        if aspect == "overview" and pending_aspect:
-            aspect = pending_aspect
+        aspect = pending_aspect if asked == "overview" and pending_aspect else asked
         mentioned = self.mentions.find(message)
         if mentioned is None and aspect == "overview":
             # Classified as naming a job, yet names none we know, with no question pending:
             # most likely not understood, so do not guess.
             return self.suggest(message)
         if mentioned is None:
+            # "Does my certificate expire?" names no job: the FAQ entry on that topic answers
+            # in general, and invites the user to name one (the topic is remembered).
+            general = next((entry for entry in self.kb.faq if entry.catalog_aspect == asked), None)
+            if general is not None:
+                return Reply(faq_response(general.id), general.id, catalog_aspect=aspect)
             return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
         return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
 

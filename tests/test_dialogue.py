@@ -65,9 +65,15 @@ def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
     assert (reply.response, reply.catalog_aspect) == ("utter_catalog_tour_guide__needed", "needed")
 
 
-def test_catalog_question_without_a_mention_asks_which(dialogue: Dialogue) -> None:
+def test_catalog_question_without_a_mention_gets_the_general_answer(dialogue: Dialogue) -> None:
     message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
     reply = dialogue.answer_catalog(message, None)
+    assert (reply.response, reply.catalog_aspect) == ("utter_faq/jobs_requiring_certificate", "needed")
+
+
+def test_follow_up_naming_an_unknown_job_asks_which(dialogue: Dialogue) -> None:
+    message = {"text": "astronaut", "intent": {"name": "inform"}}
+    reply = dialogue.answer_catalog(message, "needed")
     assert (reply.response, reply.catalog_aspect) == (ASK_WHICH_CATALOG_ENTRY, "needed")
 
 
