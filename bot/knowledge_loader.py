@@ -400,10 +400,14 @@ def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem
         problems.append(Problem(file, str(key), "", f"unknown reply; expected: {', '.join(LOOKUP_REPLY_KEYS)}"))
     for key in LOOKUP_REPLY_KEYS:
         body = data.get(key)
-        fields = _Fields(body if isinstance(body, Mapping) else {}, file, key, problems)
+        if not isinstance(body, Mapping):
+            problems.append(Problem(file, key, "", "missing" if body is None else "must map languages to text"))
+            continue
+        fields = _Fields(body, file, key, problems)
         fields.reject_unknown({*SUPPORTED_LANGUAGES, "then_faq"})
+        # A reply holds its text per language directly, beside `then_faq`.
         languages = {language: value for language, value in fields.data.items() if language in SUPPORTED_LANGUAGES}
-        text = _Fields({"text": languages}, file, key, problems).text("text") or {}
+        text = _Fields({"": languages}, file, key, problems).text("") or {}
         for language, value in text.items():
             unknown = placeholders(value) - LOOKUP_PLACEHOLDERS
             if unknown:

@@ -122,3 +122,18 @@ def test_answer_with_template_braces_is_rejected(knowledge_copy: Path) -> None:
     edit(knowledge_copy / "faq" / "career_benefits.yml", answer={"en": "Pay rises by {percent}."})
     [problem] = problems_of(knowledge_copy)
     assert problem.field == "answer.en" and "[ ] { }" in problem.message
+
+
+def test_lookup_reply_mistakes_are_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "lookup_replies.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["valid"]["en"] = "Valid for {holder_id}."
+    data["expired"]["then_faq"] = "no_such_entry"
+    del data["revoked"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    messages = {str(p) for p in problems_of(knowledge_copy)}
+    assert messages == {
+        "knowledge/lookup_replies.yml, entry 'valid', field 'en': unknown placeholder(s): holder_id",
+        "knowledge/lookup_replies.yml, entry 'expired', field 'then_faq': 'no_such_entry' is not an FAQ entry id",
+        "knowledge/lookup_replies.yml, entry 'revoked': missing",
+    }
