@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bot.certificates.cli import db
 from bot.compiler import ENTITY_PATTERNS, check_generated, compile_knowledge, write_generated
 from bot.errors import BotError
 from bot.knowledge_loader import load_knowledge
@@ -89,13 +90,7 @@ def shell(model: Path, action_port: int) -> None:
         )
 
 
-def _add_database_commands() -> None:
-    from bot.certificates.cli import db
-
-    cli.add_command(db)
-
-
-_add_database_commands()
+cli.add_command(db)
 
 
 def main() -> None:

@@ -64,7 +64,7 @@ def expected_response(dialogue: Dialogue, example: Example) -> str | None:
         question = dialogue.kb.question_for_intent(example.intent)
     except KeyError:
         return None
-    return catalog_response(mentioned, question.aspect) if mentioned else None  # held-out ones name one
+    return catalog_response(mentioned, question.aspect) if mentioned else None
 
 
 def actual_response(dialogue: Dialogue, intent: str, parsed: Mapping[str, Any]) -> str:
