@@ -18,14 +18,18 @@ GENERATED_DIR := data/generated
 GENERATED := $(addprefix $(GENERATED_DIR)/,faq_nlu.yml catalog_nlu.yml responses.yml entity_patterns.jsonl)
 SPACY_PIPELINE := build/spacy_catalog/meta.json
 MODEL := models/certificates.tar.gz
+WIDGET_SOURCE := web/node_modules/rasa-webchat/lib/index.js
+WIDGET := build/web/webchat.js
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)
 
-.PHONY: help install generate check-generated spacy train run shell test lint bench lock clean
+.PHONY: help install generate check-generated spacy train web browser run shell test lint bench lock clean
 
 help:
-	@echo "make run    set up everything and start the assistant (REST: http://localhost:5005/webhooks/rest/webhook)"
+	@echo "make run    set up everything and start the assistant (web page: http://localhost:8080/)"
 	@echo "make test   set up everything and run every test"
-	@echo "make shell  talk to the assistant in the terminal"
+	@echo "make shell  talk to the assistant in the terminal (make shell DEBUG=1 shows intents and answers)"
 	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups and import rate"
 
 $(INSTALLED): requirements.txt requirements.lock
@@ -57,7 +61,26 @@ $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 
 train: $(MODEL)
 
-run: generate
+# The chat widget from npm (exact versions in web/package-lock.json), then without its
+# outside font import.
+$(WIDGET_SOURCE): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WIDGET): $(WIDGET_SOURCE) bot/widget_bundle.py | $(INSTALLED)
+	$(PY) -m bot build-web
+
+web: $(WIDGET)
+
+# Debian's chromium for the browser tests (Playwright cannot download its own here).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM)
+
+run: generate $(WIDGET)
 	$(MAKE) --no-print-directory $(MODEL)
 	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot serve
@@ -65,9 +88,9 @@ run: generate
 shell: generate
 	$(MAKE) --no-print-directory $(MODEL)
 	$(PY) -m bot db demo --if-empty
-	$(PY) -m bot shell
+	$(PY) -m bot shell $(if $(DEBUG),--debug)
 
-test: check-generated $(MODEL)
+test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM)
 	$(PY) -m pytest
 	$(RASA) data validate --quiet
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
@@ -87,4 +110,4 @@ lock:
 	(echo "# Exact versions for a reproducible install: pip install -r requirements.txt -c requirements.lock"; build/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements.lock
 
 clean:
-	rm -rf build models results $(VENV)
+	rm -rf build models results $(VENV) web/node_modules

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -13,7 +13,7 @@ from bot.certificates.cli import db
 from bot.compiler import ENTITY_PATTERNS, check_generated, compile_knowledge, write_generated
 from bot.errors import BotError
 from bot.knowledge_loader import load_knowledge
-from bot.settings import load_settings
+from bot.settings import load_server_settings, load_settings
 
 
 @click.group()
@@ -53,20 +53,41 @@ def build_spacy(out_dir: Path) -> None:
     click.echo(f"built {out_dir} with {count} patterns")
 
 
+@cli.command("build-web")
+def build_web() -> None:
+    """Prepare the chat widget's bundle for the web page (no outside fonts)."""
+    from bot.webpage import WEB_DIR, WIDGET_BUNDLE
+    from bot.widget_bundle import build_widget_bundle
+
+    removed = build_widget_bundle(WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js", WIDGET_BUNDLE)
+    click.echo(f"wrote {WIDGET_BUNDLE} ({removed} outside font imports removed)")
+
+
+MODEL_OPTION = click.option("--model", type=click.Path(dir_okay=False, path_type=Path),
+                            default="models/certificates.tar.gz", show_default=True)
+
+
 @cli.command()
-@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default="models/certificates.tar.gz",
-              show_default=True)
-@click.option("--port", type=int, default=5005, show_default=True, help="Rasa server port (REST channel).")
-@click.option("--action-port", type=int, default=5055, show_default=True, help="Action server port.")
-def serve(model: Path, port: int, action_port: int) -> None:
-    """Run the action server and the Rasa server until Ctrl-C."""
+@MODEL_OPTION
+def serve(model: Path) -> None:
+    """Run the assistant until Ctrl-C: action server, Rasa server and web page.
+
+    Addresses, ports and channels come from the environment (see the README).
+    """
     from bot.stack import StackConfig, running_stack, stop_on_signals
 
     stop_on_signals()
-    config = StackConfig(model=model, rasa_port=port, action_port=action_port)
+    settings = load_server_settings()
+    config = StackConfig.from_settings(model, settings)
+    channels = ["REST", "web widget (socket.io)"]
+    channels += ["Telegram"] if settings.telegram else []
+    channels += ["Slack"] if settings.slack else []
     try:
-        with running_stack(config):
-            click.echo(f"The assistant is up. REST channel: POST {config.rest_url}  (Ctrl-C stops it)")
+        with running_stack(config, with_page=True):
+            click.echo(f"The assistant is up. Web page: http://localhost:{config.web_port}/  "
+                       f"REST: POST {config.rest_url}")
+            click.echo(f"Channels: {', '.join(channels)}. "
+                       f"HTTP API: {'on, token required' if config.api_token else 'off'}. Ctrl-C stops it.")
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:
@@ -74,20 +95,26 @@ def serve(model: Path, port: int, action_port: int) -> None:
 
 
 @cli.command()
-@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default="models/certificates.tar.gz",
-              show_default=True)
-@click.option("--action-port", type=int, default=5055, show_default=True, help="Action server port.")
-def shell(model: Path, action_port: int) -> None:
-    """Talk to the assistant in the terminal, with the action server running."""
-    from bot.stack import RASA_WITH_FALLBACK, StackConfig, action_server, server_environment
+@MODEL_OPTION
+@click.option("--debug", is_flag=True, help="Show the intent, its confidence and what answered each message.")
+def shell(model: Path, debug: bool) -> None:
+    """Talk to the assistant in the terminal, with the full stack running."""
+    from bot.shell import ShellSession, run_shell
+    from bot.stack import StackConfig, free_port, running_stack, stop_on_signals
 
-    config = StackConfig(model=model, action_port=action_port)
-    with action_server(config, log=subprocess.DEVNULL):
-        subprocess.run(
-            [*RASA_WITH_FALLBACK, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
-            env=server_environment(config),
-            check=False,
-        )
+    stop_on_signals()
+    # Free ports, so the shell also works while `make run` is up; the HTTP API only for
+    # --debug, on localhost, behind a token made for this run.
+    config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(),
+                         api_token=secrets.token_urlsafe(24) if debug else "")
+    log_path = Path("build") / "shell-servers.log"
+    log_path.parent.mkdir(exist_ok=True)
+    click.echo(f"Starting the assistant (about half a minute; server logs: {log_path})...")
+    try:
+        with log_path.open("wb") as log, running_stack(config, log):
+            run_shell(ShellSession(config, debug))
+    except KeyboardInterrupt:
+        click.echo("")
 
 
 cli.add_command(db)

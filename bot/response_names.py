@@ -24,3 +24,17 @@ def catalog_response(entry_id: str, aspect: str) -> str:
 def lookup_response(reply: str) -> str:
     """The response for one certificate lookup result (valid, expired, not_found, ...)."""
     return f"utter_lookup_{reply}"
+
+
+def describe_response(name: str) -> str:
+    """Which knowledge entry a response name answers from, for people (the debug shell)."""
+    faq_prefix, catalog_prefix, lookup_prefix = faq_response(""), catalog_response("", ""), lookup_response("")
+    if name.startswith(faq_prefix):
+        return f"FAQ entry '{name.removeprefix(faq_prefix)}'"
+    catalog_prefix = catalog_prefix.removesuffix("__")
+    if name.startswith(catalog_prefix) and "__" in name:
+        entry_id, aspect = name.removeprefix(catalog_prefix).rsplit("__", 1)
+        return f"catalog entry '{entry_id}', aspect '{aspect}'"
+    if name.startswith(lookup_prefix):
+        return f"certificate lookup reply '{name.removeprefix(lookup_prefix)}'"
+    return f"response '{name}'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,143 @@ def load_settings() -> Settings:
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
+    )
+
+
+def _text(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _secret(name: str, required_by: str) -> str:
+    value = _text(name)
+    if not value:
+        raise SettingsError(f"{name} must be set when {required_by} is set")
+    return value
+
+
+def _url(name: str, default: str = "") -> str:
+    value = _text(name, default)
+    if value and not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}={value!r} must be an http:// or https:// URL")
+    return value
+
+
+# Telegram allows 1-256 of these characters in a webhook secret token.
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram connector, on when BOT_TELEGRAM_TOKEN is set.
+
+    Attributes:
+        token: the bot token from @BotFather (BOT_TELEGRAM_TOKEN).
+        webhook_url: the public HTTPS address Telegram posts updates to, ending in
+            /webhooks/telegram/webhook (BOT_TELEGRAM_WEBHOOK_URL).
+        secret_token: the secret Telegram sends back in every webhook's
+            X-Telegram-Bot-Api-Secret-Token header (BOT_TELEGRAM_SECRET_TOKEN).
+        api_base: the Bot API's base URL (BOT_TELEGRAM_API_BASE).
+    """
+
+    token: str
+    webhook_url: str
+    secret_token: str
+    api_base: str
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Slack connector, on when BOT_SLACK_TOKEN is set.
+
+    Attributes:
+        token: the bot user OAuth token, xoxb-... (BOT_SLACK_TOKEN).
+        signing_secret: the app's signing secret (BOT_SLACK_SIGNING_SECRET).
+        replay_window_seconds: requests signed longer ago than this are rejected
+            (BOT_SLACK_REPLAY_WINDOW_SECONDS).
+        api_base: the Web API's base URL (BOT_SLACK_API_BASE).
+    """
+
+    token: str
+    signing_secret: str
+    replay_window_seconds: int
+    api_base: str
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where the servers listen and which channels they open.
+
+    Attributes:
+        host: the address the Rasa server, the action server and the web page listen on
+            (BOT_HOST); localhost keeps them off the network.
+        rasa_port, action_port, web_port: their ports (BOT_RASA_PORT, BOT_ACTION_PORT,
+            BOT_WEB_PORT).
+        socket_url: where the page's widget finds the Rasa server's socket.io channel
+            (BOT_WEB_SOCKET_URL); empty means the page's own host name at rasa_port.
+        allowed_origins: the web origins the socket.io channel accepts
+            (BOT_WEB_ALLOWED_ORIGINS, comma-separated); empty means the page's own
+            origin, http://localhost:<web_port> and http://127.0.0.1:<web_port>.
+        api_token: turns on Rasa's HTTP API, guarded by this token (BOT_RASA_API_TOKEN);
+            empty keeps it off.
+        telegram, slack: the messaging connectors, None when off.
+    """
+
+    host: str
+    rasa_port: int
+    action_port: int
+    web_port: int
+    socket_url: str
+    allowed_origins: tuple[str, ...]
+    api_token: str
+    telegram: TelegramSettings | None
+    slack: SlackSettings | None
+
+
+def _telegram_settings() -> TelegramSettings | None:
+    token = _text("BOT_TELEGRAM_TOKEN")
+    if not token:
+        return None
+    secret = _secret("BOT_TELEGRAM_SECRET_TOKEN", "BOT_TELEGRAM_TOKEN")
+    if not _TELEGRAM_SECRET.fullmatch(secret):
+        raise SettingsError("BOT_TELEGRAM_SECRET_TOKEN may hold only A-Z, a-z, 0-9, _ and -, at most 256 of them")
+    webhook_url = _url("BOT_TELEGRAM_WEBHOOK_URL")
+    if not webhook_url:
+        raise SettingsError("BOT_TELEGRAM_WEBHOOK_URL must be set when BOT_TELEGRAM_TOKEN is set")
+    return TelegramSettings(token=token, webhook_url=webhook_url, secret_token=secret,
+                            api_base=_url("BOT_TELEGRAM_API_BASE", "https://api.telegram.org"))
+
+
+def _slack_settings() -> SlackSettings | None:
+    token = _text("BOT_SLACK_TOKEN")
+    if not token:
+        return None
+    api_base = _url("BOT_SLACK_API_BASE", "https://slack.com/api/")
+    return SlackSettings(
+        token=token,
+        signing_secret=_secret("BOT_SLACK_SIGNING_SECRET", "BOT_SLACK_TOKEN"),
+        replay_window_seconds=_int_between("BOT_SLACK_REPLAY_WINDOW_SECONDS", 300, 1, 3600),
+        api_base=api_base if api_base.endswith("/") else api_base + "/",  # the Slack client appends method names
+    )
+
+
+def load_server_settings() -> ServerSettings:
+    """Reads the servers' and channels' settings from the environment."""
+    web_port = _int_between("BOT_WEB_PORT", 8080, 1, 65535)
+    origins = tuple(origin.strip().rstrip("/") for origin in _text("BOT_WEB_ALLOWED_ORIGINS").split(",")
+                    if origin.strip())
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")):
+            raise SettingsError(f"BOT_WEB_ALLOWED_ORIGINS: {origin!r} must start with http:// or https://")
+    return ServerSettings(
+        host=_text("BOT_HOST", "127.0.0.1"),
+        rasa_port=_int_between("BOT_RASA_PORT", 5005, 1, 65535),
+        action_port=_int_between("BOT_ACTION_PORT", 5055, 1, 65535),
+        web_port=web_port,
+        socket_url=_url("BOT_WEB_SOCKET_URL").rstrip("/"),
+        allowed_origins=origins or (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"),
+        api_token=_text("BOT_RASA_API_TOKEN"),
+        telegram=_telegram_settings(),
+        slack=_slack_settings(),
     )
 
 

@@ -1,4 +1,5 @@
-"""Starts and stops the assistant's two servers: the action server and the Rasa server.
+"""Starts and stops the assistant's servers: the action server, the Rasa server and the
+web page.
 
 Used by `python -m bot serve` and `python -m bot shell`, and by the end-to-end tests and
 the benchmark, so every way of running the assistant starts it the same way.
@@ -13,15 +14,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import requests
+import yaml
 
+from bot.channels import channel_credentials
 from bot.errors import BotError
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, ServerSettings, load_server_settings
+from bot.webpage import PageConfig, serve_page
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 # Where a server's output goes: a file, subprocess.DEVNULL, or None for this terminal.
@@ -33,9 +37,17 @@ class StackConfig:
     model: Path
     rasa_port: int = 5005
     action_port: int = 5055
-    # Both servers listen on this address only; localhost keeps them off the network.
+    web_port: int = 8080
+    # Every server listens on this address only; localhost keeps them off the network.
     host: str = "127.0.0.1"
+    # Turns on Rasa's HTTP API, guarded by this token; empty keeps it off.
+    api_token: str = ""
     startup_timeout: float = 180.0
+
+    @classmethod
+    def from_settings(cls, model: Path, settings: ServerSettings) -> StackConfig:
+        return cls(model=model, rasa_port=settings.rasa_port, action_port=settings.action_port,
+                   web_port=settings.web_port, host=settings.host, api_token=settings.api_token)
 
     @property
     def rest_url(self) -> str:
@@ -51,7 +63,13 @@ def server_environment(config: StackConfig) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         ACTION_SERVER_URL=config.action_url,
-        SANIC_HOST=config.host,
+        SANIC_HOST=config.host,  # the action server's listening address
+        # The Rasa server's channels read these (the socket.io channel's allowed origins
+        # follow the page's port).
+        BOT_HOST=config.host,
+        BOT_RASA_PORT=str(config.rasa_port),
+        BOT_ACTION_PORT=str(config.action_port),
+        BOT_WEB_PORT=str(config.web_port),
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
     )
@@ -91,15 +109,29 @@ def action_server_command(config: StackConfig) -> list[str]:
 RASA_WITH_FALLBACK = [sys.executable, "-m", "bot.rasa_server"]
 
 
-def rasa_server_command(config: StackConfig) -> list[str]:
-    return [
+def rasa_server_command(config: StackConfig, credentials: Path) -> list[str]:
+    command = [
         *RASA_WITH_FALLBACK, "run",
         "--model", str(config.model),
         "--interface", config.host,
         "--port", str(config.rasa_port),
-        "--credentials", "credentials.yml",
+        "--credentials", str(credentials),
         "--endpoints", "endpoints.yml",
     ]
+    if config.api_token:
+        # Never without the token: the HTTP API can replace the model and read every conversation.
+        command += ["--enable-api", "--auth-token", config.api_token]
+    return command
+
+
+def write_credentials(config: StackConfig) -> Path:
+    """Writes the list of channels to open, from the settings the Rasa server will read."""
+    channels = channel_credentials(load_server_settings())
+    path = PROJECT_ROOT / "build" / f"credentials-{config.rasa_port}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Written by bot/stack.py at start-up from the settings; edits are lost.\n"
+                    + yaml.safe_dump(channels), encoding="utf-8")
+    return path
 
 
 def stop_on_signals() -> None:
@@ -132,11 +164,18 @@ def action_server(config: StackConfig, log: Log = None) -> AbstractContextManage
 
 
 def rasa_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
-    """Runs the Rasa server (REST channel) until the block ends."""
+    """Runs the Rasa server, with every configured channel, until the block ends."""
     if not config.model.exists():
         raise BotError(f"no trained model at {config.model}; run `make train`")
     health = f"http://{config.host}:{config.rasa_port}/webhooks/rest/"
-    return _server(rasa_server_command(config), health, "Rasa server", config, log)
+    return _server(rasa_server_command(config, write_credentials(config)), health, "Rasa server", config, log)
+
+
+def web_page(config: StackConfig) -> AbstractContextManager[str]:
+    """Serves the web page with the chat widget until the block ends; yields its URL."""
+    settings = load_server_settings()
+    return serve_page(PageConfig(host=config.host, port=config.web_port, rasa_port=config.rasa_port,
+                                 socket_url=settings.socket_url))
 
 
 def free_port() -> int:
@@ -147,7 +186,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_stack(config: StackConfig, log: Log = None) -> Iterator[None]:
-    """Runs the action server and the Rasa server until the block ends."""
-    with action_server(config, log), rasa_server(config, log):
+def running_stack(config: StackConfig, log: Log = None, with_page: bool = False) -> Iterator[None]:
+    """Runs the action server and the Rasa server, and serves the web page if asked, until
+    the block ends."""
+    with ExitStack() as servers:
+        servers.enter_context(action_server(config, log))
+        servers.enter_context(rasa_server(config, log))
+        if with_page:
+            servers.enter_context(web_page(config))
         yield

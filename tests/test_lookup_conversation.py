@@ -11,31 +11,25 @@ from typing import Any
 import pytest
 import requests
 
-from bot.certificates.demo import demo_records
 from bot.certificates.lookup import CertificateLookup, render
-from bot.certificates.store import SqliteCertificateStore, open_database, upsert_certificates
+from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import StackConfig, free_port, running_stack
+from bot.stack import StackConfig
+from tests.servers import demo_database, started_stack
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("db") / "certificates.db"
-    upsert_certificates(open_database(path), demo_records(20, seed=1, today=date.today()))
-    return path
+    return demo_database(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def stack(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory,
           ) -> Iterator[tuple[StackConfig, Path]]:
-    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
-    log_path = tmp_path_factory.mktemp("stack") / "servers.log"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BOT_DATABASE", str(database))
-        patch.setenv("BOT_LOOKUP_COOLDOWN_MINUTES", "30")
-        with log_path.open("wb") as log, running_stack(config, log):
-            yield config, log_path
+    env = {"BOT_DATABASE": str(database), "BOT_LOOKUP_COOLDOWN_MINUTES": "30"}
+    with started_stack(trained_model, tmp_path_factory, env) as running:
+        yield running
 
 
 def say(config: StackConfig, sender: str, text: str) -> str:

@@ -11,19 +11,14 @@ from typing import Any
 import pytest
 import requests
 
-from bot.stack import StackConfig, free_port, running_stack
+from bot.stack import StackConfig
+from tests.servers import started_stack
 
 
 @pytest.fixture(scope="module")
 def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
-    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
-    log_path = tmp_path_factory.mktemp("stack") / "servers.log"
-    with log_path.open("wb") as log:
-        try:
-            with running_stack(config, log):
-                yield config
-        finally:
-            print(f"server logs: {log_path}")
+    with started_stack(trained_model, tmp_path_factory) as (config, _):
+        yield config
 
 
 class Conversation:

@@ -1,0 +1,126 @@
+"""Serves the assistant's web page: an introduction and the chat widget.
+
+A small static server on its own port (BOT_WEB_PORT, 8080). It serves a fixed list of
+files and nothing else, and a Content-Security-Policy that lets the page talk to its own
+origin and the Rasa server's socket.io channel only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from bot.errors import BotError
+from bot.settings import PROJECT_ROOT
+
+WEB_DIR = PROJECT_ROOT / "web"
+WIDGET_BUNDLE = PROJECT_ROOT / "build" / "web" / "webchat.js"
+
+# URL path -> (file, content type). Nothing outside this list is served.
+FILES = {
+    "/": (WEB_DIR / "index.html", "text/html; charset=utf-8"),
+    "/assets/page.css": (WEB_DIR / "page.css", "text/css; charset=utf-8"),
+    "/assets/chat.js": (WEB_DIR / "chat.js", "text/javascript; charset=utf-8"),
+    "/assets/webchat.js": (WIDGET_BUNDLE, "text/javascript; charset=utf-8"),
+}
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    host: str
+    port: int
+    rasa_port: int
+    # Where the widget's socket.io channel is; empty: the page's own host name at rasa_port.
+    socket_url: str = ""
+    language: str = "en"
+
+    def socket_url_for(self, page_host: str) -> str:
+        """The socket.io URL for a page requested with the Host header `page_host`."""
+        if self.socket_url:
+            return self.socket_url
+        hostname = urlsplit(f"//{page_host}").hostname or "localhost"
+        hostname = f"[{hostname}]" if ":" in hostname else hostname
+        return f"http://{hostname}:{self.rasa_port}"
+
+
+def content_security_policy(socket_url: str) -> str:
+    websocket_url = socket_url.replace("http", "ws", 1)
+    return "; ".join([
+        "default-src 'self'",
+        f"connect-src 'self' {socket_url} {websocket_url}",
+        "img-src 'self' data:",
+        # The widget injects its styles at run time.
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'self'",
+    ])
+
+
+def _handler(config: PageConfig) -> type[BaseHTTPRequestHandler]:
+    class PageHandler(BaseHTTPRequestHandler):
+        server_version = "certificate-assistant"
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            self._respond(send_body=True)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._respond(send_body=False)
+
+        def _respond(self, send_body: bool) -> None:
+            path = urlsplit(self.path).path
+            socket_url = config.socket_url_for(self.headers.get("Host", ""))
+            if path == "/config.js":
+                settings = {"socketUrl": socket_url, "language": config.language}
+                body = f"window.ASSISTANT_CONFIG = {json.dumps(settings)};\n".encode()
+                content_type = "text/javascript; charset=utf-8"
+            elif path in FILES:
+                file, content_type = FILES[path]
+                try:
+                    body = file.read_bytes()
+                except FileNotFoundError:
+                    self.send_error(HTTPStatus.SERVICE_UNAVAILABLE, f"{file.name} has not been built; run make web")
+                    return
+            else:
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Security-Policy", content_security_policy(socket_url))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # requests are not logged: the page has nothing worth a log line per file
+
+    return PageHandler
+
+
+@contextmanager
+def serve_page(config: PageConfig) -> Iterator[str]:
+    """Serves the page in a background thread until the block ends; yields its URL."""
+    try:
+        server = ThreadingHTTPServer((config.host, config.port), _handler(config))
+    except OSError as error:
+        raise BotError(f"cannot serve the web page on {config.host}:{config.port}: {error.strerror}") from None
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="web-page", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{'localhost' if config.host in ('127.0.0.1', '::1') else config.host}:{config.port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,190 @@
+"""Telegram and Slack end to end: the real Rasa server and action server, with the
+platforms' APIs replaced by a local fake that records what the assistant posts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.channels.slack import slack_signature
+from bot.dialogue import choose_entry_payload
+from bot.stack import StackConfig
+from tests.fake_platform import FakePlatform, fake_platform
+from tests.servers import started_stack
+
+TELEGRAM_TOKEN = "123456:TEST-token-for-the-fake-api"
+TELEGRAM_SECRET = "test-secret_0123456789"
+SLACK_SECRET = "test-signing-secret"
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[FakePlatform]:
+    with fake_platform() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model: Path, platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[StackConfig]:
+    env = {
+        "BOT_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "BOT_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "BOT_TELEGRAM_WEBHOOK_URL": "https://assistant.example.org/webhooks/telegram/webhook",
+        "BOT_TELEGRAM_API_BASE": platform.url,
+        "BOT_SLACK_TOKEN": "xoxb-test-token",
+        "BOT_SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "BOT_SLACK_API_BASE": f"{platform.url}/api/",
+    }
+    with started_stack(trained_model, tmp_path_factory, env) as (config, _):
+        yield config
+
+
+def webhook(config: StackConfig, channel: str) -> str:
+    return f"http://{config.host}:{config.rasa_port}/webhooks/{channel}/webhook"
+
+
+def sent_to(platform: FakePlatform, method: str, key: str, recipient: str) -> list[str]:
+    return [str(call.fields.get("text")) for call in platform.calls
+            if call.method == method and str(call.fields.get(key)) == recipient]
+
+
+def wait_for_text(platform: FakePlatform, method: str, key: str, recipient: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = sent_to(platform, method, key, recipient)
+        if texts:
+            return "\n\n".join(texts)
+        time.sleep(0.1)
+    raise AssertionError(f"nothing was sent to {recipient} within {timeout} s")
+
+
+# --- Telegram ---
+
+def telegram_update(chat_id: int, text: str) -> dict[str, Any]:
+    return {"update_id": chat_id, "message": {
+        "message_id": 1, "date": int(time.time()), "text": text,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Test"}}}
+
+
+def post_telegram(config: StackConfig, update: dict[str, Any], secret: str | None) -> requests.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return requests.post(webhook(config, "telegram"), json=update, headers=headers, timeout=10)
+
+
+def test_telegram_webhook_is_registered_with_its_secret(stack: StackConfig, platform: FakePlatform) -> None:
+    [call] = platform.wait_for("setWebhook")
+    assert call.fields["url"] == "https://assistant.example.org/webhooks/telegram/webhook"
+    assert call.fields["secret_token"] == TELEGRAM_SECRET
+
+
+def test_telegram_message_is_acknowledged_at_once_and_answered(stack: StackConfig, platform: FakePlatform,
+                                                               responses: dict[str, str]) -> None:
+    platform.send_delay = 3.0  # a slow platform: the webhook must not wait for the reply
+    try:
+        started = time.monotonic()
+        answer = post_telegram(stack, telegram_update(4001, "do tour guides need a certificate?"), TELEGRAM_SECRET)
+        acknowledged_after = time.monotonic() - started
+        assert answer.status_code == 200
+        assert acknowledged_after < platform.send_delay
+        assert wait_for_text(platform, "sendMessage", "chat_id", "4001") == responses[
+            "utter_catalog_tour_guide__needed"]
+    finally:
+        platform.send_delay = 0.0
+
+
+def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePlatform,
+                                           responses: dict[str, str]) -> None:
+    update = {"update_id": 4002, "callback_query": {
+        "id": "cb-1", "chat_instance": "1", "data": choose_entry_payload("expiry_and_renewal"),
+        "from": {"id": 4002, "is_bot": False, "first_name": "Test"},
+        "message": {"message_id": 2, "date": int(time.time()), "chat": {"id": 4002, "type": "private"}}}}
+    assert post_telegram(stack, update, TELEGRAM_SECRET).status_code == 200
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4002") == responses["utter_faq/expiry_and_renewal"]
+    assert any(call.fields.get("callback_query_id") == "cb-1" for call in platform.wait_for("answerCallbackQuery"))
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", TELEGRAM_SECRET + "x"])
+def test_forged_telegram_updates_are_rejected_unanswered(stack: StackConfig, platform: FakePlatform,
+                                                         secret: str | None) -> None:
+    chat_id = 4100 + len(secret or "")
+    answer = post_telegram(stack, telegram_update(chat_id, "do tour guides need a certificate?"), secret)
+    assert answer.status_code == 403
+    time.sleep(2)  # long enough for a reply that should not come
+    assert sent_to(platform, "sendMessage", "chat_id", str(chat_id)) == []
+
+
+def test_a_malformed_telegram_body_is_a_clear_400(stack: StackConfig) -> None:
+    answer = requests.post(webhook(stack, "telegram"), data=b"not json",
+                           headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}, timeout=10)
+    assert answer.status_code == 400
+    assert "not a Telegram update" in answer.text
+
+
+# --- Slack ---
+
+def post_slack(config: StackConfig, body: dict[str, Any], secret: str = SLACK_SECRET,
+               signed_at: float | None = None) -> requests.Response:
+    raw = json.dumps(body).encode()
+    timestamp = str(int(signed_at if signed_at is not None else time.time()))
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": slack_signature(secret, timestamp, raw)}
+    return requests.post(webhook(config, "slack"), data=raw, headers=headers, timeout=10)
+
+
+def slack_message(channel: str, text: str) -> dict[str, Any]:
+    return {"type": "event_callback", "event_id": f"Ev{channel}", "authorizations": [{"user_id": "UBOT"}],
+            "event": {"type": "message", "channel_type": "im", "channel": channel, "user": f"U{channel}",
+                      "text": text, "ts": f"{time.time():.6f}"}}
+
+
+def test_slack_url_verification_echoes_the_challenge(stack: StackConfig) -> None:
+    answer = post_slack(stack, {"type": "url_verification", "challenge": "abc123", "token": "x"})
+    assert answer.status_code == 200
+    assert answer.json() == {"challenge": "abc123"}
+
+
+def test_slack_message_is_acknowledged_at_once_and_answered(stack: StackConfig, platform: FakePlatform,
+                                                            responses: dict[str, str]) -> None:
+    platform.send_delay = 3.0
+    try:
+        started = time.monotonic()
+        answer = post_slack(stack, slack_message("D5001", "what is the difference between a qualification and "
+                                                          "a practice license?"))
+        assert answer.status_code == 200, answer.text
+        assert time.monotonic() - started < platform.send_delay
+        reply = wait_for_text(platform, "chat.postMessage", "channel", "D5001")
+    finally:
+        platform.send_delay = 0.0
+    assert reply == responses["utter_faq/certificate_vs_practice_license"]
+    [call] = [c for c in platform.calls if c.fields.get("channel") == "D5001"]
+    assert call.headers["Authorization"] == "Bearer xoxb-test-token"
+
+
+@pytest.mark.parametrize(
+    ("channel", "secret", "signed_seconds_ago"),
+    [
+        ("D5101", "not-the-signing-secret", 0),  # forged signature
+        ("D5102", SLACK_SECRET, 10 * 60),  # genuine but replayed after the 5-minute window
+        ("D5103", SLACK_SECRET, -10 * 60),  # stamped in the future
+    ],
+)
+def test_forged_or_replayed_slack_requests_are_rejected_unanswered(
+    stack: StackConfig, platform: FakePlatform, channel: str, secret: str, signed_seconds_ago: int,
+) -> None:
+    answer = post_slack(stack, slack_message(channel, "do tour guides need a certificate?"), secret=secret,
+                        signed_at=time.time() - signed_seconds_ago)
+    assert answer.status_code == 401
+    time.sleep(2)
+    assert sent_to(platform, "chat.postMessage", "channel", channel) == []
+
+
+def test_an_unsigned_slack_request_is_rejected(stack: StackConfig) -> None:
+    answer = requests.post(webhook(stack, "slack"), json=slack_message("D5200", "hello"), timeout=10)
+    assert answer.status_code == 401
