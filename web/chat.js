@@ -12,6 +12,8 @@
       subtitle: "Qualification certificates in China",
       inputTextFieldHint: "Ask about a certificate...",
       embedded: true,
+      // The widget waits up to 3 s per message by default, to look like typing.
+      customMessageDelay: function () { return 300; },
       hideWhenNotConnected: false,
       // Session storage: the conversation survives a reload but not closing the tab, so a
       // shared computer does not keep someone's certificate lookup.

@@ -1,0 +1,165 @@
+"""The web page in a real browser: Debian's chromium, driven by Playwright, against the
+real servers. Every request to a host other than localhost is blocked and recorded, and
+each test checks that the page made none."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from bot.certificates.lookup import CertificateLookup, render
+from bot.certificates.store import SqliteCertificateStore
+from bot.knowledge import KnowledgeBase
+from bot.settings import PROJECT_ROOT, Settings
+from bot.stack import StackConfig
+from tests.servers import demo_database, started_stack
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium (Playwright cannot download its own here), kept off the network."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic"]}
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_database(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def site(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+    with started_stack(trained_model, tmp_path_factory, {"BOT_DATABASE": str(database)}, with_page=True) as (
+            config, _):
+        yield config
+
+
+@pytest.fixture
+def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
+    """Blocks every request to a host other than localhost; the test must make none."""
+    blocked: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    yield blocked
+    assert blocked == [], f"the page tried to reach other hosts: {blocked}"
+
+
+@pytest.fixture
+def chat(site: StackConfig, page: Page, outside_requests: list[str]) -> Page:
+    page.goto(f"http://localhost:{site.web_port}/")
+    return page
+
+
+def first_sentence(text: str) -> str:
+    """A stretch of an answer that reads the same in the widget, which renders Markdown."""
+    return re.split(r"(?<=[.?!:])\s", text, maxsplit=1)[0]
+
+
+def messages(page: Page) -> Any:
+    return expect(page.locator(".rw-messages-container"))
+
+
+def ask(page: Page, text: str) -> None:
+    page.locator(".rw-new-message").fill(text)
+    page.keyboard.press("Enter")
+
+
+def test_page_introduces_the_assistant_and_the_widget_greets(chat: Page, responses: dict[str, str]) -> None:
+    expect(chat.locator("h1")).to_have_text("Certificate assistant")
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    chat.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_a_question_is_answered(chat: Page, responses: dict[str, str]) -> None:
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(chat, "what do i do when my certificate has expired?")
+    answer = responses["utter_faq/expiry_and_renewal"]
+    messages(chat).to_contain_text(first_sentence(answer), timeout=WAIT_MS)
+    messages(chat).to_contain_text(answer.splitlines()[-1], timeout=WAIT_MS)  # the source line
+
+
+def vague_message_with_suggestions(site: StackConfig) -> str:
+    """A message this model answers with "Did you mean" buttons (which one varies by training)."""
+    for text in ("blah blah", "hmm", "certificate stuff", "something about papers", "ok so", "what about it",
+                 "the thing", "uh"):
+        reply = requests.post(site.rest_url, json={"sender": uuid.uuid4().hex, "message": text}, timeout=30)
+        if reply.json() and reply.json()[0].get("buttons"):
+            return text
+    pytest.fail("no vague message was answered with suggestions")
+
+
+def test_a_suggestion_button_is_answered_when_clicked(site: StackConfig, chat: Page, kb: KnowledgeBase,
+                                                      settings: Settings, responses: dict[str, str]) -> None:
+    vague = vague_message_with_suggestions(site)
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(chat, vague)
+    button = chat.locator(".rw-reply").first
+    expect(button).to_be_visible(timeout=WAIT_MS)
+    question = button.inner_text().strip()
+    [entry] = [entry for entry in kb.faq if entry.question[settings.language] == question]
+    button.click()
+    messages(chat).to_contain_text(first_sentence(responses[f"utter_faq/{entry.id}"]), timeout=WAIT_MS)
+
+
+def test_a_certificate_status_lookup(chat: Page, database: Path, kb: KnowledgeBase, settings: Settings,
+                                     responses: dict[str, str]) -> None:
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(chat, "check a certificate")
+    messages(chat).to_contain_text(first_sentence(responses["utter_ask_certificate_number"]), timeout=WAIT_MS)
+    ask(chat, "DEMO-VALID-0001")
+    messages(chat).to_contain_text(first_sentence(responses["utter_ask_holder_name"]), timeout=WAIT_MS)
+    ask(chat, "Wang Xiaoming")
+    result = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
+        "DEMO-VALID-0001", "Wang Xiaoming", 0, None, 0.0, date.today())
+    assert result.reply == "valid"
+    messages(chat).to_contain_text(first_sentence(render(kb, result, settings.language)), timeout=WAIT_MS)
+
+
+def test_the_conversation_continues_after_a_reload(chat: Page, responses: dict[str, str]) -> None:
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(chat, "do tour guides need a certificate?")
+    messages(chat).to_contain_text(first_sentence(responses["utter_catalog_tour_guide__needed"]), timeout=WAIT_MS)
+    chat.reload()
+    messages(chat).to_contain_text("do tour guides need a certificate?", timeout=WAIT_MS)
+    # The follow-up only makes sense in the same conversation: the server kept its context.
+    ask(chat, "what about lawyers?")
+    messages(chat).to_contain_text(first_sentence(responses["utter_catalog_lawyer__needed"]), timeout=WAIT_MS)
+
+
+def polling_handshake(site: StackConfig, origin: str) -> requests.Response:
+    url = f"http://127.0.0.1:{site.rasa_port}/socket.io/"
+    return requests.get(url, params={"EIO": "4", "transport": "polling"}, headers={"Origin": origin}, timeout=10)
+
+
+def test_the_socket_accepts_the_pages_own_origin_only(site: StackConfig) -> None:
+    own = f"http://localhost:{site.web_port}"
+    accepted = polling_handshake(site, own)
+    assert accepted.status_code == 200
+    assert accepted.headers["Access-Control-Allow-Origin"] == own
+    assert polling_handshake(site, "http://elsewhere.example").status_code == 400
+    assert polling_handshake(site, f"http://localhost:{site.web_port + 1}").status_code == 400
