@@ -13,7 +13,7 @@ from bot.certificates.cli import db
 from bot.compiler import ENTITY_PATTERNS, check_generated, compile_knowledge, write_generated
 from bot.errors import BotError
 from bot.knowledge_loader import load_knowledge
-from bot.settings import load_server_settings, load_settings
+from bot.settings import PROJECT_ROOT, load_server_settings, load_settings
 
 
 @click.group()
@@ -107,7 +107,7 @@ def shell(model: Path, debug: bool) -> None:
     # --debug, on localhost, behind a token made for this run.
     config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(),
                          api_token=secrets.token_urlsafe(24) if debug else "")
-    log_path = Path("build") / "shell-servers.log"
+    log_path = PROJECT_ROOT / "build" / "shell-servers.log"
     log_path.parent.mkdir(exist_ok=True)
     click.echo(f"Starting the assistant (about half a minute; server logs: {log_path})...")
     try:

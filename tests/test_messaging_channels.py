@@ -21,6 +21,7 @@ from tests.servers import started_stack
 TELEGRAM_TOKEN = "123456:TEST-token-for-the-fake-api"
 TELEGRAM_SECRET = "test-secret_0123456789"
 SLACK_SECRET = "test-signing-secret"
+API_TOKEN = "test-api-token"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def stack(trained_model: Path, platform: FakePlatform, tmp_path_factory: pytest.
         "BOT_SLACK_SIGNING_SECRET": SLACK_SECRET,
         "BOT_SLACK_API_BASE": f"{platform.url}/api/",
     }
-    with started_stack(trained_model, tmp_path_factory, env) as (config, _):
+    with started_stack(trained_model, tmp_path_factory, env, api_token=API_TOKEN) as (config, _):
         yield config
 
 
@@ -188,3 +189,12 @@ def test_forged_or_replayed_slack_requests_are_rejected_unanswered(
 def test_an_unsigned_slack_request_is_rejected(stack: StackConfig) -> None:
     answer = requests.post(webhook(stack, "slack"), json=slack_message("D5200", "hello"), timeout=10)
     assert answer.status_code == 401
+
+
+# --- Rasa's HTTP API, turned on (as the debug shell does) ---
+
+def test_the_http_api_needs_its_token(stack: StackConfig) -> None:
+    url = f"http://{stack.host}:{stack.rasa_port}/conversations/someone/tracker"
+    assert requests.get(url, timeout=5).status_code == 401
+    assert requests.get(url, params={"token": "wrong"}, timeout=5).status_code == 401
+    assert requests.get(url, params={"token": API_TOKEN}, timeout=5).status_code == 200

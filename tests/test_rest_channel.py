@@ -112,3 +112,27 @@ def test_a_huge_message_is_answered_promptly(stack: StackConfig) -> None:
     """Without the length cap, NLU on 100 kB of text blocks the server for many seconds."""
     reply = requests.post(stack.rest_url, json={"sender": "huge", "message": "certificate " * 10_000}, timeout=10)
     assert reply.ok and reply.json()
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port`, read from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_both_servers_listen_on_localhost_only(stack: StackConfig) -> None:
+    loopback = "0100007F"  # 127.0.0.1, little-endian hex
+    assert listening_addresses(stack.rasa_port) == {loopback}
+    assert listening_addresses(stack.action_port) == {loopback}
+
+
+def test_the_http_api_is_off_by_default(stack: StackConfig) -> None:
+    base = f"http://{stack.host}:{stack.rasa_port}"
+    assert requests.get(f"{base}/conversations/someone/tracker", timeout=5).status_code == 404
+    assert requests.post(f"{base}/model/parse", json={"text": "hi"}, timeout=5).status_code == 404
