@@ -52,7 +52,7 @@ def test_bad_setting_exits_1_naming_the_variable() -> None:
 
 
 def test_importing_bot_does_not_import_rasa() -> None:
-    code = ("import sys, bot.__main__, bot.runtime, bot.evaluation, bot.certificates.cli; "
+    code = ("import sys, bot.__main__, bot.runtime, bot.evaluation, bot.certificates.cli, bot.stack, bot.shell; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk', 'tensorflow')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
