@@ -163,12 +163,18 @@ def action_server(config: StackConfig, log: Log = None) -> AbstractContextManage
     return _server(action_server_command(config), health, "action server", config, log)
 
 
-def rasa_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
+@contextmanager
+def rasa_server(config: StackConfig, log: Log = None) -> Iterator[subprocess.Popen[bytes]]:
     """Runs the Rasa server, with every configured channel, until the block ends."""
     if not config.model.exists():
         raise BotError(f"no trained model at {config.model}; run `make train`")
     health = f"http://{config.host}:{config.rasa_port}/webhooks/rest/"
-    return _server(rasa_server_command(config, write_credentials(config)), health, "Rasa server", config, log)
+    credentials = write_credentials(config)
+    try:
+        with _server(rasa_server_command(config, credentials), health, "Rasa server", config, log) as process:
+            yield process
+    finally:
+        credentials.unlink(missing_ok=True)
 
 
 def web_page(config: StackConfig) -> AbstractContextManager[str]:

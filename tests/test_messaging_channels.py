@@ -100,6 +100,12 @@ def test_telegram_message_is_acknowledged_at_once_and_answered(stack: StackConfi
         platform.send_delay = 0.0
 
 
+def test_telegram_start_command_is_greeted(stack: StackConfig, platform: FakePlatform,
+                                           responses: dict[str, str]) -> None:
+    assert post_telegram(stack, telegram_update(4003, "/start"), TELEGRAM_SECRET).status_code == 200
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4003") == responses["utter_greet"]
+
+
 def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePlatform,
                                            responses: dict[str, str]) -> None:
     update = {"update_id": 4002, "callback_query": {

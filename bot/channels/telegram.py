@@ -33,6 +33,9 @@ from bot.settings import TelegramSettings, load_server_settings
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram commands, as the intents that answer them: Telegram sends /start when someone
+# opens the bot.
+COMMANDS = {"/start": "/greet"}
 
 
 class TelegramReplies(TelegramOutput):
@@ -112,7 +115,7 @@ class VerifiedTelegramInput(TelegramInput):
                 message = update.message or update.edited_message
                 if message is None or not message.text:
                     return  # stickers, photos, joins: nothing to answer
-                chat, text = message.chat, message.text
+                chat, text = message.chat, COMMANDS.get(message.text.strip(), message.text)
             await on_new_message(UserMessage(text, out_channel, str(chat.id), input_channel=self.name()))
         except Exception:
             logger.exception("Could not answer a Telegram update.")

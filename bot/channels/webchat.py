@@ -51,10 +51,6 @@ class WebchatInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @sio.on("connect")
-        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
-            return True
-
         @sio.on("session_request")
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
             requested = (data or {}).get("session_id")
