@@ -4,11 +4,15 @@ from __future__ import annotations
 
 FAQ_INTENT = "faq"
 ASK_WHICH_CATALOG_ENTRY = "utter_ask_which_catalog_entry"
+FAQ_PREFIX = f"utter_{FAQ_INTENT}/"
+CATALOG_PREFIX = "utter_catalog_"
+ASPECT_SEPARATOR = "__"
+LOOKUP_PREFIX = "utter_lookup_"
 
 
 def faq_response(entry_id: str) -> str:
     """The retrieval response that answers one FAQ entry."""
-    return f"utter_{FAQ_INTENT}/{entry_id}"
+    return f"{FAQ_PREFIX}{entry_id}"
 
 
 def faq_entry_id(intent_response_key: str) -> str:
@@ -18,23 +22,21 @@ def faq_entry_id(intent_response_key: str) -> str:
 
 def catalog_response(entry_id: str, aspect: str) -> str:
     """The response that answers one aspect (needed, expiry, ...) of one catalog entry."""
-    return f"utter_catalog_{entry_id}__{aspect}"
+    return f"{CATALOG_PREFIX}{entry_id}{ASPECT_SEPARATOR}{aspect}"
 
 
 def lookup_response(reply: str) -> str:
     """The response for one certificate lookup result (valid, expired, not_found, ...)."""
-    return f"utter_lookup_{reply}"
+    return f"{LOOKUP_PREFIX}{reply}"
 
 
 def describe_response(name: str) -> str:
     """Which knowledge entry a response name answers from, for people (the debug shell)."""
-    faq_prefix, catalog_prefix, lookup_prefix = faq_response(""), catalog_response("", ""), lookup_response("")
-    if name.startswith(faq_prefix):
-        return f"FAQ entry '{name.removeprefix(faq_prefix)}'"
-    catalog_prefix = catalog_prefix.removesuffix("__")
-    if name.startswith(catalog_prefix) and "__" in name:
-        entry_id, aspect = name.removeprefix(catalog_prefix).rsplit("__", 1)
+    if name.startswith(FAQ_PREFIX):
+        return f"FAQ entry '{name.removeprefix(FAQ_PREFIX)}'"
+    if name.startswith(CATALOG_PREFIX) and ASPECT_SEPARATOR in name:
+        entry_id, aspect = name.removeprefix(CATALOG_PREFIX).rsplit(ASPECT_SEPARATOR, 1)
         return f"catalog entry '{entry_id}', aspect '{aspect}'"
-    if name.startswith(lookup_prefix):
-        return f"certificate lookup reply '{name.removeprefix(lookup_prefix)}'"
+    if name.startswith(LOOKUP_PREFIX):
+        return f"certificate lookup reply '{name.removeprefix(LOOKUP_PREFIX)}'"
     return f"response '{name}'"

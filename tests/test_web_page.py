@@ -4,6 +4,7 @@ each test checks that the page made none."""
 
 from __future__ import annotations
 
+import queue
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import socketio
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from bot.certificates.lookup import CertificateLookup, render
@@ -163,3 +165,17 @@ def test_the_socket_accepts_the_pages_own_origin_only(site: StackConfig) -> None
     assert accepted.headers["Access-Control-Allow-Origin"] == own
     assert polling_handshake(site, "http://elsewhere.example").status_code == 400
     assert polling_handshake(site, f"http://localhost:{site.web_port + 1}").status_code == 400
+
+
+@pytest.mark.parametrize("requested", [None, "not-a-session-id", "0" * 31, {"nested": "object"}])
+def test_a_malformed_session_id_is_replaced_by_a_new_one(site: StackConfig, requested: Any) -> None:
+    client = socketio.Client()
+    confirmed: queue.Queue[str] = queue.Queue()
+    client.on("session_confirm", confirmed.put)
+    client.connect(f"http://127.0.0.1:{site.rasa_port}", headers={"Origin": f"http://localhost:{site.web_port}"},
+                   transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": requested})
+        assert re.fullmatch(r"[0-9a-f]{32}", confirmed.get(timeout=10))
+    finally:
+        client.disconnect()

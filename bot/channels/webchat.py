@@ -52,8 +52,8 @@ class WebchatInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("session_request")
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            requested = (data or {}).get("session_id")
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if isinstance(requested, str) and SESSION_ID.fullmatch(requested) \
                 else uuid.uuid4().hex
             await sio.save_session(sid, {"session_id": session_id})
@@ -61,7 +61,7 @@ class WebchatInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt)
-        async def handle_message(sid: str, data: dict[str, Any]) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             session_id = (await sio.get_session(sid)).get("session_id")
             if not session_id:
                 logger.warning("A socket.io message arrived before its session_request; it was ignored.")
