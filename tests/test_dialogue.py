@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dialogue import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+from bot.knowledge import KnowledgeBase
 from bot.response_names import ASK_WHICH_CATALOG_ENTRY
 
 
@@ -96,3 +97,10 @@ def test_choice_answers_faq_and_catalog_entries(dialogue: Dialogue) -> None:
 
 def test_payload_is_what_rasa_parses() -> None:
     assert choose_entry_payload("a_b") == '/choose_entry{"entry_id": "a_b"}'
+
+
+def test_every_suggestion_button_fits_telegram(kb: KnowledgeBase) -> None:
+    """Telegram refuses a button whose callback data is over 64 bytes, and with it the reply:
+    keep FAQ ids short enough."""
+    too_long = [entry.id for entry in kb.faq if len(choose_entry_payload(entry.id).encode()) > 64]
+    assert too_long == [], f"FAQ ids too long for Telegram buttons (shorten them): {too_long}"
