@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,26 @@ def _int_between(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _text(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _url(name: str, default: str = "") -> str:
+    value = _text(name, default)
+    if value and not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}={value!r} must be an http:// or https:// URL")
+    return value
+
+
+def _required(name: str, required_by: str, read: Callable[[str], str] = _text) -> str:
+    value = read(name)
+    if not value:
+        raise SettingsError(f"{name} must be set when {required_by} is set")
+    return value
+
+
 def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = os.environ.get(name, "").strip() or default
+    value = _text(name, default)
     if value not in allowed:
         raise SettingsError(f"{name}={value!r} is not allowed; use one of: {', '.join(allowed)}")
     return value
@@ -110,24 +129,6 @@ def load_settings() -> Settings:
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
     )
-
-
-def _text(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
-
-
-def _secret(name: str, required_by: str) -> str:
-    value = _text(name)
-    if not value:
-        raise SettingsError(f"{name} must be set when {required_by} is set")
-    return value
-
-
-def _url(name: str, default: str = "") -> str:
-    value = _text(name, default)
-    if value and not value.startswith(("http://", "https://")):
-        raise SettingsError(f"{name}={value!r} must be an http:// or https:// URL")
-    return value
 
 
 # Telegram allows 1-256 of these characters in a webhook secret token.
@@ -205,12 +206,10 @@ def _telegram_settings() -> TelegramSettings | None:
     token = _text("BOT_TELEGRAM_TOKEN")
     if not token:
         return None
-    secret = _secret("BOT_TELEGRAM_SECRET_TOKEN", "BOT_TELEGRAM_TOKEN")
+    secret = _required("BOT_TELEGRAM_SECRET_TOKEN", "BOT_TELEGRAM_TOKEN")
     if not _TELEGRAM_SECRET.fullmatch(secret):
         raise SettingsError("BOT_TELEGRAM_SECRET_TOKEN may hold only A-Z, a-z, 0-9, _ and -, at most 256 of them")
-    webhook_url = _url("BOT_TELEGRAM_WEBHOOK_URL")
-    if not webhook_url:
-        raise SettingsError("BOT_TELEGRAM_WEBHOOK_URL must be set when BOT_TELEGRAM_TOKEN is set")
+    webhook_url = _required("BOT_TELEGRAM_WEBHOOK_URL", "BOT_TELEGRAM_TOKEN", _url)
     return TelegramSettings(token=token, webhook_url=webhook_url, secret_token=secret,
                             api_base=_url("BOT_TELEGRAM_API_BASE", "https://api.telegram.org"))
 
@@ -222,7 +221,7 @@ def _slack_settings() -> SlackSettings | None:
     api_base = _url("BOT_SLACK_API_BASE", "https://slack.com/api/")
     return SlackSettings(
         token=token,
-        signing_secret=_secret("BOT_SLACK_SIGNING_SECRET", "BOT_SLACK_TOKEN"),
+        signing_secret=_required("BOT_SLACK_SIGNING_SECRET", "BOT_SLACK_TOKEN"),
         replay_window_seconds=_int_between("BOT_SLACK_REPLAY_WINDOW_SECONDS", 300, 1, 3600),
         api_base=api_base if api_base.endswith("/") else api_base + "/",  # the Slack client appends method names
     )
