@@ -15,16 +15,17 @@ export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 INSTALLED := $(VENV)/.installed
 KNOWLEDGE := $(shell find knowledge -name '*.yml')
 GENERATED_DIR := data/generated
-GENERATED := $(addprefix $(GENERATED_DIR)/,faq_nlu.yml catalog_nlu.yml responses.yml entity_patterns.jsonl)
-SPACY_PIPELINE := build/spacy_catalog/meta.json
+GENERATED := $(addprefix $(GENERATED_DIR)/,faq_nlu.yml catalog_nlu.yml responses.yml catalog_lookups.yml jieba/catalog_words.txt)
 MODEL := models/certificates.tar.gz
 WIDGET_SOURCE := web/node_modules/rasa-webchat/lib/index.js
 WIDGET := build/web/webchat.js
 CHROMIUM := /usr/bin/chromium
+# A CJK font, so that the browser draws Chinese (screenshots show boxes without one).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt
 
-.PHONY: help install generate check-generated spacy train web browser run shell test lint bench lock clean
+.PHONY: help install generate check-generated train web browser run shell test lint bench lock clean
 
 help:
 	@echo "make run    set up everything and start the assistant (web page: http://localhost:8080/)"
@@ -48,11 +49,6 @@ generate: $(INSTALLED)
 check-generated: $(INSTALLED)
 	$(PY) -m bot compile --check
 
-$(SPACY_PIPELINE): $(GENERATED_DIR)/entity_patterns.jsonl bot/spacy_pipeline.py | $(INSTALLED)
-	$(PY) -m bot build-spacy $(dir $@)
-
-spacy: $(SPACY_PIPELINE)
-
 # Trains only when an input is newer than the model; Rasa also skips training when its
 # own fingerprint of the inputs is unchanged.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
@@ -73,12 +69,12 @@ $(WIDGET): $(WIDGET_SOURCE) bot/widget_bundle.py | $(INSTALLED)
 
 web: $(WIDGET)
 
-# Debian's chromium for the browser tests (Playwright cannot download its own here).
-$(CHROMIUM):
+# Debian's chromium and CJK font for the browser tests (Playwright cannot download its own here).
+$(CHROMIUM) $(CJK_FONT):
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
 
-browser: $(CHROMIUM)
+browser: $(CHROMIUM) $(CJK_FONT)
 
 run: generate $(WIDGET)
 	$(MAKE) --no-print-directory $(MODEL)
@@ -90,7 +86,7 @@ shell: generate
 	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot shell $(if $(DEBUG),--debug)
 
-test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM)
+test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM) $(CJK_FONT)
 	$(PY) -m pytest
 	$(RASA) data validate --quiet
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations

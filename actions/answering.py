@@ -10,7 +10,9 @@ from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
 from bot.dialogue import Reply
+from bot.response_names import LANGUAGE_SLOT
 from bot.runtime import dialogue
+from bot.text import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from rasa_sdk import Tracker
@@ -20,6 +22,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CATALOG_ASPECT_SLOT = "catalog_aspect"
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language of the conversation's latest message that had a clear one."""
+    return str(tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE)
 
 
 class _ReplyAction(Action, ABC):
@@ -48,7 +55,7 @@ class ActionAnswerFaq(_ReplyAction):
         return "action_answer_faq"
 
     def reply(self, tracker: Tracker) -> Reply:
-        return dialogue().answer_faq(tracker.latest_message)
+        return dialogue().answer_faq(tracker.latest_message, conversation_language(tracker))
 
 
 class ActionAnswerCatalog(_ReplyAction):
@@ -56,7 +63,9 @@ class ActionAnswerCatalog(_ReplyAction):
         return "action_answer_catalog"
 
     def reply(self, tracker: Tracker) -> Reply:
-        return dialogue().answer_catalog(tracker.latest_message, tracker.get_slot(CATALOG_ASPECT_SLOT))
+        return dialogue().answer_catalog(
+            tracker.latest_message, tracker.get_slot(CATALOG_ASPECT_SLOT), conversation_language(tracker)
+        )
 
 
 class ActionAnswerChoice(_ReplyAction):
@@ -72,4 +81,4 @@ class ActionSuggestEntries(_ReplyAction):
         return "action_suggest_entries"
 
     def reply(self, tracker: Tracker) -> Reply:
-        return dialogue().suggest(tracker.latest_message)
+        return dialogue().suggest(tracker.latest_message, conversation_language(tracker))

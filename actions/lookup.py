@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
-from bot.certificates.model import is_valid_number, normalize_number
+from actions.answering import conversation_language
+from bot.certificates.model import clean_holder_name, holder_name_problem, is_valid_number, normalize_number
 from bot.response_names import lookup_response
 from bot.runtime import certificate_lookup
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from rasa_sdk.types import DomainDict
 
 logger = logging.getLogger(__name__)
-
-MAX_NAME_LENGTH = 100
 
 
 def _lockout(tracker: Tracker) -> tuple[int, float | None]:
@@ -54,8 +53,8 @@ class ValidateCertificateLookupForm(FormValidationAction):
     def validate_holder_name(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        name = " ".join(str(slot_value or "").split())
-        if name and len(name) <= MAX_NAME_LENGTH and not any(character.isdigit() for character in name):
+        name = clean_holder_name(str(slot_value or ""))
+        if holder_name_problem(name) is None:
             return {"holder_name": name}
         dispatcher.utter_message(response=lookup_response("invalid_name"))
         return {"holder_name": None}
@@ -72,7 +71,10 @@ class ActionLookupCertificate(Action):
         number = tracker.get_slot("certificate_number") or ""
         name = tracker.get_slot("holder_name") or ""
         # While locked out the form asked nothing, and check() answers with the refusal.
-        outcome = certificate_lookup().check(number, name, failures, locked_until, time.time(), date.today())
+        outcome = certificate_lookup().check(
+            number, name, failures, locked_until, time.time(), date.today(),
+            conversation_language(tracker),
+        )
         # The result only: holder names and certificate numbers stay out of the logs.
         logger.info("certificate lookup: %s", outcome.reply)
         dispatcher.utter_message(response=lookup_response(outcome.reply), **outcome.values)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bot.certificates.cli import db
-from bot.compiler import ENTITY_PATTERNS, check_generated, compile_knowledge, write_generated
+from bot.compiler import check_generated, compile_knowledge, write_generated
 from bot.errors import BotError
 from bot.knowledge_loader import load_knowledge
 from bot.settings import PROJECT_ROOT, load_server_settings, load_settings
@@ -32,25 +32,15 @@ def validate() -> None:
 @cli.command("compile")
 @click.option("--check", is_flag=True, help="Fail if the generated files are out of date; write nothing.")
 def compile_command(check: bool) -> None:
-    """Generate Rasa training data, responses and spaCy patterns from knowledge/."""
+    """Generate Rasa training data, responses and entity patterns from knowledge/."""
     settings = load_settings()
-    files = compile_knowledge(load_knowledge(settings.knowledge_dir), settings.language)
+    files = compile_knowledge(load_knowledge(settings.knowledge_dir))
     if check:
         check_generated(files, settings.generated_dir)
         click.echo("generated files are up to date")
         return
     changed = write_generated(files, settings.generated_dir)
     click.echo(f"wrote {', '.join(changed)}" if changed else "generated files were already up to date")
-
-
-@cli.command("build-spacy")
-@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def build_spacy(out_dir: Path) -> None:
-    """Build the spaCy entity pipeline that config.yml loads, into OUT_DIR."""
-    from bot.spacy_pipeline import build_entity_pipeline
-
-    count = build_entity_pipeline(load_settings().generated_dir / ENTITY_PATTERNS, out_dir)
-    click.echo(f"built {out_dir} with {count} patterns")
 
 
 @cli.command("build-web")

@@ -6,18 +6,20 @@ from collections.abc import Iterable
 from datetime import date
 
 from bot.knowledge import CatalogEntry, KnowledgeBase, Localized
+from bot.text import fold_lines, join_sentences
 
 
 def _fill(template: Localized, language: str, **values: str) -> str:
     # Folding white space removes the gaps left by optional fields that are empty.
-    return " ".join(template[language].format(**values).split())
+    return fold_lines(template[language].format(**values))
 
 
 def source_line(
     kb: KnowledgeBase, source_ids: Iterable[str], authority: Localized | None, reviewed: date, language: str
 ) -> str:
     """The line that ends an answer: what it rests on and when it was last reviewed."""
-    titles = "; ".join(kb.sources[source_id].title[language] for source_id in source_ids)
+    separator = "；" if language == "zh" else "; "
+    titles = separator.join(kb.sources[source_id].title[language] for source_id in source_ids)
     if authority is None:
         return _fill(kb.templates.source_line, language, sources=titles, reviewed=reviewed.isoformat())
     return _fill(
@@ -39,11 +41,13 @@ def with_source(kb: KnowledgeBase, answer: str, source_ids: Iterable[str], autho
 def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language: str) -> str:
     """The answer to one aspect of a catalog entry, without its source line."""
     templates = kb.templates
+    category = kb.categories[entry.category][language] if entry.category else ""
     values = {
         "title": entry.title[language],
         "profession": entry.profession[language],
         "certificate": entry.certificate[language],
-        "category": kb.categories[entry.category][language],
+        "category": category,
+        "category_clause": _fill(templates.category_clause, language, category=category) if category else "",
         "note": entry.note[language] if entry.note else "",
         "validity": entry.validity[language] if entry.validity else "",
         "verify": entry.verify[language],
@@ -65,5 +69,17 @@ def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language
 
 def ask_which_entry(kb: KnowledgeBase, language: str) -> str:
     """The question asked when a user names no job or certificate we know."""
-    titles = ", ".join(entry.title[language] for entry in kb.catalog)
+    titles = ("、" if language == "zh" else ", ").join(entry.title[language] for entry in kb.catalog)
     return _fill(kb.templates.ask_which, language, titles=titles)
+
+
+def lookup_reply(kb: KnowledgeBase, reply: str, language: str) -> str:
+    """A lookup reply's text with its {placeholders}; a reply that refers to an FAQ entry
+    continues with that entry's answer and ends with its source line."""
+    template = kb.lookup_replies[reply]
+    text = template.text[language]
+    if not template.then_faq:
+        return text
+    entry = kb.faq_entry(template.then_faq)
+    answer = join_sentences(text, entry.answer[language], language)
+    return with_source(kb, answer, entry.sources, entry.authority, entry.reviewed, language)

@@ -46,25 +46,27 @@ class Dialogue:
     def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
         self.kb = kb
         self.settings = settings
-        self.language = settings.language
-        self.mentions = MentionFinder(kb, settings.language)
+        self.mentions = MentionFinder(kb)
 
-    def answer_faq(self, message: Mapping[str, Any]) -> Reply:
+    # `language` is the conversation's: Rasa picks each response's text by the language
+    # slot, but the titles of suggestion buttons are chosen here.
+
+    def answer_faq(self, message: Mapping[str, Any], language: str) -> Reply:
         """Answers a message classified as an FAQ question, or offers choices when unsure."""
         selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
         key = selected.get("intent_response_key")
         if not key:
-            return self.suggest(message)
+            return self.suggest(message, language)
         entry = self.kb.faq_entry(faq_entry_id(key))
         mentioned = self.mentions.find(message) if entry.catalog_aspect else None
         if entry.catalog_aspect and mentioned:
             aspect = entry.catalog_aspect
             return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
         if float(selected.get("confidence") or 0.0) < self.settings.answer_confidence:
-            return self.suggest(message)
+            return self.suggest(message, language)
         return Reply(faq_response(entry.id), entry.id, catalog_aspect=entry.catalog_aspect)
 
-    def answer_catalog(self, message: Mapping[str, Any], pending_aspect: str | None) -> Reply:
+    def answer_catalog(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
         """Answers a question about one job or certificate, or asks which one is meant."""
         intent = str((message.get("intent") or {}).get("name") or "")
         asked = self.kb.question_for_intent(intent).aspect
@@ -74,7 +76,7 @@ class Dialogue:
         if mentioned is None and aspect == "overview":
             # Classified as naming a job, yet names none we know, with no question pending:
             # most likely not understood, so do not guess.
-            return self.suggest(message)
+            return self.suggest(message, language)
         if mentioned is None:
             # "Does my certificate expire?" names no job: the FAQ entry on that topic answers
             # in general, and invites the user to name one (the topic is remembered).
@@ -95,7 +97,7 @@ class Dialogue:
         logger.warning("choose_entry with unknown entry id %r", entry_id)
         return Reply(NOT_UNDERSTOOD, "none")
 
-    def suggest(self, message: Mapping[str, Any]) -> Reply:
+    def suggest(self, message: Mapping[str, Any], language: str) -> Reply:
         """Offers the closest FAQ entries as buttons instead of guessing."""
         ranking = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("ranking") or []
         known = {entry.id for entry in self.kb.faq}
@@ -107,7 +109,7 @@ class Dialogue:
             entry_id = faq_entry_id(key)
             if entry_id not in known:
                 continue
-            question = self.kb.faq_entry(entry_id).question[self.language]
+            question = self.kb.faq_entry(entry_id).question[language]
             buttons.append({"title": question, "payload": choose_entry_payload(entry_id)})
             if len(buttons) == self.settings.suggestion_count:
                 break

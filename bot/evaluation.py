@@ -13,8 +13,14 @@ from typing import Any
 
 from bot.dialogue import Dialogue
 from bot.response_names import FAQ_INTENT, catalog_response, faq_entry_id, faq_response
+from bot.settings import PROJECT_ROOT
+from bot.text import DEFAULT_LANGUAGE, detect_language
 
 ParseFunction = Callable[[str], Mapping[str, Any]]
+
+# The held-out test sets, by language: phrasings written apart from the training data.
+HELDOUT_SETS = {language: PROJECT_ROOT / "tests" / "nlu" / name
+                for language, name in (("en", "heldout.yml"), ("zh", "heldout_zh.yml"))}
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,14 @@ def expected_response(dialogue: Dialogue, example: Example) -> str | None:
 
 def actual_response(dialogue: Dialogue, intent: str, parsed: Mapping[str, Any]) -> str:
     """The response the assistant's actions choose for a parsed message (no prior context)."""
+    language = detect_language(str(parsed.get("text") or "")) or DEFAULT_LANGUAGE
     if intent == FAQ_INTENT:
-        return dialogue.answer_faq(parsed).response
+        return dialogue.answer_faq(parsed, language).response
     try:
         dialogue.kb.question_for_intent(intent)
     except KeyError:
         return intent  # small talk, fallback: not a knowledge answer
-    return dialogue.answer_catalog(parsed, None).response
+    return dialogue.answer_catalog(parsed, None, language).response
 
 
 def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) -> Report:

@@ -12,7 +12,9 @@ LocalizedList = Mapping[str, tuple[str, ...]]
 
 # The parts of a catalog entry a question can ask about.
 ASPECTS = ("needed", "expiry", "verify", "overview")
-MANDATORY_VALUES = ("yes", "no", "unknown")
+# "industry_requirements": the sources say only that the industry has clear qualification
+# requirements, not which certificate a job needs.
+MANDATORY_VALUES = ("yes", "no", "unknown", "industry_requirements")
 ALIAS_KINDS = ("profession", "certificate")
 
 
@@ -49,7 +51,7 @@ class CatalogEntry:
     title: Localized
     profession: Localized
     certificate: Localized
-    category: str
+    category: str | None  # None: the sources do not say which kind of certificate it is
     mandatory: str
     note: Localized | None
     validity: Localized | None
@@ -72,6 +74,7 @@ class CatalogQuestion:
 
 @dataclass(frozen=True)
 class AnswerTemplates:
+    category_clause: Localized
     source_line: Localized
     source_line_with_authority: Localized
     default_ask: Localized
@@ -109,6 +112,8 @@ class KnowledgeBase:
     questions: tuple[CatalogQuestion, ...]
     templates: AnswerTemplates
     lookup_replies: Mapping[str, LookupReply]
+    # Greetings, help, small talk and the lookup's questions, by reply name.
+    conversation_replies: Mapping[str, Localized]
 
     def faq_entry(self, entry_id: str) -> FaqEntry:
         """Returns the FAQ entry with this id; raises KeyError if there is none."""

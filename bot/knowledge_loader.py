@@ -29,7 +29,7 @@ from bot.knowledge import (
     LookupReply,
     Source,
 )
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.text import LANGUAGES, fold_lines, normalize_phrase
 
 MIN_PHRASINGS = 12
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -42,16 +42,10 @@ CATALOG_FIELDS = {
     "certificate", "note", "validity", "verify", "ask", "aliases",
 }
 TEMPLATE_PLACEHOLDERS = {
-    "title", "profession", "certificate", "category", "note", "validity", "verify", "ask",
+    "title", "profession", "certificate", "category", "category_clause", "note", "validity", "verify", "ask",
     "mandatory_summary", "expiry", "titles", "sources", "authority", "reviewed",
 }
 QUESTION_PLACEHOLDERS = {"profession", "certificate"}
-
-
-def normalize_phrase(text: str) -> str:
-    """Lower-cases and folds punctuation and spaces, so near-identical phrasings compare equal."""
-    folded = re.sub(r"[^\w\s']", " ", text.lower())
-    return " ".join(folded.split())
 
 
 def placeholders(text: str) -> set[str]:
@@ -105,7 +99,12 @@ class _Fields:
             self.problem(field, f"{value.isoformat()} is in the future")
         return value
 
-    def text(self, field: str, required: bool = True, default_language: str = "en") -> Localized | None:
+    def missing_languages(self, field: str, value: Mapping[str, Any], what: str) -> None:
+        for language in LANGUAGES:
+            if language not in value:
+                self.problem(field, f"has no '{language}' {what}; every text needs {' and '.join(LANGUAGES)}")
+
+    def text(self, field: str, required: bool = True) -> Localized | None:
         value = self.data.get(field)
         if value is None:
             if required:
@@ -117,17 +116,16 @@ class _Fields:
         result: dict[str, str] = {}
         for language, text in value.items():
             where = f"{field}.{language}"
-            if language not in SUPPORTED_LANGUAGES:
-                self.problem(where, f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+            if language not in LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(LANGUAGES)}")
             elif not isinstance(text, str) or not text.strip():
                 self.problem(where, "must be non-empty text")
             else:
-                result[language] = " ".join(text.split())
-        if default_language not in value:
-            self.problem(field, f"has no '{default_language}' text")
+                result[language] = fold_lines(text)
+        self.missing_languages(field, value, "text")
         return result
 
-    def text_list(self, field: str, minimum: int, default_language: str = "en") -> LocalizedList:
+    def text_list(self, field: str, minimum: int) -> LocalizedList:
         value = self.data.get(field)
         if not isinstance(value, Mapping):
             self.problem(field, "must map a language code to a list of texts")
@@ -135,19 +133,18 @@ class _Fields:
         result: dict[str, tuple[str, ...]] = {}
         for language, items in value.items():
             where = f"{field}.{language}"
-            if language not in SUPPORTED_LANGUAGES:
-                self.problem(where, f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+            if language not in LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(LANGUAGES)}")
                 continue
             result[language] = self.strings(where, items, minimum)
-        if default_language not in value:
-            self.problem(field, f"has no '{default_language}' list")
+        self.missing_languages(field, value, "list")
         return result
 
     def strings(self, where: str, items: Any, minimum: int) -> tuple[str, ...]:
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
             self.problem(where, "must be a list of non-empty texts")
             return ()
-        texts = tuple(" ".join(item.split()) for item in items)
+        texts = tuple(fold_lines(item) for item in items)
         if len(texts) < minimum:
             self.problem(where, f"has {len(texts)} item(s); at least {minimum} are needed")
         seen: set[str] = set()
@@ -278,13 +275,14 @@ def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]
 
 def _load_aliases(fields: _Fields) -> dict[str, dict[str, tuple[str, ...]]]:
     value = fields.data.get("aliases")
-    if not isinstance(value, Mapping) or "en" not in value:
+    if not isinstance(value, Mapping):
         fields.problem("aliases", "must map a language code to {profession: [...], certificate: [...]}")
         return {}
+    fields.missing_languages("aliases", value, "aliases")
     result: dict[str, dict[str, tuple[str, ...]]] = {}
     for language, kinds in value.items():
-        if language not in SUPPORTED_LANGUAGES:
-            fields.problem(f"aliases.{language}", f"unknown language; use one of: {', '.join(SUPPORTED_LANGUAGES)}")
+        if language not in LANGUAGES:
+            fields.problem(f"aliases.{language}", f"unknown language; use one of: {', '.join(LANGUAGES)}")
             continue
         if not isinstance(kinds, Mapping) or set(kinds) != set(ALIAS_KINDS):
             fields.problem(f"aliases.{language}", "must have exactly the keys profession and certificate")
@@ -312,7 +310,7 @@ def _load_catalog(
                 title=fields.text("title") or {},
                 profession=fields.text("profession") or {},
                 certificate=fields.text("certificate") or {},
-                category=fields.choice("category", categories) or "",
+                category=fields.choice("category", categories, required=False),
                 mandatory=fields.choice("mandatory", MANDATORY_VALUES) or "unknown",
                 note=fields.text("note", required=False),
                 validity=fields.text("validity", required=False),
@@ -377,6 +375,7 @@ def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
         return text
 
     return AnswerTemplates(
+        category_clause=template("", "category_clause", data),
         source_line=template("", "source_line", data),
         source_line_with_authority=template("", "source_line_with_authority", data),
         default_ask=template("", "default_ask", data),
@@ -404,9 +403,9 @@ def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem
             problems.append(Problem(file, key, "", "missing" if body is None else "must map languages to text"))
             continue
         fields = _Fields(body, file, key, problems)
-        fields.reject_unknown({*SUPPORTED_LANGUAGES, "then_faq"})
+        fields.reject_unknown({*LANGUAGES, "then_faq"})
         # A reply holds its text per language directly, beside `then_faq`.
-        languages = {language: value for language, value in fields.data.items() if language in SUPPORTED_LANGUAGES}
+        languages = {language: value for language, value in fields.data.items() if language in LANGUAGES}
         text = _Fields({"": languages}, file, key, problems).text("") or {}
         for language, value in text.items():
             unknown = placeholders(value) - LOOKUP_PLACEHOLDERS
@@ -416,6 +415,22 @@ def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem
         if then_faq is not None and then_faq not in faq_ids:
             fields.problem("then_faq", f"{then_faq!r} is not an FAQ entry id")
         replies[key] = LookupReply(text, then_faq if then_faq in faq_ids else None)
+    return replies
+
+
+def _load_conversation_replies(root: Path, problems: list[Problem]) -> dict[str, Localized]:
+    file = _relative(root / "conversation_replies.yml", root)
+    data = _read_yaml(root / "conversation_replies.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem(file, "", "", "must map reply names to texts"))
+        return {}
+    replies: dict[str, Localized] = {}
+    for key, body in data.items():
+        fields = _Fields({"text": body}, file, str(key), problems)
+        if not ID_PATTERN.match(str(key)):
+            fields.problem("", "reply names must be lower-case letters, digits and underscores")
+        replies[str(key)] = fields.text("text") or {}
     return replies
 
 
@@ -478,6 +493,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     questions = _load_questions(root, problems)
     templates = _load_templates(root, problems)
     lookup_replies = _load_lookup_replies(root, faq, problems)
+    conversation_replies = _load_conversation_replies(root, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -489,4 +505,5 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         questions=tuple(questions),
         templates=templates,
         lookup_replies=lookup_replies,
+        conversation_replies=conversation_replies,
     )

@@ -1,5 +1,6 @@
 """Finds which catalog entry a message names: from recognised entities first, then by a
-forgiving match on the text so that typos ("electrican") still find their entry."""
+match on the text: Chinese aliases anywhere in the text, English aliases word by word with
+typos forgiven ("electrican")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.knowledge import ALIAS_KINDS, KnowledgeBase
-from bot.knowledge_loader import normalize_phrase
+from bot.text import HAN_CHARACTER, normalize_phrase
 
 # How alike (0-1) a misspelt word must be to an alias word to count as that word.
 # Matching word by word, never across words, keeps "a certificate" from matching
@@ -27,16 +28,25 @@ def _word_similarity(typed: str, alias_word: str) -> float:
 
 
 class MentionFinder:
-    """Maps what a user typed to a catalog entry id."""
+    """Maps what a user typed, in any language, to a catalog entry id."""
 
-    def __init__(self, kb: KnowledgeBase, language: str) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self._entry_by_alias: dict[str, str] = {}
         for entry in kb.catalog:
-            for kind in ALIAS_KINDS:
-                for alias in entry.aliases[language][kind]:
-                    self._entry_by_alias[normalize_phrase(alias)] = entry.id
-            self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
-        self._alias_words = [(alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()]
+            for language, kinds in entry.aliases.items():
+                for kind in ALIAS_KINDS:
+                    for alias in kinds[kind]:
+                        self._entry_by_alias[normalize_phrase(alias)] = entry.id
+                self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
+        # Chinese is written without spaces: its aliases are found inside the text, longest first.
+        self._chinese_aliases = sorted(
+            ((alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)),
+            key=lambda item: -len(item[0]),
+        )
+        self._alias_words = [
+            (alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()
+            if not HAN_CHARACTER.search(alias)
+        ]
 
     def from_entities(self, entities: Iterable[Mapping[str, Any]]) -> str | None:
         """The entry named by the first profession or certificate entity that we know."""
@@ -48,11 +58,14 @@ class MentionFinder:
         return None
 
     def from_text(self, text: str) -> str | None:
-        """The entry whose alias best matches a run of words in the text, typos allowed.
-
-        Longer aliases win over shorter ones, then closer matches over looser ones.
-        """
-        words = normalize_phrase(text).split()
+        """The entry whose alias best matches the text: a Chinese alias inside it, else a run
+        of English words, typos allowed (longer aliases win, then closer matches)."""
+        normalized = normalize_phrase(text)
+        compact = normalized.replace(" ", "")
+        for alias, entry_id in self._chinese_aliases:
+            if alias.replace(" ", "") in compact:
+                return entry_id
+        words = normalized.split()
         best: tuple[int, float, str] | None = None
         for alias_words, entry_id in self._alias_words:
             size = len(alias_words)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 FAQ_INTENT = "faq"
+# The slot that holds the conversation's language, filled from the entity of the same name
+# that the language detector adds to each message with a clear language.
+LANGUAGE_SLOT = "language"
 ASK_WHICH_CATALOG_ENTRY = "utter_ask_which_catalog_entry"
 FAQ_PREFIX = f"utter_{FAQ_INTENT}/"
 CATALOG_PREFIX = "utter_catalog_"
 ASPECT_SEPARATOR = "__"
 LOOKUP_PREFIX = "utter_lookup_"
+
+
+def conversation_response(key: str) -> str:
+    """The response for one reply of knowledge/conversation_replies.yml (greet, help, ...)."""
+    return f"utter_{key}"
 
 
 def faq_response(entry_id: str) -> str:

@@ -71,7 +71,6 @@ class Settings:
     Attributes:
         knowledge_dir: where the curated knowledge base lives (BOT_KNOWLEDGE_DIR).
         generated_dir: where the compiler writes Rasa training data (BOT_GENERATED_DIR).
-        language: the language the assistant answers in (BOT_LANGUAGE).
         answer_confidence: the answer-selection confidence below which the assistant
             offers "Did you mean" buttons instead of answering (BOT_ANSWER_CONFIDENCE).
         suggestion_count: how many buttons it offers (BOT_SUGGESTION_COUNT).
@@ -95,7 +94,6 @@ class Settings:
 
     knowledge_dir: Path
     generated_dir: Path
-    language: str
     answer_confidence: float
     suggestion_count: int
     suggestion_min_confidence: float
@@ -115,7 +113,6 @@ def load_settings() -> Settings:
     return Settings(
         knowledge_dir=Path(os.environ.get("BOT_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")),
         generated_dir=Path(os.environ.get("BOT_GENERATED_DIR", PROJECT_ROOT / "data" / "generated")),
-        language=_choice("BOT_LANGUAGE", "en", SUPPORTED_LANGUAGES),
         answer_confidence=_float_between("BOT_ANSWER_CONFIDENCE", 0.5, 0.0, 1.0),
         suggestion_count=_int_between("BOT_SUGGESTION_COUNT", 3, 1, 10),
         suggestion_min_confidence=_float_between("BOT_SUGGESTION_MIN_CONFIDENCE", 0.02, 0.0, 1.0),
@@ -246,8 +243,3 @@ def load_server_settings() -> ServerSettings:
         telegram=_telegram_settings(),
         slack=_slack_settings(),
     )
-
-
-# Languages the knowledge schema accepts as text keys. English is trained today; Chinese
-# text can be added beside it without a change of format.
-SUPPORTED_LANGUAGES = ("en", "zh")

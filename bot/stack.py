@@ -24,7 +24,7 @@ import yaml
 
 from bot.channels import channel_credentials
 from bot.errors import BotError
-from bot.settings import PROJECT_ROOT, ServerSettings, load_server_settings, load_settings
+from bot.settings import PROJECT_ROOT, ServerSettings, load_server_settings
 from bot.webpage import PageConfig, serve_page
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -180,7 +180,7 @@ def rasa_server(config: StackConfig, log: Log = None) -> Iterator[subprocess.Pop
 def web_page(config: StackConfig) -> AbstractContextManager[str]:
     """Serves the web page with the chat widget until the block ends; yields its URL."""
     return serve_page(PageConfig(host=config.host, port=config.web_port, rasa_port=config.rasa_port,
-                                 socket_url=load_server_settings().socket_url, language=load_settings().language))
+                                 socket_url=load_server_settings().socket_url))
 
 
 def free_port() -> int:

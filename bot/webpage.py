@@ -38,7 +38,6 @@ class PageConfig:
     rasa_port: int
     # Where the widget's socket.io channel is; empty: the page's own host name at rasa_port.
     socket_url: str = ""
-    language: str = "en"
 
     def socket_url_for(self, page_host: str) -> str:
         """The socket.io URL for a page requested with the Host header `page_host`."""
@@ -78,7 +77,7 @@ def _handler(config: PageConfig) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             socket_url = config.socket_url_for(self.headers.get("Host", ""))
             if path == "/config.js":
-                settings = {"socketUrl": socket_url, "language": config.language}
+                settings = {"socketUrl": socket_url}
                 body = f"window.ASSISTANT_CONFIG = {json.dumps(settings)};\n".encode()
                 content_type = "text/javascript; charset=utf-8"
             elif path in FILES:

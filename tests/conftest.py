@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,7 +12,9 @@ from bot.compiler import RESPONSES
 from bot.dialogue import Dialogue
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_loader import load_knowledge
+from bot.response_names import LANGUAGE_SLOT
 from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.text import DEFAULT_LANGUAGE
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 
@@ -32,11 +35,27 @@ def dialogue(kb: KnowledgeBase, settings: Settings) -> Dialogue:
 
 
 @pytest.fixture(scope="session")
-def responses(settings: Settings) -> dict[str, str]:
-    """Every response's text: the answers generated from knowledge/ and those in domain.yml."""
+def localized_responses(settings: Settings) -> dict[str, dict[str, str]]:
+    """Every response's text by language, as generated from knowledge/ (domain.yml has none)."""
+    assert "responses" not in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     generated = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
-    written = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    return {name: variants[0]["text"] for name, variants in {**generated, **written}.items()}
+    return {name: response_languages(variants) for name, variants in generated.items()}
+
+
+def response_languages(variants: list[dict[str, Any]]) -> dict[str, str]:
+    """A response's variations by language: the one without a condition is English."""
+    texts = {}
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        language = next((c["value"] for c in conditions if c.get("name") == LANGUAGE_SLOT), DEFAULT_LANGUAGE)
+        texts[language] = variant["text"]
+    return texts
+
+
+@pytest.fixture(scope="session")
+def responses(localized_responses: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Every response's English text."""
+    return {name: texts[DEFAULT_LANGUAGE] for name, texts in localized_responses.items()}
 
 
 @pytest.fixture

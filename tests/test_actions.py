@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answering import ActionAnswerCatalog, ActionAnswerChoice, ActionAnswerFaq, ActionSuggestEntries
+from bot.knowledge import KnowledgeBase
 
 
 def tracker(latest_message: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
@@ -65,3 +66,15 @@ def test_suggest_action_sends_buttons() -> None:
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/choose_entry{"entry_id": "how_to_obtain"}', '/choose_entry{"entry_id": "certificate_types"}',
     ]
+
+
+def test_suggestion_buttons_follow_the_conversation_language(kb: KnowledgeBase) -> None:
+    ranking = [{"intent_response_key": "faq/how_to_obtain", "confidence": 0.3}]
+    message = {
+        "text": "证书?", "intent": {"name": "nlu_fallback"}, "entities": [],
+        "response_selector": {"faq": {"response": ranking[0], "ranking": ranking}},
+    }
+    messages, _ = run(ActionSuggestEntries(), message, {"language": "zh"})
+    assert [b["title"] for b in messages[0]["buttons"]] == [kb.faq_entry("how_to_obtain").question["zh"]]
+    messages, _ = run(ActionSuggestEntries(), message, {"language": None})
+    assert [b["title"] for b in messages[0]["buttons"]] == [kb.faq_entry("how_to_obtain").question["en"]]

@@ -1,17 +1,18 @@
-"""The compiler's output: up to date, complete, deterministic, and safe for Rasa."""
+"""The compiler's output: up to date, complete, deterministic, bilingual and safe for Rasa."""
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.compiler import (
+    CATALOG_LOOKUPS,
     CATALOG_NLU,
-    ENTITY_PATTERNS,
     FAQ_NLU,
+    JIEBA_DICTIONARY,
     RESPONSES,
     check_generated,
     compile_knowledge,
@@ -20,71 +21,108 @@ from bot.compiler import (
 from bot.errors import StaleGeneratedFilesError
 from bot.knowledge import ASPECTS, KnowledgeBase
 from bot.knowledge_loader import load_knowledge
-from bot.response_names import catalog_response, faq_response
+from bot.response_names import catalog_response, faq_response, lookup_response
 from bot.settings import PROJECT_ROOT, Settings
+from bot.text import HAN_CHARACTER, LANGUAGES
+from tests.conftest import response_languages
+
+
+def _responses(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
+    generated = yaml.safe_load(compile_knowledge(kb)[RESPONSES])["responses"]
+    return {name: response_languages(variants) for name, variants in generated.items()}
 
 
 def test_committed_generated_files_are_up_to_date(kb: KnowledgeBase, settings: Settings) -> None:
     """Fails when knowledge/ was edited without running `python -m bot compile`."""
-    check_generated(compile_knowledge(kb, settings.language), settings.generated_dir)
+    check_generated(compile_knowledge(kb), settings.generated_dir)
 
 
-def test_an_edited_entry_makes_the_generated_files_stale(knowledge_copy: Path, tmp_path: Path) -> None:
+def test_an_edited_answer_makes_only_the_responses_stale(knowledge_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "generated"
-    write_generated(compile_knowledge(load_knowledge(knowledge_copy), "en"), out)
-    entry = knowledge_copy / "faq" / "career_benefits.yml"
-    entry.write_text(entry.read_text(encoding="utf-8").replace("noticeably", "much"), encoding="utf-8")
+    write_generated(compile_knowledge(load_knowledge(knowledge_copy)), out)
+    path = knowledge_copy / "faq" / "career_benefits.yml"
+    entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry["answer"]["zh"] += "（已修订）"
+    path.write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
     with pytest.raises(StaleGeneratedFilesError) as caught:
-        check_generated(compile_knowledge(load_knowledge(knowledge_copy), "en"), out)
+        check_generated(compile_knowledge(load_knowledge(knowledge_copy)), out)
     assert caught.value.stale == [RESPONSES]
 
 
 def test_output_is_deterministic(kb: KnowledgeBase) -> None:
-    assert compile_knowledge(kb, "en") == compile_knowledge(kb, "en")
+    assert compile_knowledge(kb) == compile_knowledge(kb)
 
 
-def test_every_answer_has_a_response_ending_in_its_source_line(kb: KnowledgeBase) -> None:
-    responses = yaml.safe_load(compile_knowledge(kb, "en")[RESPONSES])["responses"]
+def test_every_response_exists_in_every_language(kb: KnowledgeBase) -> None:
+    for name, texts in _responses(kb).items():
+        assert set(texts) == set(LANGUAGES), name
+        assert HAN_CHARACTER.search(texts["zh"]), f"{name}: the Chinese text has no Chinese"
+
+
+def test_every_answer_ends_in_its_source_line_in_both_languages(kb: KnowledgeBase) -> None:
+    responses = _responses(kb)
     for entry in kb.faq:
-        [response] = responses[faq_response(entry.id)]
-        assert response["text"].startswith(entry.answer["en"])
-        assert response["text"].splitlines()[-1].startswith("Source: ")
-        assert f"Last reviewed {entry.reviewed.isoformat()}." in response["text"]
+        texts = responses[faq_response(entry.id)]
+        for language in LANGUAGES:
+            assert texts[language].startswith(entry.answer[language])
+            assert entry.reviewed.isoformat() in texts[language].splitlines()[-1]
+        assert texts["en"].splitlines()[-1].startswith("Source: ")
     for catalog_entry in kb.catalog:
         for aspect in ASPECTS:
-            [response] = responses[catalog_response(catalog_entry.id, aspect)]
-            assert "{" not in response["text"] and "Source: " in response["text"]
+            texts = responses[catalog_response(catalog_entry.id, aspect)]
+            for language in LANGUAGES:
+                assert "{" not in texts[language] and len(texts[language].splitlines()) == 2
 
 
-def test_source_line_names_the_authority_when_the_entry_has_one(kb: KnowledgeBase) -> None:
-    responses = yaml.safe_load(compile_knowledge(kb, "en")[RESPONSES])["responses"]
-    text = responses[faq_response("jobs_requiring_certificate")][0]["text"]
-    assert "Source: Ministry of Human Resources and Social Security, National Vocational Qualification Catalog" in text
+def test_chinese_answers_cite_the_sources_by_their_chinese_titles(kb: KnowledgeBase) -> None:
+    text = _responses(kb)[faq_response("post_competency_certificate")]["zh"]
+    assert kb.sources["pre_job_training_certificate"].title["zh"] in text.splitlines()[-1]
+
+
+def test_chinese_text_folded_from_several_lines_has_no_spaces_inside(kb: KnowledgeBase) -> None:
+    gap = re.compile(f"{HAN_CHARACTER.pattern} {HAN_CHARACTER.pattern}")
+    assert [entry.id for entry in kb.faq if gap.search(entry.answer["zh"])] == []
+
+
+def test_lookup_replies_that_continue_with_an_faq_answer_end_with_its_source(kb: KnowledgeBase) -> None:
+    responses = _responses(kb)
+    for key in ("expiring", "expired", "not_found", "locked_out", "unavailable", "service_unavailable"):
+        faq = kb.faq_entry(kb.lookup_replies[key].then_faq or "")
+        for language in LANGUAGES:
+            text = responses[lookup_response(key)][language]
+            assert faq.answer[language] in text
+            assert faq.reviewed.isoformat() in text.splitlines()[-1], (key, language)
 
 
 def test_unknown_mandatory_is_answered_without_guessing(kb: KnowledgeBase) -> None:
-    responses = yaml.safe_load(compile_knowledge(kb, "en")[RESPONSES])["responses"]
-    text = responses[catalog_response("electrician", "needed")][0]["text"]
+    text = _responses(kb)[catalog_response("electrician", "needed")]["en"]
     assert text.startswith("Our sources do not say whether an electrician must hold a certificate by law")
-    assert "appraisal centre" in text
 
 
-def test_nlu_has_every_faq_entry_and_catalog_question(kb: KnowledgeBase) -> None:
-    files = compile_knowledge(kb, "en")
-    faq_intents = {block["intent"] for block in yaml.safe_load(files[FAQ_NLU])["nlu"]}
-    assert faq_intents == {f"faq/{entry.id}" for entry in kb.faq}
+def test_nlu_has_every_faq_entry_and_catalog_question_in_both_languages(kb: KnowledgeBase) -> None:
+    files = compile_knowledge(kb)
+    faq = {block["intent"]: block["examples"] for block in yaml.safe_load(files[FAQ_NLU])["nlu"]}
+    assert set(faq) == {f"faq/{entry.id}" for entry in kb.faq}
+    assert all(HAN_CHARACTER.search(examples) for examples in faq.values())
     catalog = {block["intent"]: block["examples"] for block in yaml.safe_load(files[CATALOG_NLU])["nlu"]}
     assert set(catalog) == {question.intent for question in kb.questions}
     assert all("](profession)" in text or "](certificate)" in text for text in catalog.values())
+    assert all(HAN_CHARACTER.search(examples) for examples in catalog.values())
 
 
-def test_patterns_cover_every_alias_with_its_entry_id(kb: KnowledgeBase) -> None:
-    patterns = [json.loads(line) for line in compile_knowledge(kb, "en")[ENTITY_PATTERNS].splitlines()]
-    assert {"label": "profession", "pattern": "tour guides", "id": "tour_guide"} in patterns
-    assert {p["id"] for p in patterns} == {entry.id for entry in kb.catalog}
-    assert len(patterns) == sum(
-        len(aliases) for entry in kb.catalog for aliases in entry.aliases["en"].values()
-    )
+def test_lookup_tables_hold_every_alias_of_both_languages(kb: KnowledgeBase) -> None:
+    blocks = yaml.safe_load(compile_knowledge(kb)[CATALOG_LOOKUPS])["nlu"]
+    tables = {block["lookup"]: block["examples"] for block in blocks}
+    for entry in kb.catalog:
+        for language in LANGUAGES:
+            for kind, aliases in entry.aliases[language].items():
+                assert all(f"- {alias}\n" in tables[kind] for alias in aliases), (entry.id, language, kind)
+
+
+def test_jieba_dictionary_keeps_chinese_aliases_whole(kb: KnowledgeBase) -> None:
+    words = compile_knowledge(kb)[JIEBA_DICTIONARY].splitlines()
+    assert "教师资格证" in words and "电工证" in words
+    assert all(HAN_CHARACTER.search(word) for word in words)
 
 
 def test_domain_lists_every_catalog_intent(kb: KnowledgeBase) -> None:

@@ -26,20 +26,20 @@ def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str,
 
 
 def test_confident_faq_answer(dialogue: Dialogue) -> None:
-    reply = dialogue.answer_faq(faq_message("my cert expired", "faq/expiry_and_renewal", 0.93))
+    reply = dialogue.answer_faq(faq_message("my cert expired", "faq/expiry_and_renewal", 0.93), "en")
     assert reply.response == "utter_faq/expiry_and_renewal"
     assert reply.catalog_aspect == "expiry"
 
 
 def test_faq_question_naming_a_certificate_gets_the_specific_answer(dialogue: Dialogue) -> None:
     message = faq_message("how long is a teacher certificate valid", "faq/expiry_and_renewal", 0.9)
-    assert dialogue.answer_faq(message).response == "utter_catalog_teacher__expiry"
+    assert dialogue.answer_faq(message, "en").response == "utter_catalog_teacher__expiry"
 
 
 def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) -> None:
     ranking = [("faq/verify_authenticity", 0.41), ("faq/how_to_obtain", 0.38), ("faq/who_issues_certificates", 0.12),
                ("faq/career_benefits", 0.05)]
-    reply = dialogue.answer_faq(faq_message("cert real?", "faq/verify_authenticity", 0.41, ranking))
+    reply = dialogue.answer_faq(faq_message("cert real?", "faq/verify_authenticity", 0.41, ranking), "en")
     assert reply.response == DID_YOU_MEAN
     assert [b["title"] for b in reply.buttons] == [
         "How can I verify that a certificate is genuine?",
@@ -51,42 +51,42 @@ def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) ->
 
 def test_suggestions_skip_candidates_below_the_minimum(dialogue: Dialogue) -> None:
     ranking = [("faq/verify_authenticity", 0.6), ("faq/how_to_obtain", 0.001)]
-    reply = dialogue.suggest(faq_message("?", "faq/verify_authenticity", 0.6, ranking))
+    reply = dialogue.suggest(faq_message("?", "faq/verify_authenticity", 0.6, ranking), "en")
     assert len(reply.buttons) == 1
 
 
 def test_nothing_to_suggest_says_so(dialogue: Dialogue) -> None:
-    assert dialogue.suggest({"text": "zzz"}).response == NOT_UNDERSTOOD
+    assert dialogue.suggest({"text": "zzz"}, "en").response == NOT_UNDERSTOOD
 
 
 def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
     message = {"text": "do tour guides need a certificate", "intent": {"name": "ask_certificate_needed"},
                "entities": [{"entity": "profession", "value": "tour guides"}]}
-    reply = dialogue.answer_catalog(message, None)
+    reply = dialogue.answer_catalog(message, None, "en")
     assert (reply.response, reply.catalog_aspect) == ("utter_catalog_tour_guide__needed", "needed")
 
 
 def test_catalog_question_without_a_mention_gets_the_general_answer(dialogue: Dialogue) -> None:
     message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
-    reply = dialogue.answer_catalog(message, None)
+    reply = dialogue.answer_catalog(message, None, "en")
     assert (reply.response, reply.catalog_aspect) == ("utter_faq/jobs_requiring_certificate", "needed")
 
 
 def test_follow_up_naming_an_unknown_job_asks_which(dialogue: Dialogue) -> None:
     message = {"text": "astronaut", "intent": {"name": "inform"}}
-    reply = dialogue.answer_catalog(message, "needed")
+    reply = dialogue.answer_catalog(message, "needed", "en")
     assert (reply.response, reply.catalog_aspect) == (ASK_WHICH_CATALOG_ENTRY, "needed")
 
 
 def test_follow_up_naming_another_job_continues_the_topic(dialogue: Dialogue) -> None:
     message = {"text": "what about lawyers", "intent": {"name": "inform"}}
-    assert dialogue.answer_catalog(message, "expiry").response == "utter_catalog_lawyer__expiry"
-    assert dialogue.answer_catalog(message, None).response == "utter_catalog_lawyer__overview"
+    assert dialogue.answer_catalog(message, "expiry", "en").response == "utter_catalog_lawyer__expiry"
+    assert dialogue.answer_catalog(message, None, "en").response == "utter_catalog_lawyer__overview"
 
 
 def test_inform_that_names_nothing_is_not_guessed(dialogue: Dialogue) -> None:
     message = {"text": "asdf qwer", "intent": {"name": "inform"}}
-    assert dialogue.answer_catalog(message, None).response == NOT_UNDERSTOOD
+    assert dialogue.answer_catalog(message, None, "en").response == NOT_UNDERSTOOD
 
 
 def test_choice_answers_faq_and_catalog_entries(dialogue: Dialogue) -> None:
@@ -104,3 +104,16 @@ def test_every_suggestion_button_fits_telegram(kb: KnowledgeBase) -> None:
     keep FAQ ids short enough."""
     too_long = [entry.id for entry in kb.faq if len(choose_entry_payload(entry.id).encode()) > 64]
     assert too_long == [], f"FAQ ids too long for Telegram buttons (shorten them): {too_long}"
+
+
+def test_chinese_conversation_gets_chinese_suggestion_buttons(dialogue: Dialogue, kb: KnowledgeBase) -> None:
+    ranking = [("faq/verify_authenticity", 0.41), ("faq/how_to_obtain", 0.38)]
+    reply = dialogue.answer_faq(faq_message("证书真假?", "faq/verify_authenticity", 0.41, ranking), "zh")
+    assert [b["title"] for b in reply.buttons] == [
+        kb.faq_entry("verify_authenticity").question["zh"], kb.faq_entry("how_to_obtain").question["zh"]
+    ]
+
+
+def test_chinese_follow_up_names_another_job(dialogue: Dialogue) -> None:
+    message = {"text": "那律师呢？", "intent": {"name": "inform"}, "entities": []}
+    assert dialogue.answer_catalog(message, "expiry", "zh").response == "utter_catalog_lawyer__expiry"

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue import Dialogue
-from bot.evaluation import evaluate, load_examples, model_parser
+from bot.evaluation import HELDOUT_SETS, ParseFunction, evaluate, load_examples, model_parser
 from bot.knowledge import KnowledgeBase
-from bot.knowledge_loader import normalize_phrase
 from bot.settings import PROJECT_ROOT
+from bot.text import normalize_phrase
 
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-MIN_ACCURACY = 0.9
+# The English figure was 0.938 before Chinese was added; neither language may fall below it
+# by more than rounding. `make bench` reports the exact figures against the targets.
+MIN_ACCURACY = 0.93
 
 
 def training_texts() -> set[str]:
@@ -25,19 +26,27 @@ def training_texts() -> set[str]:
     return texts
 
 
-def test_heldout_phrasings_appear_nowhere_in_training() -> None:
-    overlap = {normalize_phrase(e.text) for e in load_examples(HELDOUT)} & training_texts()
+@pytest.mark.parametrize("language", HELDOUT_SETS)
+def test_heldout_phrasings_appear_nowhere_in_training(language: str) -> None:
+    overlap = {normalize_phrase(e.text) for e in load_examples(HELDOUT_SETS[language])} & training_texts()
     assert not overlap, f"held-out phrasings also in training data: {sorted(overlap)}"
 
 
-def test_heldout_has_five_per_faq_entry_and_catalog_question(kb: KnowledgeBase) -> None:
-    counts = Counter(example.intent for example in load_examples(HELDOUT))
+@pytest.mark.parametrize("language", HELDOUT_SETS)
+def test_heldout_has_five_per_faq_entry_and_catalog_question(kb: KnowledgeBase, language: str) -> None:
+    counts = Counter(example.intent for example in load_examples(HELDOUT_SETS[language]))
     expected = [f"faq/{entry.id}" for entry in kb.faq] + [question.intent for question in kb.questions]
     assert {intent: counts[intent] for intent in expected if counts[intent] < 5} == {}
 
 
-def test_heldout_accuracy_is_at_least_90_percent(trained_model: Path, dialogue: Dialogue) -> None:
-    report = evaluate(load_examples(HELDOUT), model_parser(trained_model), dialogue)
+@pytest.fixture(scope="module")
+def parse(trained_model: Path) -> ParseFunction:
+    return model_parser(trained_model)
+
+
+@pytest.mark.parametrize("language", HELDOUT_SETS)
+def test_heldout_accuracy(parse: ParseFunction, dialogue: Dialogue, language: str) -> None:
+    report = evaluate(load_examples(HELDOUT_SETS[language]), parse, dialogue)
     summary = (
         f"intent accuracy {report.intent_accuracy:.3f} over {report.total}, "
         f"answer accuracy {report.answer_accuracy:.3f} over {report.answer_total}\n" + "\n".join(report.failures)

@@ -36,7 +36,7 @@ def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
         "security", "finance", "insurance",
     }
     assert required <= {entry.id for entry in kb.catalog}
-    assert all(len(entry.phrasings["en"]) >= MIN_PHRASINGS for entry in kb.faq)
+    assert all(len(entry.phrasings[language]) >= MIN_PHRASINGS for entry in kb.faq for language in ("en", "zh"))
 
 
 def test_missing_answer_is_reported_with_file_entry_and_field(knowledge_copy: Path) -> None:
@@ -96,7 +96,9 @@ def test_every_problem_is_reported_not_just_the_first(knowledge_copy: Path) -> N
 
 
 def test_too_few_phrasings_and_duplicates_across_entries(knowledge_copy: Path) -> None:
-    edit(knowledge_copy / "faq" / "career_benefits.yml", phrasings={"en": ["what is a qualification certificate"]})
+    path = knowledge_copy / "faq" / "career_benefits.yml"
+    zh = yaml.safe_load(path.read_text(encoding="utf-8"))["phrasings"]["zh"]
+    edit(path, phrasings={"en": ["what is a qualification certificate"], "zh": zh})
     messages = [str(p) for p in problems_of(knowledge_copy)]
     assert any("has 1 item(s); at least 12" in m for m in messages)
     assert any("phrasing 'what is a qualification certificate' is also used" in m for m in messages)
@@ -108,14 +110,35 @@ def test_invalid_yaml_reports_line(knowledge_copy: Path) -> None:
     assert problem.file == "knowledge/faq/career_benefits.yml" and "not valid YAML at line" in problem.message
 
 
-def test_chinese_text_beside_english_is_accepted(knowledge_copy: Path) -> None:
+def test_a_text_without_chinese_is_reported(knowledge_copy: Path) -> None:
     path = knowledge_copy / "faq" / "what_is_a_qualification_certificate.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["question"]["zh"] = "什么是资格证书？"
-    data["answer"]["zh"] = "资格证书是证明个人具备某一领域知识和技能的官方凭证。"
+    del data["answer"]["zh"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    [problem] = problems_of(knowledge_copy)
+    assert (problem.file, problem.entry, problem.field) == (
+        "knowledge/faq/what_is_a_qualification_certificate.yml", "what_is_a_qualification_certificate", "answer")
+    assert "has no 'zh' text" in problem.message
+
+
+def test_a_catalog_entry_without_chinese_aliases_is_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "catalog" / "teacher.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["aliases"]["zh"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    [problem] = problems_of(knowledge_copy)
+    assert (problem.entry, problem.field) == ("teacher", "aliases") and "'zh'" in problem.message
+
+
+def test_chinese_folded_over_lines_keeps_no_space_inside(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "faq" / "what_is_a_qualification_certificate.yml"
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["answer"]["zh"] = "资格证书是\n证明能力的凭证。 It is, in English,\nproof of ability."
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     kb = load_knowledge(knowledge_copy)
-    assert kb.faq_entry("what_is_a_qualification_certificate").question["zh"] == "什么是资格证书？"
+    answer = kb.faq_entry("what_is_a_qualification_certificate").answer["zh"]
+    assert answer == "资格证书是证明能力的凭证。 It is, in English, proof of ability."
 
 
 def test_answer_with_template_braces_is_rejected(knowledge_copy: Path) -> None:

@@ -76,3 +76,24 @@ def test_lookup_action_counts_failures() -> None:
     assert dispatcher.messages[0]["response"] == "utter_lookup_not_found"
     values = {e["name"]: e["value"] for e in events}
     assert values["lookup_failures"] == 3 and values["lookup_locked_until"] is not None
+
+
+def test_chinese_names_and_full_width_numbers_are_accepted() -> None:
+    form, dispatcher = ValidateCertificateLookupForm(), CollectingDispatcher()
+    assert form.validate_certificate_number("证书编号是ｄｅｍｏ－ｚｈ－０００２。", dispatcher, tracker({}), {}) == {
+        "certificate_number": "DEMO-ZH-0002"}
+    assert form.validate_holder_name("持证人叫刘洋", dispatcher, tracker({}), {}) == {"holder_name": "刘洋"}
+    dotted = form.validate_holder_name("阿依古丽•买买提", dispatcher, tracker({}), {})
+    assert dotted == {"holder_name": "阿依古丽·买买提"}
+    assert dispatcher.messages == []
+
+
+def test_chinese_lookup_masks_the_name_and_answers_in_chinese_words() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"certificate_number": "DEMO-ZH-0003", "holder_name": "阿依古丽·买买提", "lookup_failures": 0,
+             "language": "zh"}
+    asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_lookup_valid"
+    assert message["holder"] == "阿***·买**"
+    assert "长期" in message["valid_until"]  # the zh words for long-term, not the English ones

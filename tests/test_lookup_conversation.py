@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from bot.certificates.lookup import CertificateLookup, render
+from bot.certificates.model import normalize_number
 from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT, Settings
@@ -40,43 +41,63 @@ def say(config: StackConfig, sender: str, text: str) -> str:
     return "\n".join(message.get("text", "") for message in messages)
 
 
-def lookup(config: StackConfig, number: str, name: str, sender: str | None = None) -> str:
+START = {"en": "is my certificate still valid?", "zh": "帮我看看证书还有效没"}
+
+
+def lookup(config: StackConfig, number: str, name: str, sender: str | None = None, language: str = "en") -> str:
     sender = sender or f"test-{uuid.uuid4().hex}"
-    assert "certificate number" in say(config, sender, "is my certificate still valid?")
-    assert "holder's name" in say(config, sender, number)
+    assert say(config, sender, START[language]) == ASK[language]["utter_ask_certificate_number"]
+    assert say(config, sender, number) == ASK[language]["utter_ask_holder_name"]
     return say(config, sender, name)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _questions(localized_responses: dict[str, dict[str, str]]) -> None:
+    for language in ("en", "zh"):
+        ASK[language] = {name: localized_responses[name][language]
+                         for name in ("utter_ask_certificate_number", "utter_ask_holder_name")}
+
+
+ASK: dict[str, dict[str, str]] = {}
+
+
 @pytest.mark.parametrize(
-    ("number", "name", "state"),
+    ("number", "name", "state", "language"),
     [
-        ("DEMO-VALID-0001", "Wang Xiaoming", "valid"),
-        (" demo-expiring-0001 ", "li xiaohong", "expiring"),
-        ("DEMO-EXPIRED-0001", "Zhang Wei", "expired"),
-        ("DEMO-SUSPENDED-0001", "Liu Fang", "suspended"),
-        ("DEMO-REVOKED-0001", "Chen Jing", "revoked"),
-        ("DEMO-ZH-0001", "王小明", "valid"),
+        ("DEMO-VALID-0001", "Wang Xiaoming", "valid", "en"),
+        (" demo-expiring-0001 ", "li xiaohong", "expiring", "en"),
+        ("DEMO-EXPIRED-0001", "Zhang Wei", "expired", "en"),
+        ("DEMO-SUSPENDED-0001", "Liu Fang", "suspended", "en"),
+        ("DEMO-REVOKED-0001", "Chen Jing", "revoked", "en"),
+        # An English conversation stays English when the holder's name is Chinese.
+        ("DEMO-ZH-0001", "王小明", "valid", "en"),
+        ("ＤＥＭＯ－ＺＨ－０００２", "刘洋", "expiring", "zh"),
+        ("证书编号是DEMO-ZH-0003", "阿依古丽·买买提", "valid", "zh"),
+        ("DEMO-ZH-0004", "陈静", "expired", "zh"),
+        ("DEMO-SUSPENDED-0001", "Liu Fang", "suspended", "zh"),
+        ("DEMO-REVOKED-0001", "Chen Jing", "revoked", "zh"),
     ],
 )
 def test_every_state_is_answered_as_the_status_command_shows_it(
     stack: tuple[StackConfig, Path], database: Path, kb: KnowledgeBase, settings: Settings, number: str, name: str,
-    state: str,
+    state: str, language: str,
 ) -> None:
     config, _ = stack
-    reply = lookup(config, number, name)
+    reply = lookup(config, number, name, language=language)
     expected = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
-        number.strip().upper(), name, 0, None, 0.0, date.today())
+        normalize_number(number), name, 0, None, 0.0, date.today(), language)
     assert expected.reply == state
-    assert reply == render(kb, expected, settings.language)
+    assert reply == render(kb, expected, language)
     assert name not in reply  # masked
 
 
-def test_unknown_number_and_wrong_name_get_the_same_words(stack: tuple[StackConfig, Path],
-                                                           responses: dict[str, str]) -> None:
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_unknown_number_and_wrong_name_get_the_same_words(stack: tuple[StackConfig, Path], language: str,
+                                                           localized_responses: dict[str, dict[str, str]]) -> None:
     config, _ = stack
-    unknown_number = lookup(config, "DEMO-NOPE-0001", "Wang Xiaoming")
-    wrong_name = lookup(config, "DEMO-VALID-0001", "Wang Xiaohong")
-    assert unknown_number == wrong_name == responses["utter_lookup_not_found"]
+    unknown_number = lookup(config, "DEMO-NOPE-0001", "王小明", language=language)
+    wrong_name = lookup(config, "DEMO-ZH-0001", "王晓明", language=language)
+    assert unknown_number == wrong_name == localized_responses["utter_lookup_not_found"][language]
 
 
 def test_malformed_number_is_asked_again_with_the_format(stack: tuple[StackConfig, Path],
@@ -109,6 +130,13 @@ def test_cancel_and_switching_topic(stack: tuple[StackConfig, Path], responses: 
     assert answer.endswith("(Type \"cancel\" to stop.)")  # back to the lookup
     say(config, sender, "DEMO-VALID-0001")
     assert say(config, sender, "never mind") == responses["utter_lookup_cancelled"]
+
+
+def test_chinese_cancel(stack: tuple[StackConfig, Path], localized_responses: dict[str, dict[str, str]]) -> None:
+    config, _ = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    assert say(config, sender, "我要验证证书") == localized_responses["utter_ask_certificate_number"]["zh"]
+    assert say(config, sender, "算了") == localized_responses["utter_lookup_cancelled"]["zh"]
 
 
 def test_names_and_numbers_stay_out_of_both_servers_logs(stack: tuple[StackConfig, Path]) -> None:

@@ -44,3 +44,25 @@ def test_entities_win_over_text(dialogue: Dialogue) -> None:
 def test_unknown_entity_value_falls_back_to_text(dialogue: Dialogue) -> None:
     message = {"text": "and for a teacher?", "entities": [{"entity": "profession", "value": "astronaut"}]}
     assert dialogue.mentions.find(message) == "teacher"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("做导游要不要证", "tour_guide"),
+        ("消防工程师要持证上岗吗", "fire_engineer"),
+        ("安全员证过期了还能用吗", "safety_production_manager"),
+        ("教师资格证怎么查真假", "teacher"),
+        ("注册会计师要持证吗", "certified_public_accountant"),
+        ("那医生呢？", "doctor"),
+        ("二建证书有效期多久", "constructor"),
+        ("導遊證過期了怎麼辦", "tour_guide"),  # traditional characters
+    ],
+)
+def test_chinese_mentions_are_found(dialogue: Dialogue, text: str, entry_id: str) -> None:
+    assert dialogue.mentions.from_text(text) == entry_id
+
+
+@pytest.mark.parametrize("text", ["会计要考什么证", "证书过期了怎么办", "你好"])
+def test_no_chinese_mention_is_invented(dialogue: Dialogue, text: str) -> None:
+    assert dialogue.mentions.from_text(text) is None

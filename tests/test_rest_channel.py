@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from bot.knowledge import KnowledgeBase
 from bot.stack import StackConfig
+from bot.text import HAN_CHARACTER
 from tests.servers import started_stack
 
 
@@ -136,3 +138,69 @@ def test_the_http_api_is_off_by_default(stack: StackConfig) -> None:
     base = f"http://{stack.host}:{stack.rasa_port}"
     assert requests.get(f"{base}/conversations/someone/tracker", timeout=5).status_code == 404
     assert requests.post(f"{base}/model/parse", json={"text": "hi"}, timeout=5).status_code == 404
+
+
+# Chinese: the same assistant, the same model, answering in the language of the message.
+
+@pytest.fixture(scope="module")
+def zh(localized_responses: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {name: texts["zh"] for name, texts in localized_responses.items()}
+
+
+@pytest.mark.parametrize(
+    ("question", "response"),
+    [
+        ("资格证书和执业证书有啥区别", "utter_faq/certificate_vs_practice_license"),
+        ("證書過期了怎麼辦", "utter_faq/expiry_and_renewal"),  # traditional characters
+        ("做导游要不要证", "utter_catalog_tour_guide__needed"),
+        ("教师资格证怎么查真假", "utter_catalog_teacher__verify"),
+    ],
+)
+def test_chinese_questions_get_chinese_answers(stack: StackConfig, zh: dict[str, str], question: str,
+                                               response: str) -> None:
+    reply = texts(Conversation(stack).say(question))
+    assert reply == zh[response]
+
+
+def test_switching_language_keeps_the_context(stack: StackConfig, responses: dict[str, str],
+                                              zh: dict[str, str]) -> None:
+    conversation = Conversation(stack)
+    assert texts(conversation.say("does a safety production manager certificate expire?")) == responses[
+        "utter_catalog_safety_production_manager__expiry"]
+    assert texts(conversation.say("那律师呢？")) == zh["utter_catalog_lawyer__expiry"]
+    # A message with no clear language keeps the conversation's.
+    assert HAN_CHARACTER.search(texts(conversation.say("ok")))
+    assert texts(conversation.say("what about doctors?")) == responses["utter_catalog_doctor__expiry"]
+
+
+@pytest.mark.parametrize(
+    ("message", "response"),
+    [
+        ("您好呀", "utter_greet"),
+        ("多谢", "utter_youre_welcome"),
+        ("你是真人吗", "utter_iamabot"),
+        ("拜拜", "utter_goodbye"),
+        ("推荐个好吃的餐厅", "utter_out_of_scope"),
+    ],
+)
+def test_chinese_small_talk(stack: StackConfig, zh: dict[str, str], message: str, response: str) -> None:
+    assert texts(Conversation(stack).say(message)) == zh[response]
+
+
+def test_the_page_greeting_and_switch_set_the_language(stack: StackConfig, responses: dict[str, str],
+                                                       zh: dict[str, str]) -> None:
+    conversation = Conversation(stack)
+    assert texts(conversation.say('/greet{"language": "zh"}')) == zh["utter_greet"]
+    assert texts(conversation.say('/switch_language{"language": "en"}')) == responses["utter_language_switched"]
+    assert not HAN_CHARACTER.search(texts(conversation.say("ok")))
+    assert texts(conversation.say('/switch_language{"language": "zh"}')) == zh["utter_language_switched"]
+
+
+def test_chinese_suggestions_are_chinese_buttons(stack: StackConfig, kb: KnowledgeBase) -> None:
+    questions = {entry.question["zh"] for entry in kb.faq}
+    for message in ("证书", "嗯嗯", "那个东西", "资格", "怎么说呢", "啥"):
+        replies = Conversation(stack).say(message)
+        if replies[0].get("buttons"):
+            assert {button["title"] for button in replies[0]["buttons"]} <= questions
+            return
+    pytest.fail("none of the vague Chinese messages was answered with suggestions")

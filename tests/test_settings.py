@@ -8,10 +8,10 @@ from bot.settings import load_server_settings, load_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("BOT_LANGUAGE", "BOT_ANSWER_CONFIDENCE", "BOT_SUGGESTION_COUNT"):
+    for name in ("BOT_ANSWER_CONFIDENCE", "BOT_SUGGESTION_COUNT"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
-    assert (settings.language, settings.answer_confidence, settings.suggestion_count) == ("en", 0.5, 3)
+    assert (settings.answer_confidence, settings.suggestion_count) == (0.5, 3)
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,6 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_ANSWER_CONFIDENCE", "1.5", "must be between 0.0 and 1.0"),
         ("BOT_SUGGESTION_COUNT", "three", "is not a whole number"),
         ("BOT_SUGGESTION_COUNT", "0", "must be between 1 and 10"),
-        ("BOT_LANGUAGE", "fr", "is not allowed"),
         ("BOT_LOOKUP_BACKEND", "postgres", "is not allowed"),
     ],
 )

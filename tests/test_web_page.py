@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import socketio
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.store import SqliteCertificateStore
@@ -27,6 +27,7 @@ from tests.servers import demo_database, started_stack
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
+SCREENSHOT_ZH = PROJECT_ROOT / "results" / "browser" / "page-zh.png"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 WAIT_MS = 30_000
 
@@ -39,6 +40,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
             "args": ["--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--disable-quic"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """An English browser unless a test asks for another locale."""
+    return {**browser_context_args, "locale": "en-US"}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +85,7 @@ def chat(site: StackConfig, page: Page, outside_requests: list[str]) -> Page:
 
 def first_sentence(text: str) -> str:
     """A stretch of an answer that reads the same in the widget, which renders Markdown."""
-    return re.split(r"(?<=[.?!:])\s", text, maxsplit=1)[0]
+    return re.split(r"(?<=[.?!:])\s|(?<=[。？！：])", text, maxsplit=1)[0]
 
 
 def messages(page: Page) -> Any:
@@ -91,7 +98,7 @@ def ask(page: Page, text: str) -> None:
 
 
 def test_page_introduces_the_assistant_and_the_widget_greets(chat: Page, responses: dict[str, str]) -> None:
-    expect(chat.locator("h1")).to_have_text("Certificate assistant")
+    expect(chat.locator("h1:visible")).to_have_text("Certificate assistant")
     messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     chat.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -123,7 +130,7 @@ def test_a_suggestion_button_is_answered_when_clicked(site: StackConfig, chat: P
     button = chat.locator(".rw-reply").first
     expect(button).to_be_visible(timeout=WAIT_MS)
     question = button.inner_text().strip()
-    [entry] = [entry for entry in kb.faq if entry.question[settings.language] == question]
+    [entry] = [entry for entry in kb.faq if entry.question["en"] == question]
     button.click()
     messages(chat).to_contain_text(first_sentence(responses[f"utter_faq/{entry.id}"]), timeout=WAIT_MS)
 
@@ -137,9 +144,9 @@ def test_a_certificate_status_lookup(chat: Page, database: Path, kb: KnowledgeBa
     messages(chat).to_contain_text(first_sentence(responses["utter_ask_holder_name"]), timeout=WAIT_MS)
     ask(chat, "Wang Xiaoming")
     result = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
-        "DEMO-VALID-0001", "Wang Xiaoming", 0, None, 0.0, date.today())
+        "DEMO-VALID-0001", "Wang Xiaoming", 0, None, 0.0, date.today(), "en")
     assert result.reply == "valid"
-    messages(chat).to_contain_text(first_sentence(render(kb, result, settings.language)), timeout=WAIT_MS)
+    messages(chat).to_contain_text(first_sentence(render(kb, result, "en")), timeout=WAIT_MS)
 
 
 def test_the_conversation_continues_after_a_reload(chat: Page, responses: dict[str, str]) -> None:
@@ -179,3 +186,50 @@ def test_a_malformed_session_id_is_replaced_by_a_new_one(site: StackConfig, requ
         assert re.fullmatch(r"[0-9a-f]{32}", confirmed.get(timeout=10))
     finally:
         client.disconnect()
+
+
+@pytest.fixture
+def chinese_chat(site: StackConfig, browser: Browser) -> Iterator[Page]:
+    """The page in a browser set to Chinese, with outside requests blocked as above."""
+    context = browser.new_context(locale="zh-CN")
+    blocked: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.goto(f"http://localhost:{site.web_port}/")
+    yield page
+    context.close()
+    assert blocked == [], f"the page tried to reach other hosts: {blocked}"
+
+
+def test_a_chinese_browser_gets_the_page_and_the_answers_in_chinese(
+    chinese_chat: Page, localized_responses: dict[str, dict[str, str]]
+) -> None:
+    zh = {name: texts["zh"] for name, texts in localized_responses.items()}
+    en = {name: texts["en"] for name, texts in localized_responses.items()}
+    expect(chinese_chat.locator("h1:visible")).to_have_text("证书助手")
+    messages(chinese_chat).to_contain_text(first_sentence(zh["utter_greet"]), timeout=WAIT_MS)
+    ask(chinese_chat, "安全员证过期了还能用吗")
+    answer = zh["utter_catalog_safety_production_manager__expiry"]
+    messages(chinese_chat).to_contain_text(first_sentence(answer), timeout=WAIT_MS)
+    messages(chinese_chat).to_contain_text(answer.splitlines()[-1], timeout=WAIT_MS)  # the source line
+    SCREENSHOT_ZH.parent.mkdir(parents=True, exist_ok=True)
+    chinese_chat.screenshot(path=str(SCREENSHOT_ZH), full_page=True)
+
+    # The switch changes the page and the assistant's language, and keeps the conversation.
+    chinese_chat.locator("[data-switch-language=en]").click()
+    expect(chinese_chat.locator("h1:visible")).to_have_text("Certificate assistant")
+    messages(chinese_chat).to_contain_text(first_sentence(en["utter_language_switched"]), timeout=WAIT_MS)
+    chinese_chat.reload()
+    expect(chinese_chat.locator("h1:visible")).to_have_text("Certificate assistant")
+    messages(chinese_chat).to_contain_text("安全员证过期了还能用吗", timeout=WAIT_MS)
+    # The follow-up needs the old context; written in Chinese, it is answered in Chinese.
+    ask(chinese_chat, "那律师呢？")
+    messages(chinese_chat).to_contain_text(first_sentence(zh["utter_catalog_lawyer__expiry"]), timeout=WAIT_MS)

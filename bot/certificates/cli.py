@@ -19,6 +19,7 @@ from bot.certificates.store import count_certificates, open_database, upsert_cer
 from bot.knowledge_loader import load_knowledge
 from bot.mentions import MentionFinder
 from bot.settings import load_settings
+from bot.text import DEFAULT_LANGUAGE, LANGUAGES
 
 # Files with more lines than this get a progress bar.
 PROGRESS_BAR_LINES = 10_000
@@ -44,7 +45,7 @@ def import_command(file: Path, rejects: Path | None) -> None:
     """Import certificates from a CSV or JSON Lines FILE (upsert by certificate number)."""
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
-    mentions = MentionFinder(kb, settings.language)
+    mentions = MentionFinder(kb)
     database = open_database(settings.database_path)
     lines = _count_lines(file)
     with progressbar(length=lines, label=f"importing {file.name}", file=sys.stderr,
@@ -80,7 +81,9 @@ def demo(size: int, seed: int, if_empty: bool) -> None:
 @db.command()
 @click.argument("number")
 @click.option("--name", required=True, help="The holder's name, as on the certificate.")
-def status(number: str, name: str) -> None:
+@click.option("--language", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
+              help="The language of the answer.")
+def status(number: str, name: str, language: str) -> None:
     """Show exactly what the assistant would answer for NUMBER and --name."""
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
@@ -89,5 +92,6 @@ def status(number: str, name: str) -> None:
         raise click.BadParameter(f"{number!r} is not {NUMBER_FORMAT} (for example {NUMBER_EXAMPLE})",
                                  param_hint="NUMBER")
     lookup = CertificateLookup(kb, settings, store_from_settings(settings))
-    outcome = lookup.check(normalized, name, failures=0, locked_until=None, now=time.time(), today=date.today())
-    click.echo(render(kb, outcome, settings.language))
+    outcome = lookup.check(normalized, name, failures=0, locked_until=None, now=time.time(), today=date.today(),
+                           language=language)
+    click.echo(render(kb, outcome, language))

@@ -12,8 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.certificates.model import normalize_name
+from bot.text import HAN_CHARACTER
 
 ISSUER = "Fictional Demo Certification Authority"
+# Chinese records, as a Chinese registry would hold them, for trying the assistant in Chinese.
+ISSUER_ZH = "虚构示例发证机构"
 SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
 GIVEN_NAMES = ("Xiaoming", "Xiaohong", "Wei", "Fang", "Na", "Jing", "Lei", "Yang", "Jun", "Min")
 TYPES = (
@@ -22,6 +25,11 @@ TYPES = (
     ("Safety production manager qualification certificate", "safety_production_manager", None),
     ("Tour guide qualification", "tour_guide", None),
     ("Fire engineer qualification certificate", "fire_engineer", "Level 1"),
+)
+# Only the fixed examples use these.
+CHINESE_TYPES = (
+    ("教师资格证书（示例）", "teacher", None),
+    ("导游资格（示例）", "tour_guide", None),
 )
 
 # One fixed example per state, quoted in the README for trying the assistant out.
@@ -32,12 +40,15 @@ EXAMPLES = (
     ("DEMO-SUSPENDED-0001", "Liu Fang", 3, 400, "suspended"),
     ("DEMO-REVOKED-0001", "Chen Jing", 4, 400, "revoked"),
     ("DEMO-ZH-0001", "王小明", 0, 700, "valid"),
+    ("DEMO-ZH-0002", "刘洋", 5, 30, "valid"),
+    ("DEMO-ZH-0003", "阿依古丽·买买提", 6, None, "valid"),
+    ("DEMO-ZH-0004", "陈静", 5, -30, "valid"),
 )
 
 
 def _record(number: str, name: str, type_index: int, days_valid: int | None, status: str, issued_on: date,
             today: date) -> dict[str, Any]:
-    certificate_type, catalog_entry, level = TYPES[type_index]
+    certificate_type, catalog_entry, level = (TYPES + CHINESE_TYPES)[type_index]
     return {
         "certificate_number": number,
         "holder_name": name,
@@ -45,7 +56,7 @@ def _record(number: str, name: str, type_index: int, days_valid: int | None, sta
         "certificate_type": certificate_type,
         "catalog_entry": catalog_entry,
         "level": level,
-        "issuer": ISSUER,
+        "issuer": ISSUER_ZH if HAN_CHARACTER.search(certificate_type) else ISSUER,
         "issued_on": issued_on.isoformat(),
         "valid_until": None if days_valid is None else (today + timedelta(days=days_valid)).isoformat(),
         "status": status,

@@ -18,7 +18,15 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.certificates.model import NUMBER_FORMAT, STATUSES, is_valid_number, normalize_name, normalize_number
+from bot.certificates.model import (
+    NUMBER_FORMAT,
+    STATUSES,
+    clean_holder_name,
+    holder_name_problem,
+    is_valid_number,
+    normalize_name,
+    normalize_number,
+)
 from bot.certificates.store import upsert_certificates
 from bot.errors import ImportFileError
 
@@ -123,9 +131,9 @@ def validate_row(raw: Any, link: CatalogLinker, today: date) -> dict[str, Any]:
     number = normalize_number(row["certificate_number"])
     if not is_valid_number(number):
         raise ValueError(f"certificate_number {row['certificate_number']!r} is not {NUMBER_FORMAT}")
-    if any(character.isdigit() for character in row["holder_name"]):
-        # Keeps national ID numbers, or any other number, out of the name field.
-        raise ValueError("holder_name contains digits; only the holder's name belongs there")
+    name_problem = holder_name_problem(clean_holder_name(row["holder_name"]))
+    if name_problem:
+        raise ValueError(name_problem)
     status = row["status"].lower()
     if status not in STATUSES:
         raise ValueError(f"status {row['status']!r} is not one of: {', '.join(STATUSES)}")
@@ -137,7 +145,7 @@ def validate_row(raw: Any, link: CatalogLinker, today: date) -> dict[str, Any]:
         raise ValueError(f"valid_until {row['valid_until']} is before issued_on {row['issued_on']}")
     return {
         "certificate_number": number,
-        "holder_name": " ".join(row["holder_name"].split()),
+        "holder_name": clean_holder_name(row["holder_name"]),
         "holder_name_key": normalize_name(row["holder_name"]),
         "certificate_type": row["certificate_type"],
         "catalog_entry": link(row["certificate_type"]),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from bot.answers import lookup_reply
 from bot.certificates.model import Certificate, State, mask_name
 from bot.errors import CertificateNotFound, LookupUnavailable
 from bot.knowledge import KnowledgeBase
@@ -34,18 +35,9 @@ class LookupOutcome:
     locked_until: float | None
 
 
-def reply_template(kb: KnowledgeBase, reply: str, language: str) -> str:
-    """A lookup reply's text with its {placeholders}, followed by its FAQ answer if any."""
-    template = kb.lookup_replies[reply]
-    text = template.text[language]
-    if template.then_faq:
-        text += " " + kb.faq_entry(template.then_faq).answer[language]
-    return text
-
-
 def render(kb: KnowledgeBase, outcome: LookupOutcome, language: str) -> str:
     """The reply text as the assistant shows it (Rasa fills the same placeholders)."""
-    return reply_template(kb, outcome.reply, language).format(**outcome.values)
+    return lookup_reply(kb, outcome.reply, language).format(**outcome.values)
 
 
 class CertificateLookup:
@@ -55,10 +47,10 @@ class CertificateLookup:
         self.store = store
 
     def check(self, number: str, holder_name: str, failures: int, locked_until: float | None, now: float,
-              today: date) -> LookupOutcome:
+              today: date, language: str) -> LookupOutcome:
         """Looks a certificate up, unless the conversation is locked out.
 
-        `number` is already normalized and well-formed.
+        `number` is already normalized and well-formed; `language` is the reply's.
         """
         refusal = self.refused_if_locked(failures, locked_until, now)
         if refusal:
@@ -77,7 +69,7 @@ class CertificateLookup:
             logger.error("certificate lookup unavailable: %s", error)
             return LookupOutcome("unavailable", {}, failures, locked_until)
         state = certificate.state(today, self.settings.expiry_warning_days)
-        return LookupOutcome(state.value, self._values(certificate, state, today), failures, locked_until)
+        return LookupOutcome(state.value, self._values(certificate, state, today, language), failures, locked_until)
 
     def refused_if_locked(self, failures: int, locked_until: float | None, now: float) -> LookupOutcome | None:
         """The refusal to send before asking for details, while a conversation is locked out."""
@@ -92,8 +84,7 @@ class CertificateLookup:
         }
         return LookupOutcome("locked_out", values, failures, locked_until)
 
-    def _values(self, certificate: Certificate, state: State, today: date) -> dict[str, str]:
-        language = self.settings.language
+    def _values(self, certificate: Certificate, state: State, today: date, language: str) -> dict[str, str]:
         kind = certificate.certificate_type + (f" ({certificate.level})" if certificate.level else "")
         valid_until = certificate.valid_until
         long_term = self.kb.lookup_replies["long_term"].text[language]
