@@ -11,7 +11,7 @@ from rasa_sdk import Action, FormValidationAction
 from rasa_sdk.events import SlotSet
 
 from actions.answering import conversation_language
-from bot.certificates.model import clean_holder_name, holder_name_problem, is_valid_number, normalize_number
+from bot.certificates.model import clean_holder_name, holder_name_problem, is_valid_number, number_from_message
 from bot.response_names import lookup_response
 from bot.runtime import certificate_lookup
 
@@ -44,7 +44,7 @@ class ValidateCertificateLookupForm(FormValidationAction):
     def validate_certificate_number(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        number = normalize_number(str(slot_value or ""))
+        number = number_from_message(str(slot_value or ""))
         if is_valid_number(number):
             return {"certificate_number": number}
         dispatcher.utter_message(response=lookup_response("invalid_number"))

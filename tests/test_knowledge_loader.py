@@ -142,7 +142,7 @@ def test_chinese_folded_over_lines_keeps_no_space_inside(knowledge_copy: Path) -
 
 
 def test_answer_with_template_braces_is_rejected(knowledge_copy: Path) -> None:
-    edit(knowledge_copy / "faq" / "career_benefits.yml", answer={"en": "Pay rises by {percent}."})
+    edit(knowledge_copy / "faq" / "career_benefits.yml", answer={"en": "Pay rises by {percent}.", "zh": "收入提高。"})
     [problem] = problems_of(knowledge_copy)
     assert problem.field == "answer.en" and "[ ] { }" in problem.message
 

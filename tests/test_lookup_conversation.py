@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from bot.certificates.lookup import CertificateLookup, render
-from bot.certificates.model import normalize_number
+from bot.certificates.model import number_from_message
 from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT, Settings
@@ -85,7 +85,7 @@ def test_every_state_is_answered_as_the_status_command_shows_it(
     config, _ = stack
     reply = lookup(config, number, name, language=language)
     expected = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
-        normalize_number(number), name, 0, None, 0.0, date.today(), language)
+        number_from_message(number), name, 0, None, 0.0, date.today(), language)
     assert expected.reply == state
     assert reply == render(kb, expected, language)
     assert name not in reply  # masked

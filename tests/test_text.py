@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.certificates.model import clean_holder_name, holder_name_problem, mask_name, normalize_number
+from bot.certificates.model import clean_holder_name, holder_name_problem, mask_name, number_from_message
 from bot.text import detect_language, fold_lines, normalize_phrase, normalize_text
 
 
@@ -51,7 +51,7 @@ def test_folding_joins_chinese_lines_and_spaces_english_ones() -> None:
     ],
 )
 def test_numbers_are_normalised(typed: str, number: str) -> None:
-    assert normalize_number(typed) == number
+    assert number_from_message(typed) == number
 
 
 @pytest.mark.parametrize(

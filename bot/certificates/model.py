@@ -52,7 +52,7 @@ class Certificate:
 
 
 # Dashes people type in a number, Chinese keyboards' included; all mean "-".
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d_]")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 # A number inside a sentence ("the number is SPM-2022-004417", "证书编号是SPM-2022-004417").
 _NUMBER_IN_TEXT = re.compile(r"(?<![A-Z0-9-])[A-Z0-9][A-Z0-9-]{4,30}[A-Z0-9](?![A-Z0-9-])")
 # Middle dots in names such as 阿依古丽·买买提, as different keyboards type them.
@@ -67,15 +67,21 @@ MAX_NAME_LENGTH = 100
 
 
 def normalize_number(raw: str) -> str:
-    """A certificate number as stored: full-width characters and dashes folded, upper case,
-    and taken out of a sentence around it: '证书编号是ｓｐｍ－２０２２－００４４１７' -> 'SPM-2022-004417'."""
-    text = _DASHES.sub("-", unicodedata.normalize("NFKC", raw)).strip().upper()
-    if NUMBER_PATTERN.match(text):
-        return text
-    candidates: list[str] = [m for m in _NUMBER_IN_TEXT.findall(text) if any(c.isdigit() for c in m)]
+    """A certificate number as stored: full-width characters and dashes folded, upper case:
+    ' ｓｐｍ－２０２２－００４４１７ ' -> 'SPM-2022-004417'."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", raw)).strip().upper()
+
+
+def number_from_message(text: str) -> str:
+    """The number in what a user typed: the whole message, or the one number inside a
+    sentence ('证书编号是SPM-2022-004417。'), or the message without its spaces."""
+    normalized = normalize_number(text)
+    if NUMBER_PATTERN.match(normalized):
+        return normalized
+    candidates: list[str] = [m for m in _NUMBER_IN_TEXT.findall(normalized) if any(c.isdigit() for c in m)]
     if len(candidates) == 1:
         return candidates[0]
-    return "".join(text.split())  # "SPM 2022 004417" typed with spaces
+    return "".join(normalized.split())  # "SPM 2022 004417" typed with spaces
 
 
 def is_valid_number(number: str) -> bool:
@@ -94,12 +100,12 @@ def clean_holder_name(raw: str) -> str:
 def holder_name_problem(name: str) -> str | None:
     """Why a cleaned name cannot be a holder's name, or None when it can."""
     if not name:
-        return "holder name is empty"
+        return "holder_name is empty"
     if len(name) > MAX_NAME_LENGTH:
-        return f"holder name is longer than {MAX_NAME_LENGTH} characters"
+        return f"holder_name is longer than {MAX_NAME_LENGTH} characters"
     if any(character.isdigit() for character in name):
         # Keeps national ID numbers, or any other number, out of the name field.
-        return "holder name contains digits; only the holder's name belongs there"
+        return "holder_name contains digits; only the holder's name belongs there"
     return None
 
 
