@@ -477,6 +477,25 @@ def _check_cross_entry(faq: list[FaqEntry], catalog: list[CatalogEntry], problem
     )
 
 
+def _check_general_phrasings(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    """An FAQ entry with a `catalog_aspect` is the general question ("does a certificate
+    expire?"); the same question about one job is a catalog question, which the compiler
+    generates from catalog_questions.yml. Training both on it teaches the model nothing."""
+    from bot.mentions import MentionFinder  # built from the loaded catalog
+
+    mentions = MentionFinder(kb)
+    for entry in kb.faq:
+        if not entry.catalog_aspect:
+            continue
+        for language, texts in entry.phrasings.items():
+            for text in texts:
+                named = mentions.from_text(text)
+                if named:
+                    problems.append(Problem(entry.file, entry.id, f"phrasings.{language}", (
+                        f"{text!r} names the catalog entry '{named}'; questions about one job belong in "
+                        "catalog_questions.yml")))
+
+
 def load_knowledge(root: Path) -> KnowledgeBase:
     """Loads and validates the knowledge base in `root`.
 
@@ -497,7 +516,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(
+    kb = KnowledgeBase(
         sources=sources,
         categories=categories,
         faq=tuple(faq),
@@ -507,3 +526,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         lookup_replies=lookup_replies,
         conversation_replies=conversation_replies,
     )
+    _check_general_phrasings(kb, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

@@ -160,3 +160,13 @@ def test_lookup_reply_mistakes_are_reported(knowledge_copy: Path) -> None:
         "knowledge/lookup_replies.yml, entry 'expired', field 'then_faq': 'no_such_entry' is not an FAQ entry id",
         "knowledge/lookup_replies.yml, entry 'revoked': missing",
     }
+
+
+def test_a_general_question_naming_one_job_is_reported(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "faq" / "expiry_and_renewal.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["phrasings"]["zh"].append("导游证过期了咋整")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    [problem] = problems_of(knowledge_copy)
+    assert (problem.entry, problem.field) == ("expiry_and_renewal", "phrasings.zh")
+    assert "names the catalog entry 'tour_guide'" in problem.message
