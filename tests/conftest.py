@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,17 @@ def dialogue(kb: KnowledgeBase, settings: Settings) -> Dialogue:
     return Dialogue(kb, settings)
 
 
-@pytest.fixture(scope="session")
-def localized_responses(settings: Settings) -> dict[str, dict[str, str]]:
+@lru_cache(maxsize=1)
+def load_localized_responses() -> dict[str, dict[str, str]]:
     """Every response's text by language, as generated from knowledge/ (domain.yml has none)."""
     assert "responses" not in yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    generated = yaml.safe_load((settings.generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
+    generated = yaml.safe_load((load_settings().generated_dir / RESPONSES).read_text(encoding="utf-8"))["responses"]
     return {name: response_languages(variants) for name, variants in generated.items()}
+
+
+@pytest.fixture(scope="session")
+def localized_responses() -> dict[str, dict[str, str]]:
+    return load_localized_responses()
 
 
 def response_languages(variants: list[dict[str, Any]]) -> dict[str, str]:

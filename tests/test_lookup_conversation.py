@@ -17,6 +17,7 @@ from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
 from bot.settings import PROJECT_ROOT, Settings
 from bot.stack import StackConfig
+from tests.conftest import load_localized_responses
 from tests.servers import demo_database, started_stack
 
 
@@ -46,19 +47,10 @@ START = {"en": "is my certificate still valid?", "zh": "帮我看看证书还有
 
 def lookup(config: StackConfig, number: str, name: str, sender: str | None = None, language: str = "en") -> str:
     sender = sender or f"test-{uuid.uuid4().hex}"
-    assert say(config, sender, START[language]) == ASK[language]["utter_ask_certificate_number"]
-    assert say(config, sender, number) == ASK[language]["utter_ask_holder_name"]
+    asked = load_localized_responses()
+    assert say(config, sender, START[language]) == asked["utter_ask_certificate_number"][language]
+    assert say(config, sender, number) == asked["utter_ask_holder_name"][language]
     return say(config, sender, name)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _questions(localized_responses: dict[str, dict[str, str]]) -> None:
-    for language in ("en", "zh"):
-        ASK[language] = {name: localized_responses[name][language]
-                         for name in ("utter_ask_certificate_number", "utter_ask_holder_name")}
-
-
-ASK: dict[str, dict[str, str]] = {}
 
 
 @pytest.mark.parametrize(

@@ -60,9 +60,8 @@ def site(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathF
         yield config
 
 
-@pytest.fixture
-def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
-    """Blocks every request to a host other than localhost; the test must make none."""
+def block_outside_requests(context: BrowserContext) -> list[str]:
+    """Blocks every request to a host other than localhost; returns the list it records."""
     blocked: list[str] = []
 
     def only_local(route: Route) -> None:
@@ -73,6 +72,13 @@ def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
             route.abort()
 
     context.route("**/*", only_local)
+    return blocked
+
+
+@pytest.fixture
+def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
+    """The requests to other hosts, blocked; the test must make none."""
+    blocked = block_outside_requests(context)
     yield blocked
     assert blocked == [], f"the page tried to reach other hosts: {blocked}"
 
@@ -192,16 +198,7 @@ def test_a_malformed_session_id_is_replaced_by_a_new_one(site: StackConfig, requ
 def chinese_chat(site: StackConfig, browser: Browser) -> Iterator[Page]:
     """The page in a browser set to Chinese, with outside requests blocked as above."""
     context = browser.new_context(locale="zh-CN")
-    blocked: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
+    blocked = block_outside_requests(context)
     page = context.new_page()
     page.goto(f"http://localhost:{site.web_port}/")
     yield page

@@ -74,14 +74,12 @@ def normalize_number(raw: str) -> str:
 
 def number_from_message(text: str) -> str:
     """The number in what a user typed: the whole message, or the one number inside a
-    sentence ('证书编号是SPM-2022-004417。'), or the message without its spaces."""
+    sentence ('证书编号是SPM-2022-004417。')."""
     normalized = normalize_number(text)
     if NUMBER_PATTERN.match(normalized):
         return normalized
     candidates: list[str] = [m for m in _NUMBER_IN_TEXT.findall(normalized) if any(c.isdigit() for c in m)]
-    if len(candidates) == 1:
-        return candidates[0]
-    return "".join(normalized.split())  # "SPM 2022 004417" typed with spaces
+    return candidates[0] if len(candidates) == 1 else normalized
 
 
 def is_valid_number(number: str) -> bool:
