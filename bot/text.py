@@ -15,6 +15,7 @@ DEFAULT_LANGUAGE = "en"
 # CJK unified ideographs (with extension A and the compatibility block).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_CHARACTER = re.compile(f"[{_HAN}]")
+_CJK_PUNCTUATION = "，。、；：？！（）「」『』《》【】“”‘’…—"
 # Words that carry a language: letters only, two or more of them. "ok", "1" and
 # certificate numbers such as SPM-2022-004417 say nothing about the language.
 _LATIN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-])")
@@ -46,7 +47,7 @@ def normalize_phrase(text: str) -> str:
 def fold_lines(text: str) -> str:
     """Folds white space as YAML's `>-` does, but joins two Chinese characters without a
     space (a line break inside a Chinese sentence is not a word gap)."""
-    joined = re.sub(rf"(?<=[{_HAN}，。、；：？！（）「」“”])\s+(?=[{_HAN}，。、；：？！（）「」“”])", "", text)
+    joined = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCTUATION}])\s+(?=[{_HAN}{_CJK_PUNCTUATION}])", "", text)
     return " ".join(joined.split())
 
 

@@ -85,7 +85,9 @@ class CertificateLookup:
         return LookupOutcome("locked_out", values, failures, locked_until)
 
     def _values(self, certificate: Certificate, state: State, today: date, language: str) -> dict[str, str]:
-        kind = certificate.certificate_type + (f" ({certificate.level})" if certificate.level else "")
+        kind = certificate.certificate_type
+        if certificate.level:
+            kind += f"（{certificate.level}）" if language == "zh" else f" ({certificate.level})"
         valid_until = certificate.valid_until
         long_term = self.kb.lookup_replies["long_term"].text[language]
         return {
