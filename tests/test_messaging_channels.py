@@ -117,6 +117,13 @@ def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePla
     assert any(call.fields.get("callback_query_id") == "cb-1" for call in platform.wait_for("answerCallbackQuery"))
 
 
+def test_telegram_in_chinese(stack: StackConfig, platform: FakePlatform,
+                             localized_responses: dict[str, dict[str, str]]) -> None:
+    assert post_telegram(stack, telegram_update(4004, "做导游要不要证"), TELEGRAM_SECRET).status_code == 200
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4004") == localized_responses[
+        "utter_catalog_tour_guide__needed"]["zh"]
+
+
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", TELEGRAM_SECRET + "x"])
 def test_forged_telegram_updates_are_rejected_unanswered(stack: StackConfig, platform: FakePlatform,
                                                          secret: str | None) -> None:
@@ -172,6 +179,13 @@ def test_slack_message_is_acknowledged_at_once_and_answered(stack: StackConfig, 
     assert reply == responses["utter_faq/certificate_vs_practice_license"]
     [call] = [c for c in platform.calls if c.fields.get("channel") == "D5001"]
     assert call.headers["Authorization"] == "Bearer xoxb-test-token"
+
+
+def test_slack_in_chinese(stack: StackConfig, platform: FakePlatform,
+                          localized_responses: dict[str, dict[str, str]]) -> None:
+    assert post_slack(stack, slack_message("D5002", "资格证书和执业证书有啥区别")).status_code == 200
+    assert wait_for_text(platform, "chat.postMessage", "channel", "D5002") == localized_responses[
+        "utter_faq/certificate_vs_practice_license"]["zh"]
 
 
 @pytest.mark.parametrize(
