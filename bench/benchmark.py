@@ -3,9 +3,11 @@
     .venv/bin/python bench/benchmark.py [--messages 240] [--skip-training]
 
 1. Held-out accuracy of the trained model, per language (tests/nlu/heldout.yml and
-   heldout_zh.yml), against the targets: intent, and the answer the custom actions choose;
-   and how many held-out intents a FallbackClassifier threshold would let through right or
-   wrong, or send to fallback.
+   heldout_zh.yml), against the targets: intent, and the answer the custom actions choose.
+   Then the questions beyond the knowledge (tests/nlu/out_of_scope.yml and unknown.yml):
+   unrelated requests answered from the knowledge, honest answers about certificates and
+   topics the knowledge lacks, and the threshold sweep plotted to results/scope_tradeoff.png
+   (bench/scope_benchmark.py).
 2. Training time: a full `rasa train --force` into a temporary folder; the retrained model is
    evaluated too, to show that the fixed random seeds make training repeatable.
 3. Latency through the REST channel per language, with the real action server: p50 and p95
@@ -34,7 +36,20 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.evaluation import HELDOUT_SETS, ParseFunction, Report, evaluate, load_examples, model_parser  # noqa: E402
+from bench.scope_benchmark import sweep  # noqa: E402
+from bot.evaluation import (  # noqa: E402
+    HELDOUT_SETS,
+    OUT_OF_SCOPE_SET,
+    ParseFunction,
+    Report,
+    evaluate,
+    evaluate_out_of_scope,
+    evaluate_uncovered,
+    evaluate_unlisted,
+    load_examples,
+    load_unknown,
+    model_parser,
+)
 from bot.runtime import dialogue  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.stack import RASA, StackConfig, free_port, running_stack, server_environment  # noqa: E402
@@ -43,6 +58,10 @@ MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 # Issue #8's targets for held-out intent and answer accuracy.
 TARGET_ACCURACY = {"en": 0.95, "zh": 0.93}
 TARGET_TRAINING_SECONDS = 360
+# Issue #9's targets: unrelated requests answered from the knowledge, and questions about
+# certificates without an entry answered honestly.
+TARGET_FALSE_ANSWERS = 0.02
+TARGET_UNLISTED_HONEST = 0.90
 WARM_UP = 10
 
 
@@ -50,18 +69,37 @@ def accuracy(parse: ParseFunction) -> dict[str, Report]:
     return {language: evaluate(load_examples(path), parse, dialogue()) for language, path in HELDOUT_SETS.items()}
 
 
-def threshold_sweep(parse: ParseFunction) -> dict[str, dict[str, int]]:
-    """Held-out intents that would be right, wrong or sent to fallback at each threshold."""
-    tops = []
-    for example in [example for path in HELDOUT_SETS.values() for example in load_examples(path)]:
-        ranking = [i for i in parse(example.text)["intent_ranking"] if i["name"] != "nlu_fallback"]
-        tops.append((ranking[0]["confidence"], ranking[0]["name"] == example.intent.split("/", 1)[0]))
-    sweep = {}
-    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6):
-        right = sum(1 for confidence, ok in tops if ok and confidence >= threshold)
-        wrong = sum(1 for confidence, ok in tops if not ok and confidence >= threshold)
-        sweep[str(threshold)] = {"right": right, "wrong": wrong, "fallback": len(tops) - right - wrong}
-    return sweep
+def scope_figures(parse: ParseFunction) -> dict[str, object]:
+    """Questions beyond the knowledge (issue #9), and the threshold sweep with its plot."""
+    unrelated = evaluate_out_of_scope([e.text for e in load_examples(OUT_OF_SCOPE_SET)], parse, dialogue())
+    unknown = load_unknown()
+    unlisted = evaluate_unlisted(unknown["unlisted"], parse, dialogue())
+    uncovered = evaluate_uncovered(unknown["uncovered"], parse, dialogue())
+    false_met = unrelated.wrong_rate <= TARGET_FALSE_ANSWERS
+    unlisted_met = unlisted.right_rate >= TARGET_UNLISTED_HONEST and unlisted.wrong == 0
+    print(f"unrelated requests ({unrelated.total}): declined {unrelated.right_rate:.3f}, answered from the knowledge "
+          f"{unrelated.wrong_rate:.3f}; target <= {TARGET_FALSE_ANSWERS}: {'met' if false_met else 'NOT met'}")
+    print(f"certificates without an entry ({unlisted.total}): honest answer {unlisted.right_rate:.3f}, another "
+          f"entry's answer {unlisted.wrong}; target >= {TARGET_UNLISTED_HONEST} and 0: "
+          f"{'met' if unlisted_met else 'NOT met'}")
+    print(f"topics the knowledge lacks ({uncovered.total}): honest answer {uncovered.right_rate:.3f}, "
+          f"a different aspect's answer {uncovered.wrong}", flush=True)
+    swept = sweep(parse, dialogue())
+    for label, points in swept["curves"].items():
+        print(f"  threshold sweep, {label}: " + ", ".join(
+            f"{p['threshold']}: {p['in_scope_answer_accuracy']:.3f}/{p['false_answer_rate']:.3f}" for p in points))
+    print(f"  (threshold: in-scope answer accuracy / false-answer rate; configured {swept['configured_threshold']};"
+          f" plot {swept['plot']})", flush=True)
+    return {
+        "unrelated": {"examples": unrelated.total, "declined": round(unrelated.right_rate, 3),
+                      "false_answers": round(unrelated.wrong_rate, 3), "target": TARGET_FALSE_ANSWERS,
+                      "target_met": false_met},
+        "unlisted": {"examples": unlisted.total, "honest": round(unlisted.right_rate, 3),
+                     "another_entry": unlisted.wrong, "target": TARGET_UNLISTED_HONEST, "target_met": unlisted_met},
+        "uncovered": {"examples": uncovered.total, "honest": round(uncovered.right_rate, 3),
+                      "different_aspect": uncovered.wrong},
+        "sweep": swept,
+    }
 
 
 def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
@@ -133,10 +171,7 @@ def main() -> None:
               f"answer accuracy {report.answer_accuracy:.3f} ({report.answer_total} examples); "
               f"target {target}: {'met' if met else 'NOT met'}", flush=True)
 
-    results["fallback_threshold_sweep"] = threshold_sweep(parse)
-    for threshold, counts in results["fallback_threshold_sweep"].items():
-        print(f"  FallbackClassifier threshold {threshold}: {counts['right']} right, {counts['wrong']} wrong, "
-              f"{counts['fallback']} to fallback", flush=True)
+    results["scope"] = scope_figures(parse)
 
     if not args.skip_training:
         with tempfile.TemporaryDirectory() as folder:

@@ -83,3 +83,16 @@ def lookup_reply(kb: KnowledgeBase, reply: str, language: str) -> str:
     entry = kb.faq_entry(template.then_faq)
     answer = join_sentences(text, entry.answer[language], language)
     return with_source(kb, answer, entry.sources, entry.authority, entry.reviewed, language)
+
+
+def unlisted_answer(kb: KnowledgeBase, faq_id: str | None, language: str) -> str:
+    """The answer about a certificate or job without a catalog entry: says so (its {name} is
+    filled in when sent), where to check, then the general rule from an FAQ entry, if any."""
+    replies = kb.scope.replies
+    text = join_sentences(replies["unlisted"][language], replies["where_to_check"][language], language)
+    if faq_id is None:
+        return text
+    entry = kb.faq_entry(faq_id)
+    general = join_sentences(replies["unlisted_general_rule"][language], entry.answer[language], language)
+    return with_source(kb, join_sentences(text, general, language), entry.sources, entry.authority, entry.reviewed,
+                       language)

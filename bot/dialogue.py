@@ -9,14 +9,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import CatalogEntry, KnowledgeBase, UncoveredTopic
 from bot.mentions import MentionFinder
-from bot.response_names import ASK_WHICH_CATALOG_ENTRY, FAQ_INTENT, catalog_response, faq_entry_id, faq_response
+from bot.response_names import (
+    ASK_WHICH_CATALOG_ENTRY,
+    FAQ_INTENT,
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+    catalog_response,
+    faq_entry_id,
+    faq_response,
+    unlisted_response,
+)
+from bot.routing import CHOOSE_ENTRY_INTENT, OUT_OF_SCOPE_INTENT, UNLISTED_INTENT, knowledge_intents
+from bot.scope import ScopeFinder
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CHOOSE_ENTRY_INTENT = "choose_entry"
 DID_YOU_MEAN = "utter_did_you_mean"
 NOT_UNDERSTOOD = "utter_default"
 
@@ -33,6 +44,8 @@ class Reply:
     answered_by: str
     buttons: list[dict[str, str]] = field(default_factory=list)
     catalog_aspect: str | None = None
+    # Values for the response's {placeholders} (what the user asked about, whom to ask).
+    values: dict[str, str] = field(default_factory=dict)
 
 
 def choose_entry_payload(entry_id: str) -> str:
@@ -47,6 +60,24 @@ class Dialogue:
         self.kb = kb
         self.settings = settings
         self.mentions = MentionFinder(kb)
+        self.scope = ScopeFinder(kb)
+        self._catalog_intents = set(knowledge_intents(kb)) - {FAQ_INTENT}
+
+    def answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
+        """Answers a parsed message with any intent that bot.routing sends to the knowledge."""
+        intent = str((message.get("intent") or {}).get("name") or "")
+        if intent == FAQ_INTENT:
+            return self.answer_faq(message, language)
+        if intent in self._catalog_intents:
+            return self.answer_catalog(message, pending_aspect, language)
+        if intent == OUT_OF_SCOPE_INTENT:
+            return self.answer_out_of_scope(message, language)
+        if intent == UNLISTED_INTENT:
+            return self.answer_unlisted(message)
+        if intent == CHOOSE_ENTRY_INTENT:
+            chosen = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "entry_id"]
+            return self.answer_choice(str(chosen[0]) if chosen else None)
+        return self.suggest(message, language)
 
     # `language` is the conversation's: Rasa picks each response's text by the language
     # slot, but the titles of suggestion buttons are chosen here.
@@ -58,13 +89,55 @@ class Dialogue:
         if not key:
             return self.suggest(message, language)
         entry = self.kb.faq_entry(faq_entry_id(key))
-        mentioned = self.mentions.find(message) if entry.catalog_aspect else None
+        text = str(message.get("text") or "")
+        mentioned = self.mentions.find(message)
+        topic = self.scope.uncovered_topic(text)
+        if mentioned and topic:
+            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, entry.catalog_aspect)
         if entry.catalog_aspect and mentioned:
             aspect = entry.catalog_aspect
             return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
+        if not mentioned:
+            name = self.scope.unlisted_name(text)
+            if name:
+                return Reply(unlisted_response(entry.id), "unlisted", catalog_aspect=entry.catalog_aspect,
+                             values={"name": name})
+            if topic and entry.id not in topic.answered_in_general_by:
+                return self._uncovered(topic, None, language, entry.catalog_aspect)
         if float(selected.get("confidence") or 0.0) < self.settings.answer_confidence:
             return self.suggest(message, language)
         return Reply(faq_response(entry.id), entry.id, catalog_aspect=entry.catalog_aspect)
+
+    def answer_out_of_scope(self, message: Mapping[str, Any], language: str) -> Reply:
+        """Declines an unrelated request, unless it asks about certificates after all, on a
+        topic or a certificate that the knowledge does not hold ("is the PMP worth it?")."""
+        text = str(message.get("text") or "")
+        declined = Reply(OUT_OF_SCOPE, "out_of_scope")
+        if self.scope.is_unrelated(text):
+            return declined
+        mentioned = self.mentions.find(message)
+        topic = self.scope.uncovered_topic(text)
+        if mentioned:
+            # "Find me a divorce lawyer" names a job, but asks nothing about its certificate.
+            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
+        name = self.scope.unlisted_name(text)
+        if name:
+            return Reply(UNLISTED, "unlisted", values={"name": name})
+        if topic:
+            return self._uncovered(topic, None, language, None)
+        return declined
+
+    def answer_unlisted(self, message: Mapping[str, Any]) -> Reply:
+        """A question about a certificate or job that the catalog lacks: says so, where to
+        check, and the general rule of the FAQ entry closest to the question, if one is."""
+        name = self.scope.unlisted_name(str(message.get("text") or "")) or ""
+        selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+        key = selected.get("intent_response_key")
+        if key and float(selected.get("confidence") or 0.0) >= self.settings.answer_confidence:
+            entry = self.kb.faq_entry(faq_entry_id(key))
+            return Reply(unlisted_response(entry.id), "unlisted", catalog_aspect=entry.catalog_aspect,
+                         values={"name": name})
+        return Reply(UNLISTED, "unlisted", values={"name": name})
 
     def answer_catalog(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
         """Answers a question about one job or certificate, or asks which one is meant."""
@@ -72,19 +145,45 @@ class Dialogue:
         asked = self.kb.question_for_intent(intent).aspect
         # A message that only names an entry ("what about lawyers?") continues the topic.
         aspect = pending_aspect if asked == "overview" and pending_aspect else asked
+        text = str(message.get("text") or "")
         mentioned = self.mentions.find(message)
-        if mentioned is None and aspect == "overview":
-            # Classified as naming a job, yet names none we know, with no question pending:
-            # most likely not understood, so do not guess.
+        topic = self.scope.uncovered_topic(text)
+        if mentioned is not None:
+            if topic:
+                return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, aspect)
+            return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
+        # A question about one job that names none we know: the words the knowledge never
+        # uses are most likely the job ("do welders need certification?"). A bare name with
+        # no question asked or pending may be anything ("asdf"), so it needs a certificate word.
+        name = self.scope.unlisted_name(text) or (self.scope.unknown_words(text) if aspect != "overview" else None)
+        general = self._general_entry(aspect)
+        if name:
+            response = unlisted_response(general) if general else UNLISTED
+            return Reply(response, "unlisted", catalog_aspect=aspect, values={"name": name})
+        if topic and general not in topic.answered_in_general_by:
+            return self._uncovered(topic, None, language, aspect)
+        if aspect == "overview":
+            # Classified as naming a job, yet names none, with no question pending: most
+            # likely not understood, so do not guess.
             return self.suggest(message, language)
-        if mentioned is None:
+        if general is not None:
             # "Does my certificate expire?" names no job: the FAQ entry on that topic answers
             # in general, and invites the user to name one (the topic is remembered).
-            general = next((entry for entry in self.kb.faq if entry.catalog_aspect == asked), None)
-            if general is not None:
-                return Reply(faq_response(general.id), general.id, catalog_aspect=aspect)
-            return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
-        return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
+            return Reply(faq_response(general), general, catalog_aspect=aspect)
+        return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
+
+    def _general_entry(self, aspect: str) -> str | None:
+        """The FAQ entry that answers an aspect in general ("do certificates expire?")."""
+        return next((entry.id for entry in self.kb.faq if entry.catalog_aspect == aspect), None)
+
+    def _uncovered(self, topic: UncoveredTopic, entry: CatalogEntry | None, language: str,
+                   aspect: str | None) -> Reply:
+        """Says that the knowledge does not hold this topic, and whom to ask."""
+        replies = self.kb.scope.replies
+        ask = entry.ask if entry and entry.ask else self.kb.templates.default_ask
+        subject = entry.certificate if entry else replies["uncovered_subject"]
+        return Reply(UNCOVERED, entry.id if entry else "uncovered", catalog_aspect=aspect, values={
+            "topic": topic.name[language], "subject": subject[language], "ask": ask[language]})
 
     def answer_choice(self, entry_id: str | None) -> Reply:
         """Answers the entry a user picked from the "Did you mean" buttons."""

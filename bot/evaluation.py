@@ -12,9 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from bot.dialogue import Dialogue
-from bot.response_names import FAQ_INTENT, catalog_response, faq_entry_id, faq_response
+from bot.response_names import (
+    ASK_WHICH_CATALOG_ENTRY,
+    CATALOG_PREFIX,
+    FAQ_INTENT,
+    FAQ_PREFIX,
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+    catalog_response,
+    faq_entry_id,
+    faq_response,
+)
+from bot.routing import ANSWER_ACTION, LOOKUP_FORM, route_table
 from bot.settings import PROJECT_ROOT
-from bot.text import DEFAULT_LANGUAGE, detect_language
+from bot.text import DEFAULT_LANGUAGE, detect_language, normalize_phrase
 
 ParseFunction = Callable[[str], Mapping[str, Any]]
 
@@ -73,16 +85,22 @@ def expected_response(dialogue: Dialogue, example: Example) -> str | None:
     return catalog_response(mentioned, question.aspect) if mentioned else None
 
 
-def actual_response(dialogue: Dialogue, intent: str, parsed: Mapping[str, Any]) -> str:
-    """The response the assistant's actions choose for a parsed message (no prior context)."""
+def answer_to(dialogue: Dialogue, parsed: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The response (or form) that bot.routing and the dialogue choose for a parsed message
+    at the start of a conversation, with the values of its placeholders."""
+    intent = str((parsed.get("intent") or {}).get("name"))
+    route = route_table(dialogue.kb).get(intent)
+    if route is None:
+        return intent, {}  # cancel: nothing to answer from the knowledge
+    if route.action != ANSWER_ACTION:
+        return route.action, {}
     language = detect_language(str(parsed.get("text") or "")) or DEFAULT_LANGUAGE
-    if intent == FAQ_INTENT:
-        return dialogue.answer_faq(parsed, language).response
-    try:
-        dialogue.kb.question_for_intent(intent)
-    except KeyError:
-        return intent  # small talk, fallback: not a knowledge answer
-    return dialogue.answer_catalog(parsed, None, language).response
+    reply = dialogue.answer(parsed, None, language)
+    return reply.response, reply.values
+
+
+def actual_response(dialogue: Dialogue, parsed: Mapping[str, Any]) -> str:
+    return answer_to(dialogue, parsed)[0]
 
 
 def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) -> Report:
@@ -101,7 +119,7 @@ def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) 
         if expected is None:
             continue
         report.answer_total += 1
-        actual = actual_response(dialogue, intent, parsed)
+        actual = actual_response(dialogue, parsed)
         if actual == expected:
             report.answer_correct += 1
         else:
@@ -120,3 +138,104 @@ def model_parser(model_path: Path) -> ParseFunction:
         return loop.run_until_complete(agent.parse_message(text))
 
     return parse
+
+
+# Held-out questions beyond the knowledge (issue #9): unrelated requests, and questions
+# about certificates and topics that the knowledge does not hold.
+OUT_OF_SCOPE_SET = PROJECT_ROOT / "tests" / "nlu" / "out_of_scope.yml"
+UNKNOWN_SET = PROJECT_ROOT / "tests" / "nlu" / "unknown.yml"
+
+
+def is_knowledge_answer(response: str) -> bool:
+    """Whether a response answers from the knowledge or starts a lookup: wrong for a request
+    that has nothing to do with certificates."""
+    return response.startswith((FAQ_PREFIX, CATALOG_PREFIX, UNLISTED, UNCOVERED, ASK_WHICH_CATALOG_ENTRY,
+                                LOOKUP_FORM))
+
+
+@dataclass
+class ScopeReport:
+    """Counts of how a held-out set beyond the knowledge was answered."""
+
+    total: int = 0
+    right: int = 0  # declined (out of scope) or answered honestly (unknown)
+    wrong: int = 0  # a certificate answer to an unrelated request; another entry's answer
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def right_rate(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.total if self.total else 0.0
+
+
+def evaluate_out_of_scope(texts: list[str], parse: ParseFunction, dialogue: Dialogue) -> ScopeReport:
+    """Unrelated requests: right when declined, wrong when answered from the knowledge."""
+    report = ScopeReport()
+    for text in texts:
+        response, _ = answer_to(dialogue, parse(text))
+        report.total += 1
+        if response == OUT_OF_SCOPE:
+            report.right += 1
+        elif is_knowledge_answer(response):
+            report.wrong += 1
+            report.failures.append(f"answered {text!r} with {response}")
+    return report
+
+
+@dataclass(frozen=True)
+class UnknownQuestion:
+    text: str
+    names: str | None = None  # unlisted: the words that name the job or certificate
+    entry: str | None = None  # uncovered: the catalog entry named, if any
+    topic: str | None = None  # uncovered: the topic asked about
+
+
+def load_unknown(path: Path = UNKNOWN_SET) -> dict[str, list[UnknownQuestion]]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        "unlisted": [UnknownQuestion(item["text"], names=item["names"]) for item in data["unlisted"]],
+        "uncovered": [UnknownQuestion(item["text"], entry=item.get("entry"), topic=item.get("topic"))
+                      for item in data["uncovered"]],
+    }
+
+
+def evaluate_unlisted(questions: list[UnknownQuestion], parse: ParseFunction, dialogue: Dialogue) -> ScopeReport:
+    """Right when the answer says the knowledge has no entry and names what was asked; wrong
+    when another entry answers."""
+    report = ScopeReport()
+    for question in questions:
+        response, values = answer_to(dialogue, parse(question.text))
+        report.total += 1
+        asked, named = normalize_phrase(question.names or ""), normalize_phrase(values.get("name", ""))
+        if response.startswith(UNLISTED) and named and (asked in named or named in asked):
+            report.right += 1
+            continue
+        if response.startswith(CATALOG_PREFIX):
+            report.wrong += 1
+        report.failures.append(f"{question.text!r} ({question.names}): {response} {values or ''}")
+    return report
+
+
+def evaluate_uncovered(questions: list[UnknownQuestion], parse: ParseFunction, dialogue: Dialogue) -> ScopeReport:
+    """Right when the answer says the knowledge does not hold the topic (or, for a question
+    that names no entry, when it is the FAQ answer that says so in general); wrong when it
+    answers a different aspect of the named entry."""
+    general = {topic.id: topic.answered_in_general_by for topic in dialogue.kb.scope.uncovered_topics}
+    report = ScopeReport()
+    for question in questions:
+        response, _ = answer_to(dialogue, parse(question.text))
+        report.total += 1
+        honest = response == UNCOVERED or (
+            question.entry is None and response in {faq_response(f) for f in general.get(question.topic or "", ())})
+        if honest:
+            report.right += 1
+            continue
+        if response.startswith(CATALOG_PREFIX):
+            report.wrong += 1
+        report.failures.append(f"{question.text!r} ({question.entry}, {question.topic}): {response}")
+    return report

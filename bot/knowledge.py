@@ -104,6 +104,37 @@ class LookupReply:
 
 
 @dataclass(frozen=True)
+class UncoveredTopic:
+    """A topic no entry holds (exam fees, dates ...), and the words that ask about it."""
+
+    id: str
+    name: Localized
+    words: LocalizedList
+    # FAQ entries whose answer already covers the topic when no entry is named.
+    answered_in_general_by: tuple[str, ...]
+
+
+# The replies of knowledge/scope.yml.
+SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How questions beyond the knowledge are recognised and answered (knowledge/scope.yml)."""
+
+    domain_words: LocalizedList
+    qualification_words: LocalizedList
+    unrelated_words: LocalizedList
+    holder_words: LocalizedList
+    certificate_words: LocalizedList
+    not_certificate_words: LocalizedList
+    job_words: LocalizedList
+    name_boundaries: LocalizedList
+    uncovered_topics: tuple[UncoveredTopic, ...]
+    replies: Mapping[str, Localized]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     sources: Mapping[str, Source]
     categories: Mapping[str, Localized]
@@ -114,10 +145,18 @@ class KnowledgeBase:
     lookup_replies: Mapping[str, LookupReply]
     # Greetings, help, small talk and the lookup's questions, by reply name.
     conversation_replies: Mapping[str, Localized]
+    scope: Scope
 
     def faq_entry(self, entry_id: str) -> FaqEntry:
         """Returns the FAQ entry with this id; raises KeyError if there is none."""
         for entry in self.faq:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    def catalog_entry(self, entry_id: str) -> CatalogEntry:
+        """Returns the catalog entry with this id; raises KeyError if there is none."""
+        for entry in self.catalog:
             if entry.id == entry_id:
                 return entry
         raise KeyError(entry_id)

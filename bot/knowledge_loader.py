@@ -19,6 +19,7 @@ from bot.knowledge import (
     LOOKUP_PLACEHOLDERS,
     LOOKUP_REPLY_KEYS,
     MANDATORY_VALUES,
+    SCOPE_REPLY_KEYS,
     AnswerTemplates,
     CatalogEntry,
     CatalogQuestion,
@@ -27,7 +28,9 @@ from bot.knowledge import (
     Localized,
     LocalizedList,
     LookupReply,
+    Scope,
     Source,
+    UncoveredTopic,
 )
 from bot.text import LANGUAGES, fold_lines, normalize_phrase
 
@@ -274,21 +277,22 @@ def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]
 
 
 def _load_aliases(fields: _Fields) -> dict[str, dict[str, tuple[str, ...]]]:
-    value = fields.data.get("aliases")
+    field = "aliases"
+    value = fields.data.get(field)
     if not isinstance(value, Mapping):
-        fields.problem("aliases", "must map a language code to {profession: [...], certificate: [...]}")
+        fields.problem(field, "must map a language code to {profession: [...], certificate: [...]}")
         return {}
-    fields.missing_languages("aliases", value, "aliases")
+    fields.missing_languages(field, value, "aliases")
     result: dict[str, dict[str, tuple[str, ...]]] = {}
     for language, kinds in value.items():
         if language not in LANGUAGES:
-            fields.problem(f"aliases.{language}", f"unknown language; use one of: {', '.join(LANGUAGES)}")
+            fields.problem(f"{field}.{language}", f"unknown language; use one of: {', '.join(LANGUAGES)}")
             continue
         if not isinstance(kinds, Mapping) or set(kinds) != set(ALIAS_KINDS):
-            fields.problem(f"aliases.{language}", "must have exactly the keys profession and certificate")
+            fields.problem(f"{field}.{language}", "must have exactly the keys profession and certificate")
             continue
         result[language] = {
-            kind: fields.strings(f"aliases.{language}.{kind}", kinds[kind], 1) for kind in ALIAS_KINDS
+            kind: fields.strings(f"{field}.{language}.{kind}", kinds[kind], 1) for kind in ALIAS_KINDS
         }
     return result
 
@@ -434,6 +438,43 @@ def _load_conversation_replies(root: Path, problems: list[Problem]) -> dict[str,
     return replies
 
 
+def _load_scope(root: Path, problems: list[Problem]) -> Scope:
+    file = _relative(root / "scope.yml", root)
+    data = _read_yaml(root / "scope.yml", root, problems)
+    if not isinstance(data, Mapping):
+        problems.append(Problem(file, "", "", "missing or not a mapping"))
+        data = {}
+    fields = _Fields(data, file, "", problems)
+    fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
+                           "certificate_words", "not_certificate_words", "job_words", "name_boundaries",
+                           "uncovered_topics", "replies"})
+    topics = []
+    raw_topics = data.get("uncovered_topics")
+    if not isinstance(raw_topics, Mapping) or not raw_topics:
+        fields.problem("uncovered_topics", "must map topic ids to a name and words")
+        raw_topics = {}
+    for topic_id, body in raw_topics.items():
+        topic = _Fields(body if isinstance(body, Mapping) else {}, file, f"uncovered_topics.{topic_id}", problems)
+        topic.reject_unknown({"name", "words", "answered_in_general_by"})
+        general = tuple(str(ref) for ref in topic.data.get("answered_in_general_by") or ())
+        topics.append(UncoveredTopic(str(topic_id), topic.text("name") or {}, topic.text_list("words", 1), general))
+    replies = _Fields(data.get("replies") if isinstance(data.get("replies"), Mapping) else {}, file, "replies",
+                      problems)
+    replies.reject_unknown(set(SCOPE_REPLY_KEYS))
+    return Scope(
+        domain_words=fields.text_list("domain_words", 1),
+        qualification_words=fields.text_list("qualification_words", 1),
+        unrelated_words=fields.text_list("unrelated_words", 1),
+        holder_words=fields.text_list("holder_words", 1),
+        certificate_words=fields.text_list("certificate_words", 1),
+        not_certificate_words=fields.text_list("not_certificate_words", 0),
+        job_words=fields.text_list("job_words", 1),
+        name_boundaries=fields.text_list("name_boundaries", 1),
+        uncovered_topics=tuple(topics),
+        replies={key: replies.text(key) or {} for key in SCOPE_REPLY_KEYS},
+    )
+
+
 def _check_unique(
     problems: list[Problem], items: Iterable[tuple[str, str, str, str]], what: str
 ) -> None:
@@ -496,6 +537,15 @@ def _check_general_phrasings(kb: KnowledgeBase, problems: list[Problem]) -> None
                         "catalog_questions.yml")))
 
 
+def _check_scope_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    faq_ids = {entry.id for entry in kb.faq}
+    for topic in kb.scope.uncovered_topics:
+        for ref in topic.answered_in_general_by:
+            if ref not in faq_ids:
+                problems.append(Problem("scope.yml", f"uncovered_topics.{topic.id}", "answered_in_general_by",
+                                        f"{ref!r} is not an FAQ entry id"))
+
+
 def load_knowledge(root: Path) -> KnowledgeBase:
     """Loads and validates the knowledge base in `root`.
 
@@ -513,6 +563,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     templates = _load_templates(root, problems)
     lookup_replies = _load_lookup_replies(root, faq, problems)
     conversation_replies = _load_conversation_replies(root, problems)
+    scope = _load_scope(root, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -525,8 +576,10 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         templates=templates,
         lookup_replies=lookup_replies,
         conversation_replies=conversation_replies,
+        scope=scope,
     )
     _check_general_phrasings(kb, problems)
+    _check_scope_references(kb, problems)
     if problems:
         raise KnowledgeError(problems)
     return kb

@@ -11,6 +11,11 @@ FAQ_PREFIX = f"utter_{FAQ_INTENT}/"
 CATALOG_PREFIX = "utter_catalog_"
 ASPECT_SEPARATOR = "__"
 LOOKUP_PREFIX = "utter_lookup_"
+# Answers beyond the knowledge (knowledge/scope.yml): a certificate or job without a catalog
+# entry, and a topic no entry holds. Their {placeholders} are filled in when sent.
+UNLISTED = "utter_unlisted"
+UNCOVERED = "utter_uncovered"
+OUT_OF_SCOPE = "utter_out_of_scope"
 
 
 def conversation_response(key: str) -> str:
@@ -26,6 +31,11 @@ def faq_response(entry_id: str) -> str:
 def faq_entry_id(intent_response_key: str) -> str:
     """The FAQ entry id in a response selector key such as 'faq/expiry_and_renewal'."""
     return intent_response_key.split("/", 1)[1]
+
+
+def unlisted_response(faq_id: str) -> str:
+    """The answer about an unlisted certificate or job that ends with one FAQ entry's answer."""
+    return f"{UNLISTED}{ASPECT_SEPARATOR}{faq_id}"
 
 
 def catalog_response(entry_id: str, aspect: str) -> str:

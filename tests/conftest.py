@@ -11,11 +11,12 @@ import yaml
 
 from bot.compiler import RESPONSES
 from bot.dialogue import Dialogue
+from bot.evaluation import ParseFunction, load_examples, model_parser
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_loader import load_knowledge
 from bot.response_names import LANGUAGE_SLOT
 from bot.settings import PROJECT_ROOT, Settings, load_settings
-from bot.text import DEFAULT_LANGUAGE
+from bot.text import DEFAULT_LANGUAGE, normalize_phrase
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 
@@ -77,6 +78,22 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it first)")
     return MODEL
+
+
+@pytest.fixture(scope="session")
+def parse(trained_model: Path) -> ParseFunction:
+    """Parses a message with the trained model (loaded once for every held-out test)."""
+    return model_parser(trained_model)
+
+
+@lru_cache(maxsize=1)
+def training_texts() -> frozenset[str]:
+    """Every NLU training example, normalised: held-out sets must not share any."""
+    texts: set[str] = set()
+    for path in sorted((PROJECT_ROOT / "data").rglob("*.yml")):
+        if "nlu:" in path.read_text(encoding="utf-8"):
+            texts |= {normalize_phrase(example.text) for example in load_examples(path)}
+    return frozenset(texts)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -82,7 +82,7 @@ def test_user_is_told_the_service_is_unavailable(server: tuple[StackConfig, Path
     elapsed = time.monotonic() - started
     assert [message["text"] for message in reply.json()] == [unavailable]
     assert elapsed < ANSWER_WITHIN_SECONDS
-    assert "Custom action 'action_answer_faq' failed" in log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Custom action 'action_answer' failed" in log_path.read_text(encoding="utf-8", errors="replace")
 
 
 def test_nothing_listening(trained_model: Path, tmp_path: Path, unavailable: str) -> None:

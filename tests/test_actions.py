@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answering import ActionAnswerCatalog, ActionAnswerChoice, ActionAnswerFaq, ActionSuggestEntries
+from actions.answering import ActionAnswer
 from bot.knowledge import KnowledgeBase
 
 
@@ -33,7 +33,7 @@ def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None
         "response_selector": {"faq": {"response": {"intent_response_key": "faq/expiry_and_renewal", "confidence": 0.95},
                                       "ranking": []}},
     }
-    messages, events = run(ActionAnswerFaq(), message)
+    messages, events = run(ActionAnswer(), message)
     assert [m["response"] for m in messages] == ["utter_faq/expiry_and_renewal"]
     assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"}]
 
@@ -41,14 +41,14 @@ def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None
 def test_catalog_action_uses_the_pending_topic() -> None:
     message = {"text": "what about lawyers", "intent": {"name": "inform"},
                "entities": [{"entity": "profession", "value": "lawyers"}]}
-    messages, _ = run(ActionAnswerCatalog(), message, {"catalog_aspect": "needed"})
+    messages, _ = run(ActionAnswer(), message, {"catalog_aspect": "needed"})
     assert messages[0]["response"] == "utter_catalog_lawyer__needed"
 
 
 def test_choice_action_reads_the_entry_id_entity() -> None:
     message = {"text": '/choose_entry{"entry_id": "who_issues_certificates"}', "intent": {"name": "choose_entry"},
                "entities": [{"entity": "entry_id", "value": "who_issues_certificates"}]}
-    messages, _ = run(ActionAnswerChoice(), message)
+    messages, _ = run(ActionAnswer(), message)
     assert messages[0]["response"] == "utter_faq/who_issues_certificates"
 
 
@@ -61,7 +61,7 @@ def test_suggest_action_sends_buttons() -> None:
         "text": "certs?", "intent": {"name": "nlu_fallback"}, "entities": [],
         "response_selector": {"faq": {"response": ranking[0], "ranking": ranking}},
     }
-    messages, _ = run(ActionSuggestEntries(), message)
+    messages, _ = run(ActionAnswer(), message)
     assert messages[0]["response"] == "utter_did_you_mean"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/choose_entry{"entry_id": "how_to_obtain"}', '/choose_entry{"entry_id": "certificate_types"}',
@@ -74,7 +74,16 @@ def test_suggestion_buttons_follow_the_conversation_language(kb: KnowledgeBase) 
         "text": "证书?", "intent": {"name": "nlu_fallback"}, "entities": [],
         "response_selector": {"faq": {"response": ranking[0], "ranking": ranking}},
     }
-    messages, _ = run(ActionSuggestEntries(), message, {"language": "zh"})
+    messages, _ = run(ActionAnswer(), message, {"language": "zh"})
     assert [b["title"] for b in messages[0]["buttons"]] == [kb.faq_entry("how_to_obtain").question["zh"]]
-    messages, _ = run(ActionSuggestEntries(), message, {"language": None})
+    messages, _ = run(ActionAnswer(), message, {"language": None})
     assert [b["title"] for b in messages[0]["buttons"]] == [kb.faq_entry("how_to_obtain").question["en"]]
+
+
+def test_placeholder_values_go_with_the_response() -> None:
+    # Rasa fills the response's {name} from the values sent with it.
+    message = {"text": "do welders need a certificate", "intent": {"name": "ask_certificate_needed"}, "entities": []}
+    messages, events = run(ActionAnswer(), message)
+    assert messages[0]["response"] == "utter_unlisted__jobs_requiring_certificate"
+    assert messages[0]["name"] == "welders"
+    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "needed"}]

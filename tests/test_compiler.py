@@ -22,6 +22,7 @@ from bot.errors import StaleGeneratedFilesError
 from bot.knowledge import ASPECTS, KnowledgeBase
 from bot.knowledge_loader import load_knowledge
 from bot.response_names import catalog_response, faq_response, lookup_response
+from bot.routing import interrupting_intents, routes
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import HAN_CHARACTER, LANGUAGES
 from tests.conftest import response_languages
@@ -125,6 +126,18 @@ def test_jieba_dictionary_keeps_chinese_aliases_whole(kb: KnowledgeBase) -> None
     assert all(HAN_CHARACTER.search(word) for word in words)
 
 
-def test_domain_lists_every_catalog_intent(kb: KnowledgeBase) -> None:
+def test_generated_rules_follow_the_routes(kb: KnowledgeBase) -> None:
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "generated" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    plain = {(r["steps"][0]["intent"], r["steps"][1]["action"]) for r in rules if "condition" not in r}
+    assert plain == {(route.intent, route.action) for route in routes(kb)}
+    mid_lookup = {r["steps"][0]["intent"] for r in rules if "condition" in r}
+    assert mid_lookup == set(interrupting_intents(kb)) == {"faq", "ask_certificate_needed", "ask_certificate_expiry",
+                                                            "ask_certificate_verify"}
+
+
+def test_lookup_slots_do_not_take_a_question_as_the_answer(kb: KnowledgeBase) -> None:
+    # A question asked mid-lookup is answered, so it must not also fill the requested slot.
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert {question.intent for question in kb.questions} <= set(domain["intents"])
+    for slot in ("certificate_number", "holder_name"):
+        [mapping] = domain["slots"][slot]["mappings"]
+        assert set(mapping["not_intent"]) == {"cancel", *interrupting_intents(kb)}

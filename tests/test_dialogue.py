@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.dialogue import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
 from bot.knowledge import KnowledgeBase
-from bot.response_names import ASK_WHICH_CATALOG_ENTRY
 
 
 def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str, float]] | None = None,
@@ -72,10 +71,11 @@ def test_catalog_question_without_a_mention_gets_the_general_answer(dialogue: Di
     assert (reply.response, reply.catalog_aspect) == ("utter_faq/jobs_requiring_certificate", "needed")
 
 
-def test_follow_up_naming_an_unknown_job_asks_which(dialogue: Dialogue) -> None:
-    message = {"text": "astronaut", "intent": {"name": "inform"}}
+def test_follow_up_naming_an_unknown_job_says_so_with_the_general_rule(dialogue: Dialogue) -> None:
+    message = {"text": "what about astronauts?", "intent": {"name": "inform"}}
     reply = dialogue.answer_catalog(message, "needed", "en")
-    assert (reply.response, reply.catalog_aspect) == (ASK_WHICH_CATALOG_ENTRY, "needed")
+    assert (reply.response, reply.catalog_aspect) == ("utter_unlisted__jobs_requiring_certificate", "needed")
+    assert reply.values == {"name": "astronauts"}
 
 
 def test_follow_up_naming_another_job_continues_the_topic(dialogue: Dialogue) -> None:

@@ -110,10 +110,50 @@ def test_small_talk(stack: StackConfig, responses: dict[str, str], message: str,
     assert texts(Conversation(stack).say(message)) == responses[response]
 
 
-def test_a_huge_message_is_answered_promptly(stack: StackConfig) -> None:
-    """Without the length cap, NLU on 100 kB of text blocks the server for many seconds."""
+def test_a_huge_message_is_answered_promptly_with_too_long(stack: StackConfig, responses: dict[str, str],
+                                                            zh: dict[str, str]) -> None:
+    """Without the length cap, NLU on 100 kB of text blocks the server for many seconds; and
+    an answer to its first 500 characters would be a guess."""
     reply = requests.post(stack.rest_url, json={"sender": "huge", "message": "certificate " * 10_000}, timeout=10)
-    assert reply.ok and reply.json()
+    assert reply.ok and texts(reply.json()) == responses["utter_message_too_long"]
+    assert texts(Conversation(stack).say("a " * 50_000)) == responses["utter_message_too_long"]
+    assert texts(Conversation(stack).say("证书过期了怎么办" * 100)) == zh["utter_message_too_long"]
+
+
+@pytest.mark.parametrize("message", ["SPM-2022-004417", "2019", "Zhang Wei", "ok 123456"])
+def test_details_typed_outside_a_lookup_do_not_start_one(stack: StackConfig, responses: dict[str, str],
+                                                        message: str) -> None:
+    reply = texts(Conversation(stack).say(message))
+    assert reply != responses["utter_ask_certificate_number"] and reply != responses["utter_ask_holder_name"]
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("i need milk on my shopping list", "en"),
+        ("please confirm my reservation at the noodle bar for two", "en"),
+        ("how do I renew the ssl certificate of my website", "en"),
+        ("帮我把明天的牙医预约取消掉", "zh"),
+        ("大额存单利息怎么算", "zh"),
+    ],
+)
+def test_unrelated_requests_are_declined_in_their_language(stack: StackConfig, responses: dict[str, str],
+                                                           zh: dict[str, str], message: str, language: str) -> None:
+    expected = zh if language == "zh" else responses
+    assert texts(Conversation(stack).say(message)) == expected["utter_out_of_scope"]
+
+
+def test_a_certificate_without_an_entry_is_named_in_the_honest_answer(stack: StackConfig,
+                                                                      zh: dict[str, str]) -> None:
+    english = texts(Conversation(stack).say("do I need a certificate to work as a plasterer?"))
+    assert '"plasterer"' in english and "National Vocational Qualification Catalog" in english
+    chinese = texts(Conversation(stack).say("陪诊师证有用吗"))
+    assert "「陪诊师」" in chinese and "国家职业资格目录" in chinese
+
+
+def test_a_topic_the_knowledge_lacks_is_said_so(stack: StackConfig) -> None:
+    reply = texts(Conversation(stack).say("how much is the registration fee for the CPA exam?"))
+    assert "does not cover" in reply and "{" not in reply
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -35,7 +35,7 @@ def test_explain_shows_intent_confidence_entities_and_what_answered() -> None:
             "entities": [{"entity": "profession", "value": "tour guide"}],
             "response_selector": {"faq": {"response": {"intent_response_key": "faq/expiry_and_renewal",
                                                        "confidence": 0.88}}}}},
-        {"event": "action", "name": "action_answer_faq"},
+        {"event": "action", "name": "action_answer"},
         {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq/expiry_and_renewal"}},
         {"event": "action", "name": "action_listen"},
     ]
@@ -43,7 +43,7 @@ def test_explain_shows_intent_confidence_entities_and_what_answered() -> None:
         "intent: faq (0.97)",
         "faq answer: faq/expiry_and_renewal (0.88)",
         "entities: profession=tour guide",
-        "action: action_answer_faq",
+        "action: action_answer",
         "answered from: FAQ entry 'expiry_and_renewal'",
     ]
 

@@ -4,32 +4,19 @@ space is folded. The knowledge is written in simplified Chinese; users type both
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa_components.stateless import StatelessComponent
 from bot.text import normalize_text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class TextNormalizer(GraphComponent):
+class TextNormalizer(StatelessComponent):
     """Put it right after the length limit, before the tokenizer."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextNormalizer:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -1,0 +1,309 @@
+"""Recognises questions beyond the knowledge: a certificate or job that has no catalog
+entry ("do I need a certificate to work as a welder?", "月嫂证有用吗"), and a topic no entry
+holds (exam fees, dates ...). The words come from knowledge/scope.yml; what counts as a
+known word comes from the knowledge's own phrasings, so a new FAQ phrasing widens it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.certificates.model import is_valid_number, normalize_number
+from bot.knowledge import KnowledgeBase, LocalizedList, UncoveredTopic
+from bot.mentions import MentionFinder
+from bot.routing import (
+    DETAILS_INTENT,
+    LOOKUP_INTENT,
+    NLU_FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    UNLISTED_INTENT,
+    knowledge_intents,
+)
+from bot.text import HAN_CHARACTER, normalize_phrase
+
+# A misspelt word this alike (0-1) to a known word is that word ("qualifcation").
+KNOWN_WORD_CUTOFF = 0.85
+# English names longer than this many words are sentences, not names.
+MAX_NAME_WORDS = 4
+# A Chinese name needs two characters: one character is too often part of another word.
+MIN_CHINESE_NAME = 2
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_HAN_RUN = re.compile(f"(?:{HAN_CHARACTER.pattern})+")
+_ENGLISH_ENDINGS = ("s", "es", "ing", "ed", "er", "ers")
+_ARTICLES = ("a", "an", "the")
+# Characters that end the names of trades (焊工, 育婴师, 安全员, 月嫂 ...): jieba often tags such
+# names as verbs, so they count as nouns whatever it says.
+_TRADE_ENDINGS = "工师员嫂姆士匠手"
+# jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...) and of Latin words (eng).
+_NOUN_TAGS = ("n", "vn", "eng")
+
+
+def _is_bare_certificate_number(text: str) -> bool:
+    number = normalize_number(text)
+    return is_valid_number(number) and any(character.isdigit() for character in number)
+
+
+def _ends_like_a_noun(name: str) -> bool:
+    """Whether a Chinese name ends with a noun ("叉车"), not a verb ("颁发", "设立")."""
+    if name[-1] in _TRADE_ENDINGS:
+        return True
+    import jieba.posseg  # loaded on first use: its dictionary takes a moment
+
+    words = list(jieba.posseg.cut(name))
+    return bool(words) and words[-1].flag.startswith(_NOUN_TAGS)
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Matches any of the phrases as whole words, longest first."""
+    ordered = sorted({normalize_phrase(p) for p in phrases}, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+
+
+def _substring_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted({normalize_phrase(w).replace(" ", "") for w in words}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+
+
+class _WordStarts:
+    """English words that start with one of the given stems, or Chinese words anywhere."""
+
+    def __init__(self, words: LocalizedList) -> None:
+        self._english = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(normalize_phrase(w)) for w in words["en"]) + ")")
+        self._chinese = _substring_pattern(words["zh"])
+
+    def found_in(self, normalized: str) -> bool:
+        compact = normalized.replace(" ", "")
+        return bool(self._english.search(normalized) or (self._chinese and self._chinese.search(compact)))
+
+
+class ScopeFinder:
+    """Finds what a message asks about that the knowledge does not hold."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        scope = kb.scope
+        self._domain = _WordStarts(scope.domain_words)
+        self._qualification = _WordStarts(scope.qualification_words)
+        # Holders of a certificate, not trades ("员工的证书" asks about an employee's).
+        self._not_trades = {normalize_phrase(w) for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])}
+        self._holder_en = _phrase_pattern(scope.holder_words["en"])
+        self._holder_zh = _substring_pattern(scope.holder_words["zh"])
+        self._unrelated_en = _phrase_pattern(scope.unrelated_words["en"])
+        self._unrelated_zh = _substring_pattern(scope.unrelated_words["zh"])
+        self._topics = scope.uncovered_topics
+        self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
+        self._en_boundaries = {normalize_phrase(w) for w in scope.name_boundaries["en"]}
+        self._en_job = _phrase_pattern(scope.job_words["en"])
+        self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
+        self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
+        self._zh_job = _substring_pattern(scope.job_words["zh"])
+        self._zh_boundaries = _substring_pattern(scope.name_boundaries["zh"])
+        self._topic_patterns = [
+            (topic, _phrase_pattern(topic.words["en"]), _substring_pattern(topic.words["zh"]))
+            for topic in self._topics
+        ]
+        _ends_like_a_noun("证书")  # loads jieba's dictionaries now, not on a user's message
+        texts = _knowledge_texts(kb)
+        self._known_en_words = {word for text in texts if not HAN_CHARACTER.search(text) for word in text.split()}
+        self._known_zh_text = "\n".join(text.replace(" ", "") for text in texts if HAN_CHARACTER.search(text))
+        self._known_zh_bigrams = {self._known_zh_text[i : i + 2] for i in range(len(self._known_zh_text) - 1)}
+
+    # The domain gate
+
+    def is_unrelated(self, text: str) -> bool:
+        """Whether a message that names no catalog entry is about something other than
+        qualification certificates: another meaning of "certificate", or no word of the domain."""
+        normalized = normalize_phrase(text)
+        if not self._domain.found_in(normalized) and not self._chinese_trade(normalized):
+            return True
+        compact = normalized.replace(" ", "")
+        unrelated = (self._unrelated_en and self._unrelated_en.search(normalized)) or (
+            self._unrelated_zh and self._unrelated_zh.search(compact))
+        return bool(unrelated) and not self._qualification.found_in(normalized)
+
+    def names_a_holder(self, text: str) -> bool:
+        """Whether the message says whose certificate it is ("check my licence"): a lookup."""
+        normalized = normalize_phrase(text)
+        return bool((self._holder_en and self._holder_en.search(normalized)) or (
+            self._holder_zh and self._holder_zh.search(normalized.replace(" ", ""))))
+
+    # Unknown certificates and jobs
+
+    def unlisted_name(self, text: str) -> str | None:
+        """The name of a certificate or job the message asks about, when the knowledge's own
+        words do not contain it; None when it names none or only known words."""
+        normalized = normalize_phrase(text)
+        for name in [*self._english_names(normalized), *self._chinese_names(normalized)]:
+            if self._is_unknown(name) and name not in self._not_trades:
+                return name
+        return self._chinese_trade(normalized)
+
+    def _chinese_trade(self, normalized: str) -> str | None:
+        """An unknown Chinese word that ends like the name of a trade ("育婴师有用吗"), which
+        names a job even without a certificate word."""
+        for word in [word for word in normalized.split() if HAN_CHARACTER.search(word)]:
+            for run in map(self._after_last_boundary, self._unknown_chinese(word)):
+                if len(run) >= MIN_CHINESE_NAME and run[-1] in _TRADE_ENDINGS and run not in self._not_trades:
+                    return run
+        return None
+
+    def _english_names(self, normalized: str) -> list[str]:
+        words = [w.removesuffix("'s").strip("'") for w in normalized.split()]
+        names = []
+        for index, word in enumerate(words):
+            if word not in self._en_certificate:
+                continue
+            before: list[str] = []
+            for previous in reversed(words[:index]):
+                if previous in self._en_boundaries or len(before) == MAX_NAME_WORDS:
+                    break
+                if previous not in self._en_certificate:
+                    before.insert(0, previous)
+            names.append(" ".join(before))
+            if index + 1 < len(words) and words[index + 1] in ("of", "for"):
+                names.append(" ".join(self._words_until_boundary(words[index + 2:])))
+        if self._en_job:
+            for match in self._en_job.finditer(normalized):
+                names.append(" ".join(self._words_until_boundary(normalized[match.end():].split())))
+        return [name for name in names if name]
+
+    def _words_until_boundary(self, words: list[str]) -> list[str]:
+        while words and words[0] in _ARTICLES:
+            words = words[1:]
+        taken = []
+        for word in words[:MAX_NAME_WORDS]:
+            word = word.removesuffix("'s")
+            if word in self._en_boundaries or word in self._en_certificate:
+                break
+            taken.append(word)
+        return taken
+
+    def _chinese_names(self, normalized: str) -> list[str]:
+        if self._zh_certificate is None:
+            return []
+        compact = normalized.replace(" ", "")
+        if self._zh_not_certificate:
+            # Masked with a character that is no word ("验证" is "verify", not a certificate).
+            compact = self._zh_not_certificate.sub(lambda m: "|" * len(m.group()), compact)
+        names = []
+        previous_end = 0
+        for match in self._zh_certificate.finditer(compact):
+            run = re.search(r"\w*$", compact[previous_end : match.start()]).group()  # type: ignore[union-attr]
+            names.append(self._after_last_boundary(run))
+            previous_end = match.end()
+        if self._zh_job:
+            for match in self._zh_job.finditer(compact):
+                following = re.match(r"\w*", compact[match.end():]).group()  # type: ignore[union-attr]
+                names.append(self._before_first_stop(following))
+        return [name for name in names if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name)]
+
+    def _after_last_boundary(self, run: str) -> str:
+        """What follows the last boundary or job word, once those at the end are dropped
+        ("我想考个叉车" -> 叉车, "月嫂要" -> 月嫂, "做月嫂需要" -> 月嫂)."""
+        cuts = []
+        for pattern in (self._zh_boundaries, self._zh_job):
+            cuts += [(m.start(), m.end()) for m in pattern.finditer(run)] if pattern else []
+        end = len(run)
+        for start, stop in sorted(cuts, reverse=True):
+            if stop == end:
+                end = start
+        return run[max((stop for _, stop in cuts if stop <= end), default=0):end]
+
+    def _before_first_stop(self, following: str) -> str:
+        """A job after 当/做 runs to the first boundary or certificate word ("月嫂需要证" -> 月嫂)."""
+        stops = [m.start() for pattern in (self._zh_boundaries, self._zh_certificate) if pattern
+                 for m in pattern.finditer(following)]
+        return following[: min(stops)] if stops else following
+
+    def unknown_words(self, text: str) -> str | None:
+        """The longest Chinese noun the knowledge never uses: for a question about one job
+        that names no catalog entry and no certificate word ("月嫂要考吗"), most likely the
+        job. (English names are found by their job words: "do welders need ...".)"""
+        runs = [run for word in normalize_phrase(text).split() if HAN_CHARACTER.search(word)
+                for run in map(self._after_last_boundary, self._unknown_chinese(word))
+                if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run) and run not in self._not_trades]
+        return max(runs, key=len, default=None)
+
+    def _unknown_chinese(self, text: str) -> list[str]:
+        """Runs of characters that no two-character sequence of the knowledge covers."""
+        covered = [False] * len(text)
+        for index in range(len(text) - 1):
+            if text[index : index + 2] in self._known_zh_bigrams:
+                covered[index] = covered[index + 1] = True
+        for index in range(1, len(text)):
+            # A trade's last character belongs to the unknown word before it ("陪诊师呢": 师
+            # is not part of the known "师呢").
+            if text[index] in _TRADE_ENDINGS and not covered[index - 1]:
+                covered[index] = False
+        uncovered = "".join(" " if cover or not HAN_CHARACTER.match(char) else char
+                            for char, cover in zip(text, covered, strict=True))
+        return uncovered.split()
+
+    def _is_unknown(self, name: str) -> bool:
+        if HAN_CHARACTER.search(name):
+            return bool(_HAN_RUN.fullmatch(name)) and any(
+                len(run) >= MIN_CHINESE_NAME for run in self._unknown_chinese(name))
+        return any(not self._is_known_word(word) for word in name.split())
+
+    def _is_known_word(self, word: str) -> bool:
+        """Known as it is, or without an ending ("awarding" -> "award"), or misspelt."""
+        stems = [word] + [word.removesuffix(end) for end in _ENGLISH_ENDINGS if word.endswith(end)]
+        if word.isdigit() or any(stem in self._known_en_words for stem in stems):
+            return True
+        return bool(difflib.get_close_matches(word, self._known_en_words, n=1, cutoff=KNOWN_WORD_CUTOFF))
+
+    # Topics no entry holds
+
+    def uncovered_topic(self, text: str) -> UncoveredTopic | None:
+        """The first topic of knowledge/scope.yml that the message asks about, if any."""
+        normalized = normalize_phrase(text)
+        compact = normalized.replace(" ", "")
+        for topic, english, chinese in self._topic_patterns:
+            if (english and english.search(normalized)) or (chinese and chinese.search(compact)):
+                return topic
+        return None
+
+
+def _knowledge_texts(kb: KnowledgeBase) -> list[str]:
+    """Every question and phrasing of the knowledge, normalised, placeholders removed: the
+    words people use for what the knowledge does cover."""
+    lists: list[LocalizedList] = [entry.phrasings for entry in kb.faq]
+    lists += [question.phrasings for question in kb.questions]
+    texts = [text for localized in lists for texts in localized.values() for text in texts]
+    texts += [entry.question[language] for entry in kb.faq for language in entry.question]
+    return [normalize_phrase(_PLACEHOLDER.sub(" ", text)) for text in texts]
+
+
+class DomainGate:
+    """The NLU's last word on scope, after the classifiers. A message that names no catalog
+    entry becomes `out_of_scope` when it is a certificate question (or not understood) with
+    nothing of the domain in it, and `ask_unlisted` when it asks about a certificate or job
+    the catalog lacks, whatever it was classified as: the classifiers know only the jobs they
+    were trained on."""
+
+    def __init__(self, kb: KnowledgeBase, scope: ScopeFinder | None = None) -> None:
+        self._mentions = MentionFinder(kb)
+        self._scope = scope or ScopeFinder(kb)
+        self._gated = {*knowledge_intents(kb), LOOKUP_INTENT, NLU_FALLBACK_INTENT}
+        # Intents a question about an unlisted certificate may be mistaken for; the lookup
+        # too, unless it says whose certificate it is ("check my forklift licence").
+        self._may_be_unlisted = {*knowledge_intents(kb), NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, "help",
+                                 LOOKUP_INTENT}
+
+    def intent(self, intent: str, message: Mapping[str, Any]) -> str:
+        text = str(message.get("text") or "")
+        if _is_bare_certificate_number(text):
+            # "DEMO-EXPIRED-0001" is a detail for the lookup, whatever words it contains.
+            return DETAILS_INTENT
+        if (intent not in self._gated and intent not in self._may_be_unlisted) or self._mentions.find(message):
+            return intent
+        if self._scope.is_unrelated(text):
+            return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
+        if intent == LOOKUP_INTENT and self._scope.names_a_holder(text):
+            return intent
+        if intent in self._may_be_unlisted and self._scope.unlisted_name(text):
+            return UNLISTED_INTENT
+        return intent

@@ -1,0 +1,154 @@
+"""Questions beyond the knowledge: unrelated requests, certificates without a catalog entry,
+topics no entry holds (bot.scope, and how bot.dialogue answers them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue import Dialogue
+from bot.response_names import OUT_OF_SCOPE, UNCOVERED, UNLISTED, faq_response, unlisted_response
+from bot.scope import ScopeFinder
+
+
+@pytest.fixture(scope="module")
+def scope(dialogue: Dialogue) -> ScopeFinder:
+    return dialogue.scope
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("do I need a certificate to work as a plasterer?", "plasterer"),
+    ("is a scaffolding licence valid everywhere", "scaffolding"),
+    ("is the yoga instructor's certification worth it", "yoga instructor"),
+    ("what about the certificate of dog training", "dog training"),
+    ("陪诊师证有用吗", "陪诊师"),
+    ("想考个收纳师证", "收纳师"),
+    ("做陪诊师需要证吗", "陪诊师"),
+    ("焊工证全国通用吗", "焊工"),
+])
+def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> None:
+    assert scope.unlisted_name(text) == name
+
+
+@pytest.mark.parametrize("text", [
+    "what is a qualification certificate",
+    "does my certificate expire",
+    "how do i check that a certificate is genuine",
+    "is a qualifcation certificate the same as a practice licence",  # a typo is still a known word
+    "资格证书过期了怎么办",
+    "怎么验证证书真假",
+    "哪个部门颁发资格证",  # a verb before the certificate word is no name
+    "分不清资格证和执业证",
+])
+def test_questions_in_the_knowledge_name_nothing_unlisted(scope: ScopeFinder, text: str) -> None:
+    assert scope.unlisted_name(text) is None
+
+
+def test_a_job_is_named_without_certificate_words(scope: ScopeFinder) -> None:
+    assert scope.unlisted_name("do plasterers need anything to start") == "plasterers"
+    assert scope.unlisted_name("陪诊师有用吗") == "陪诊师"  # ends like a trade
+    assert scope.unknown_words("那陪诊师呢") == "陪诊师"
+    assert scope.unknown_words("做陪诊师要证吗") == "陪诊师"
+    assert scope.unknown_words("does my certificate expire") is None
+    assert scope.unlisted_name("what do people mean by a qualification credential") is None
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("how much is the CPA exam fee", "fees"),
+    ("when is the exam held this year", "exam_dates"),
+    ("注会报名截止是哪天", "registration"),
+    ("教资成绩什么时候出", "results"),
+    ("I lost my certificate", "reissue"),
+    ("证书能转到外省吗", "transfer"),
+])
+def test_uncovered_topics_are_found(scope: ScopeFinder, text: str, topic: str) -> None:
+    found = scope.uncovered_topic(text)
+    assert found is not None and found.id == topic
+
+
+@pytest.mark.parametrize(("text", "unrelated"), [
+    ("put milk on my shopping list", True),
+    ("how do I renew the SSL certificate on my site", True),  # another meaning of certificate
+    ("结婚证怎么办理", True),
+    ("帮我订明天去上海的机票", True),
+    ("does a tour guide need a certificate", False),
+    ("职业资格证书和毕业证是一回事吗", False),  # about qualifications after all
+    ("证书过期了怎么办", False),
+])
+def test_the_domain_gate(scope: ScopeFinder, text: str, unrelated: bool) -> None:
+    assert scope.is_unrelated(text) is unrelated
+
+
+def parsed(text: str, intent: str, faq: str | None = None) -> dict:
+    message: dict = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []}
+    if faq:
+        message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}", "confidence": 0.99},
+                                                "ranking": []}}
+    return message
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_question_about_an_unlisted_job_gets_the_honest_answer(dialogue: Dialogue, language: str) -> None:
+    text = "is the scaffolding licence useful for my career" if language == "en" else "脚手架工证对找工作有用吗"
+    reply = dialogue.answer(parsed(text, "faq", "career_benefits"), None, language)
+    assert reply.response == unlisted_response("career_benefits")
+    assert reply.values["name"] in ("scaffolding", "脚手架工")
+
+
+def test_a_topic_the_knowledge_lacks_names_whom_to_ask(dialogue: Dialogue) -> None:
+    reply = dialogue.answer(parsed("how much does the CPA exam cost", "faq", "how_to_obtain"), None, "en")
+    assert (reply.response, reply.answered_by) == (UNCOVERED, "certified_public_accountant")
+    assert reply.values == {"topic": "fees", "subject": dialogue.kb.catalog_entry("certified_public_accountant")
+                            .certificate["en"], "ask": "the authority that issues it"}
+    zh = dialogue.answer(parsed("注会考试要多少钱", "faq", "how_to_obtain"), None, "zh")
+    assert zh.values["topic"] == "费用"
+
+
+def test_a_general_topic_question_keeps_the_faq_answer_that_covers_it(dialogue: Dialogue) -> None:
+    # how_to_obtain already says that the sources give no fees: that answer is the honest one.
+    reply = dialogue.answer(parsed("how much does a certificate exam cost", "faq", "how_to_obtain"), None, "en")
+    assert reply.response == faq_response("how_to_obtain")
+
+
+def test_out_of_scope_is_declined_unless_it_asks_about_certificates(dialogue: Dialogue) -> None:
+    assert dialogue.answer(parsed("find me a good divorce lawyer", "out_of_scope"), None, "en").response == OUT_OF_SCOPE
+    assert dialogue.answer(parsed("order a pizza", "out_of_scope"), None, "en").response == OUT_OF_SCOPE
+    assert dialogue.answer(parsed("what does the lawyer exam cost", "out_of_scope"), None, "en").response == UNCOVERED
+    reply = dialogue.answer(parsed("is a scaffolding licence any good", "out_of_scope"), None, "en")
+    assert (reply.response, reply.values) == (UNLISTED, {"name": "scaffolding"})
+
+
+def test_the_gate_turns_unrelated_and_unlisted_questions(dialogue: Dialogue) -> None:
+    from bot.scope import DomainGate
+
+    gate = DomainGate(dialogue.kb)
+    assert gate.intent("faq", {"text": "put milk on my shopping list"}) == "out_of_scope"
+    assert gate.intent("check_certificate", {"text": "please confirm my reservation for two"}) == "out_of_scope"
+    assert gate.intent("faq", {"text": "does my certificate expire"}) == "faq"
+    # A catalog entry named: never gated ("那律师呢" needs no certificate word).
+    assert gate.intent("inform", {"text": "那律师呢"}) == "inform"
+    # A certificate the catalog lacks, whatever the classifier said; but a lookup of the
+    # user's own certificate is a lookup (the database holds any kind).
+    for intent in ("faq", "out_of_scope", "nlu_fallback", "help", "check_certificate"):
+        assert gate.intent(intent, {"text": "is a scaffolding licence valid"}) == "ask_unlisted"
+    assert gate.intent("check_certificate", {"text": "check my scaffolding licence"}) == "check_certificate"
+    assert gate.intent("check_certificate", {"text": "帮我查下我的脚手架工证"}) == "check_certificate"
+    # Small talk and the lookup's details are left alone.
+    assert gate.intent("greet", {"text": "hello"}) == "greet"
+    assert gate.intent("provide_details", {"text": "Zhang Wei"}) == "provide_details"
+
+
+def test_an_unlisted_question_keeps_the_closest_general_rule(dialogue: Dialogue) -> None:
+    message = parsed("is a scaffolding licence valid for life", "ask_unlisted", "expiry_and_renewal")
+    reply = dialogue.answer(message, None, "en")
+    assert (reply.response, reply.values) == (unlisted_response("expiry_and_renewal"), {"name": "scaffolding"})
+    unsure = parsed("scaffolding licence?", "ask_unlisted")
+    assert dialogue.answer(unsure, None, "en").response == UNLISTED
+
+
+def test_a_bare_certificate_number_is_a_detail_whatever_its_words(dialogue: Dialogue) -> None:
+    from bot.scope import DomainGate
+
+    gate = DomainGate(dialogue.kb)
+    assert gate.intent("faq", {"text": "DEMO-EXPIRED-0001"}) == "provide_details"
+    assert gate.intent("faq", {"text": " demo-expiring-0001 "}) == "provide_details"
+    assert gate.intent("faq", {"text": "expired certificate"}) == "faq"
