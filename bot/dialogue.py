@@ -48,6 +48,12 @@ class Reply:
     values: dict[str, str] = field(default_factory=dict)
 
 
+def _selected_faq(message: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The FAQ key the response selector chose ("faq/expiry_and_renewal"), and its confidence."""
+    selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    return selected.get("intent_response_key"), float(selected.get("confidence") or 0.0)
+
+
 def choose_entry_payload(entry_id: str) -> str:
     """The message a "Did you mean" button sends: picks one entry without NLU."""
     return f"/{CHOOSE_ENTRY_INTENT}{json.dumps({'entry_id': entry_id})}"
@@ -84,8 +90,7 @@ class Dialogue:
 
     def answer_faq(self, message: Mapping[str, Any], language: str) -> Reply:
         """Answers a message classified as an FAQ question, or offers choices when unsure."""
-        selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
-        key = selected.get("intent_response_key")
+        key, confidence = _selected_faq(message)
         if not key:
             return self.suggest(message, language)
         entry = self.kb.faq_entry(faq_entry_id(key))
@@ -104,7 +109,7 @@ class Dialogue:
                              values={"name": name})
             if topic and entry.id not in topic.answered_in_general_by:
                 return self._uncovered(topic, None, language, entry.catalog_aspect)
-        if float(selected.get("confidence") or 0.0) < self.settings.answer_confidence:
+        if confidence < self.settings.answer_confidence:
             return self.suggest(message, language)
         return Reply(faq_response(entry.id), entry.id, catalog_aspect=entry.catalog_aspect)
 
@@ -131,9 +136,8 @@ class Dialogue:
         """A question about a certificate or job that the catalog lacks: says so, where to
         check, and the general rule of the FAQ entry closest to the question, if one is."""
         name = self.scope.unlisted_name(str(message.get("text") or "")) or ""
-        selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
-        key = selected.get("intent_response_key")
-        if key and float(selected.get("confidence") or 0.0) >= self.settings.answer_confidence:
+        key, confidence = _selected_faq(message)
+        if key and confidence >= self.settings.answer_confidence:
             entry = self.kb.faq_entry(faq_entry_id(key))
             return Reply(unlisted_response(entry.id), "unlisted", catalog_aspect=entry.catalog_aspect,
                          values={"name": name})

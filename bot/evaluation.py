@@ -6,6 +6,7 @@ Rasa is imported inside the functions that need it, so importing `bot` stays Ras
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,11 @@ def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) 
 def model_parser(model_path: Path) -> ParseFunction:
     """Loads a trained Rasa model and returns a function that parses one message with it."""
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Unconfigured, Rasa's structured log prints every parsed message: held-out texts
+    # would scroll past whoever runs the evaluation, and sets meant to stay unseen be seen.
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()
 

@@ -68,16 +68,21 @@ def _substring_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
 
 
-class _WordStarts:
-    """English words that start with one of the given stems, or Chinese words anywhere."""
+class _Words:
+    """Finds words of both languages in a normalised message: English ones as whole words
+    (or, with `stems`, as the start of a word: "certif" in "certified"), Chinese ones
+    anywhere, since Chinese is written without spaces."""
 
-    def __init__(self, words: LocalizedList) -> None:
-        self._english = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(normalize_phrase(w)) for w in words["en"]) + ")")
+    def __init__(self, words: LocalizedList, stems: bool = False) -> None:
+        english = _phrase_pattern(words["en"])
+        if english is not None and stems:
+            english = re.compile(english.pattern.removesuffix(r"(?!\w)"))
+        self._english = english
         self._chinese = _substring_pattern(words["zh"])
 
     def found_in(self, normalized: str) -> bool:
-        compact = normalized.replace(" ", "")
-        return bool(self._english.search(normalized) or (self._chinese and self._chinese.search(compact)))
+        return bool((self._english and self._english.search(normalized)) or (
+            self._chinese and self._chinese.search(normalized.replace(" ", ""))))
 
 
 class ScopeFinder:
@@ -85,15 +90,12 @@ class ScopeFinder:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         scope = kb.scope
-        self._domain = _WordStarts(scope.domain_words)
-        self._qualification = _WordStarts(scope.qualification_words)
+        self._domain = _Words(scope.domain_words, stems=True)
+        self._qualification = _Words(scope.qualification_words, stems=True)
         # Holders of a certificate, not trades ("员工的证书" asks about an employee's).
         self._not_trades = {normalize_phrase(w) for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])}
-        self._holder_en = _phrase_pattern(scope.holder_words["en"])
-        self._holder_zh = _substring_pattern(scope.holder_words["zh"])
-        self._unrelated_en = _phrase_pattern(scope.unrelated_words["en"])
-        self._unrelated_zh = _substring_pattern(scope.unrelated_words["zh"])
-        self._topics = scope.uncovered_topics
+        self._holders = _Words(scope.holder_words)
+        self._unrelated = _Words(scope.unrelated_words)
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
         self._en_boundaries = {normalize_phrase(w) for w in scope.name_boundaries["en"]}
         self._en_job = _phrase_pattern(scope.job_words["en"])
@@ -101,10 +103,7 @@ class ScopeFinder:
         self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
         self._zh_job = _substring_pattern(scope.job_words["zh"])
         self._zh_boundaries = _substring_pattern(scope.name_boundaries["zh"])
-        self._topic_patterns = [
-            (topic, _phrase_pattern(topic.words["en"]), _substring_pattern(topic.words["zh"]))
-            for topic in self._topics
-        ]
+        self._topics = [(topic, _Words(topic.words)) for topic in scope.uncovered_topics]
         _ends_like_a_noun("证书")  # loads jieba's dictionaries now, not on a user's message
         texts = _knowledge_texts(kb)
         self._known_en_words = {word for text in texts if not HAN_CHARACTER.search(text) for word in text.split()}
@@ -119,16 +118,11 @@ class ScopeFinder:
         normalized = normalize_phrase(text)
         if not self._domain.found_in(normalized) and not self._chinese_trade(normalized):
             return True
-        compact = normalized.replace(" ", "")
-        unrelated = (self._unrelated_en and self._unrelated_en.search(normalized)) or (
-            self._unrelated_zh and self._unrelated_zh.search(compact))
-        return bool(unrelated) and not self._qualification.found_in(normalized)
+        return self._unrelated.found_in(normalized) and not self._qualification.found_in(normalized)
 
     def names_a_holder(self, text: str) -> bool:
         """Whether the message says whose certificate it is ("check my licence"): a lookup."""
-        normalized = normalize_phrase(text)
-        return bool((self._holder_en and self._holder_en.search(normalized)) or (
-            self._holder_zh and self._holder_zh.search(normalized.replace(" ", ""))))
+        return self._holders.found_in(normalize_phrase(text))
 
     # Unknown certificates and jobs
 
@@ -260,11 +254,7 @@ class ScopeFinder:
     def uncovered_topic(self, text: str) -> UncoveredTopic | None:
         """The first topic of knowledge/scope.yml that the message asks about, if any."""
         normalized = normalize_phrase(text)
-        compact = normalized.replace(" ", "")
-        for topic, english, chinese in self._topic_patterns:
-            if (english and english.search(normalized)) or (chinese and chinese.search(compact)):
-                return topic
-        return None
+        return next((topic for topic, words in self._topics if words.found_in(normalized)), None)
 
 
 def _knowledge_texts(kb: KnowledgeBase) -> list[str]:
