@@ -118,13 +118,14 @@ class Dialogue:
         topic or a certificate that the knowledge does not hold ("is the PMP worth it?")."""
         text = str(message.get("text") or "")
         declined = Reply(OUT_OF_SCOPE, "out_of_scope")
+        topic = self.scope.uncovered_topic(text)
+        mentioned = self.mentions.find(message)
+        if mentioned:
+            # "一建通过率多少" asks about a known entry; "find me a divorce lawyer" names a job,
+            # but asks nothing about its certificate.
+            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
         if self.scope.is_unrelated(text):
             return declined
-        mentioned = self.mentions.find(message)
-        topic = self.scope.uncovered_topic(text)
-        if mentioned:
-            # "Find me a divorce lawyer" names a job, but asks nothing about its certificate.
-            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
         name = self.scope.unlisted_name(text)
         if name:
             return Reply(UNLISTED, "unlisted", values={"name": name})

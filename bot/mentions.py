@@ -22,7 +22,8 @@ FUZZY_MIN_LENGTH = 5
 def _word_similarity(typed: str, alias_word: str) -> float:
     if typed == alias_word:
         return 1.0
-    if len(alias_word) < FUZZY_MIN_LENGTH or len(typed) < FUZZY_MIN_LENGTH:
+    # A typo rarely hits the first letter, and "instructor" is no "constructor".
+    if len(alias_word) < FUZZY_MIN_LENGTH or len(typed) < FUZZY_MIN_LENGTH or typed[0] != alias_word[0]:
         return 0.0
     return difflib.SequenceMatcher(None, typed, alias_word).ratio()
 

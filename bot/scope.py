@@ -36,8 +36,16 @@ _ARTICLES = ("a", "an", "the")
 # Characters that end the names of trades (焊工, 育婴师, 安全员, 月嫂 ...): jieba often tags such
 # names as verbs, so they count as nouns whatever it says.
 _TRADE_ENDINGS = "工师员嫂姆士匠手"
-# jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...) and of Latin words (eng).
-_NOUN_TAGS = ("n", "vn", "eng")
+# Common words that begin with such a character: "涨工资" names no trade "涨工".
+_WORDS_AFTER_A_TRADE = ("工资", "工作", "工种", "手续", "手机")
+# jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...), of abbreviations (j: 房产,
+# 中介) and of Latin words (eng).
+_NOUN_TAGS = ("n", "vn", "j", "eng")
+# Latin letters in a Chinese message, right before a certificate or level word: the name of
+# a certificate ("catti二级", "tesol证"), which jieba cannot tag.
+_LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级)")
+# An acronym in capitals ("PMP", "ACCA"): most often the name of a certificate.
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{3,6}(?![\w-])")
 
 
 def _is_bare_certificate_number(text: str) -> bool:
@@ -45,14 +53,16 @@ def _is_bare_certificate_number(text: str) -> bool:
     return is_valid_number(number) and any(character.isdigit() for character in number)
 
 
-def _ends_like_a_noun(name: str) -> bool:
-    """Whether a Chinese name ends with a noun ("叉车"), not a verb ("颁发", "设立")."""
+def _ends_like_a_noun(name: str, verbs_too: bool = False) -> bool:
+    """Whether a Chinese name ends with a noun ("叉车"), not a verb ("颁发", "设立"); with
+    `verbs_too`, a verb counts as well (after 做, "推拿" is a trade; jieba tags "会计" as a verb)."""
     if name[-1] in _TRADE_ENDINGS:
         return True
     import jieba.posseg  # loaded on first use: its dictionary takes a moment
 
     words = list(jieba.posseg.cut(name))
-    return bool(words) and words[-1].flag.startswith(_NOUN_TAGS)
+    tags = (*_NOUN_TAGS, "v") if verbs_too else _NOUN_TAGS
+    return bool(words) and words[-1].flag.startswith(tags)
 
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
@@ -81,8 +91,13 @@ class _Words:
         self._chinese = _substring_pattern(words["zh"])
 
     def found_in(self, normalized: str) -> bool:
-        return bool((self._english and self._english.search(normalized)) or (
-            self._chinese and self._chinese.search(normalized.replace(" ", ""))))
+        return self.longest_in(normalized) > 0
+
+    def longest_in(self, normalized: str) -> int:
+        """The length of the longest of the words in the message; 0 when it has none."""
+        matches = [*(self._english.finditer(normalized) if self._english else ()),
+                   *(self._chinese.finditer(normalized.replace(" ", "")) if self._chinese else ())]
+        return max((len(match.group()) for match in matches), default=0)
 
 
 class ScopeFinder:
@@ -130,7 +145,8 @@ class ScopeFinder:
         """The name of a certificate or job the message asks about, when the knowledge's own
         words do not contain it; None when it names none or only known words."""
         normalized = normalize_phrase(text)
-        for name in [*self._english_names(normalized), *self._chinese_names(normalized)]:
+        names = [*self._english_names(normalized), *self._chinese_names(normalized), *_acronyms(text, normalized)]
+        for name in names:
             if self._is_unknown(name) and name not in self._not_trades:
                 return name
         return self._chinese_trade(normalized)
@@ -146,7 +162,9 @@ class ScopeFinder:
 
     def _english_names(self, normalized: str) -> list[str]:
         words = [w.removesuffix("'s").strip("'") for w in normalized.split()]
-        names = []
+        # After a job word first: "do truck drivers need a special permit" asks about truck drivers.
+        names = [" ".join(self._words_until_boundary(normalized[match.end():].split()))
+                 for match in (self._en_job.finditer(normalized) if self._en_job else ())]
         for index, word in enumerate(words):
             if word not in self._en_certificate:
                 continue
@@ -159,9 +177,6 @@ class ScopeFinder:
             names.append(" ".join(before))
             if index + 1 < len(words) and words[index + 1] in ("of", "for"):
                 names.append(" ".join(self._words_until_boundary(words[index + 2:])))
-        if self._en_job:
-            for match in self._en_job.finditer(normalized):
-                names.append(" ".join(self._words_until_boundary(normalized[match.end():].split())))
         return [name for name in names if name]
 
     def _words_until_boundary(self, words: list[str]) -> list[str]:
@@ -182,17 +197,21 @@ class ScopeFinder:
         if self._zh_not_certificate:
             # Masked with a character that is no word ("验证" is "verify", not a certificate).
             compact = self._zh_not_certificate.sub(lambda m: "|" * len(m.group()), compact)
-        names = []
+        # (name, whether a verb may be the name): a verb right before the certificate word
+        # ("会计证") or after a job word ("做推拿") names a trade; "颁发的证书" does not.
+        names: list[tuple[str, bool]] = []
         previous_end = 0
         for match in self._zh_certificate.finditer(compact):
             run = re.search(r"\w*$", compact[previous_end : match.start()]).group()  # type: ignore[union-attr]
-            names.append(self._after_last_boundary(run))
+            name = self._after_last_boundary(run)
+            names.append((name, name == run))
             previous_end = match.end()
         if self._zh_job:
             for match in self._zh_job.finditer(compact):
                 following = re.match(r"\w*", compact[match.end():]).group()  # type: ignore[union-attr]
-                names.append(self._before_first_stop(following))
-        return [name for name in names if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name)]
+                names.append((self._before_first_stop(following), True))
+        return [name for name, verbs_too in names
+                if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name, verbs_too)]
 
     def _after_last_boundary(self, run: str) -> str:
         """What follows the last boundary or job word, once those at the end are dropped
@@ -207,9 +226,13 @@ class ScopeFinder:
         return run[max((stop for _, stop in cuts if stop <= end), default=0):end]
 
     def _before_first_stop(self, following: str) -> str:
-        """A job after 当/做 runs to the first boundary or certificate word ("月嫂需要证" -> 月嫂)."""
+        """A job after 当/做 runs to the first boundary or certificate word ("月嫂需要证" -> 月嫂,
+        "个月嫂要证吗" -> 月嫂); a name has two characters at least, so a boundary character
+        inside its first two ("推拿", with 拿) does not end it."""
+        if self._zh_boundaries and (leading := self._zh_boundaries.match(following)):
+            following = following[leading.end():]
         stops = [m.start() for pattern in (self._zh_boundaries, self._zh_certificate) if pattern
-                 for m in pattern.finditer(following)]
+                 for m in pattern.finditer(following) if m.start() >= MIN_CHINESE_NAME]
         return following[: min(stops)] if stops else following
 
     def unknown_words(self, text: str) -> str | None:
@@ -230,7 +253,8 @@ class ScopeFinder:
         for index in range(1, len(text)):
             # A trade's last character belongs to the unknown word before it ("陪诊师呢": 师
             # is not part of the known "师呢").
-            if text[index] in _TRADE_ENDINGS and not covered[index - 1]:
+            if (text[index] in _TRADE_ENDINGS and not covered[index - 1]
+                    and not text.startswith(_WORDS_AFTER_A_TRADE, index)):
                 covered[index] = False
         uncovered = "".join(" " if cover or not HAN_CHARACTER.match(char) else char
                             for char, cover in zip(text, covered, strict=True))
@@ -252,9 +276,21 @@ class ScopeFinder:
     # Topics no entry holds
 
     def uncovered_topic(self, text: str) -> UncoveredTopic | None:
-        """The first topic of knowledge/scope.yml that the message asks about, if any."""
+        """The topic of knowledge/scope.yml that the message asks about, if any: the one with
+        the longest word in it, the first of equally long ones."""
         normalized = normalize_phrase(text)
-        return next((topic for topic, words in self._topics if words.found_in(normalized)), None)
+        lengths = [(words.longest_in(normalized), -index, topic) for index, (topic, words) in enumerate(self._topics)]
+        length, _, topic = max(lengths, key=lambda item: item[:2], default=(0, 0, None))
+        return topic if length else None
+
+
+def _acronyms(text: str, normalized: str) -> list[str]:
+    """Latin names of certificates: acronyms in capitals ("is PMP recognised?"), and Latin
+    letters before a certificate word in Chinese ("catti二级")."""
+    names = [acronym.lower() for acronym in _ACRONYM.findall(text)]
+    if HAN_CHARACTER.search(normalized):
+        names += _LATIN_BEFORE_CERTIFICATE.findall(normalized)
+    return names
 
 
 def _knowledge_texts(kb: KnowledgeBase) -> list[str]:

@@ -24,6 +24,12 @@ def scope(dialogue: Dialogue) -> ScopeFinder:
     ("想考个收纳师证", "收纳师"),
     ("做陪诊师需要证吗", "陪诊师"),
     ("焊工证全国通用吗", "焊工"),
+    ("do truck drivers need a special permit", "truck drivers"),  # the job, not the adjective
+    ("is PMP recognised by employers", "pmp"),  # an acronym in capitals
+    ("catti二级有用吗", "catti"),  # Latin letters before a level word
+    ("会计证现在还能考吗", "会计"),  # a verb to jieba, right before the certificate word
+    ("做推拿按摩要什么证", "推拿按摩"),  # after a job word, though 拿 is a boundary
+    ("房产中介要不要持证上岗", "房产中介"),
 ])
 def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> None:
     assert scope.unlisted_name(text) == name
@@ -38,6 +44,10 @@ def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> N
     "怎么验证证书真假",
     "哪个部门颁发资格证",  # a verb before the certificate word is no name
     "分不清资格证和执业证",
+    "有证能涨工资不",  # 工资 is no trade ending in 工
+    "what body is responsible for awarding certificates",
+    "帮忙看看我同事的证是不是被吊销了",  # whose certificate, not which kind
+    "上海买房资格有啥要求",  # a bare 资格 is no certificate
 ])
 def test_questions_in_the_knowledge_name_nothing_unlisted(scope: ScopeFinder, text: str) -> None:
     assert scope.unlisted_name(text) is None
@@ -59,10 +69,18 @@ def test_a_job_is_named_without_certificate_words(scope: ScopeFinder) -> None:
     ("教资成绩什么时候出", "results"),
     ("I lost my certificate", "reissue"),
     ("证书能转到外省吗", "transfer"),
+    ("how much is the registration fee for the exam", "fees"),  # the longest word decides
+    ("how much does a licensed electrician earn in Shenzhen", "salary"),
+    ("一建通过率多少啊", "pass_rate"),
 ])
 def test_uncovered_topics_are_found(scope: ScopeFinder, text: str, topic: str) -> None:
     found = scope.uncovered_topic(text)
     assert found is not None and found.id == topic
+
+
+@pytest.mark.parametrize("text", ["can you book me a train ticket", "what do i need to do to earn a certificate"])
+def test_no_topic_is_invented(scope: ScopeFinder, text: str) -> None:
+    assert scope.uncovered_topic(text) is None
 
 
 @pytest.mark.parametrize(("text", "unrelated"), [
@@ -113,6 +131,8 @@ def test_out_of_scope_is_declined_unless_it_asks_about_certificates(dialogue: Di
     assert dialogue.answer(parsed("find me a good divorce lawyer", "out_of_scope"), None, "en").response == OUT_OF_SCOPE
     assert dialogue.answer(parsed("order a pizza", "out_of_scope"), None, "en").response == OUT_OF_SCOPE
     assert dialogue.answer(parsed("what does the lawyer exam cost", "out_of_scope"), None, "en").response == UNCOVERED
+    # A catalog entry named says it is about certificates, with no domain word at all.
+    assert dialogue.answer(parsed("注会一科报名费多少钱", "out_of_scope"), None, "zh").response == UNCOVERED
     reply = dialogue.answer(parsed("is a scaffolding licence any good", "out_of_scope"), None, "en")
     assert (reply.response, reply.values) == (UNLISTED, {"name": "scaffolding"})
 
