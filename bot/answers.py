@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from bot.knowledge import CatalogEntry, KnowledgeBase, Localized
+from bot.knowledge import CatalogEntry, FaqEntry, KnowledgeBase, Localized
 from bot.text import fold_lines, join_sentences
 
 
@@ -65,6 +65,13 @@ def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language
         expiry = catalog_answer(kb, entry, "expiry", language)
         return _fill(templates.overview, language, **values, mandatory_summary=summary, expiry=expiry)
     raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def faq_answer(entry: FaqEntry, language: str) -> str:
+    """An FAQ entry's answer as it stands alone, with its invitation to go on, if it has one."""
+    if entry.follow_up is None:
+        return entry.answer[language]
+    return join_sentences(entry.answer[language], entry.follow_up[language], language)
 
 
 def ask_which_entry(kb: KnowledgeBase, language: str) -> str:

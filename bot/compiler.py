@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.answers import ask_which_entry, catalog_answer, lookup_reply, unlisted_answer, with_source
+from bot.answers import ask_which_entry, catalog_answer, faq_answer, lookup_reply, unlisted_answer, with_source
 from bot.errors import StaleGeneratedFilesError
 from bot.knowledge import ALIAS_KINDS, ASPECTS, LOOKUP_REPLY_KEYS, CatalogQuestion, KnowledgeBase
 from bot.response_names import (
@@ -106,7 +106,8 @@ def responses(kb: KnowledgeBase) -> str:
         parts.append(_response(conversation_response(key), text))
     for entry in kb.faq:
         parts.append(_response(faq_response(entry.id), {
-            language: with_source(kb, entry.answer[language], entry.sources, entry.authority, entry.reviewed, language)
+            language: with_source(kb, faq_answer(entry, language), entry.sources, entry.authority, entry.reviewed,
+                                  language)
             for language in LANGUAGES
         }))
     for catalog_entry in kb.catalog:

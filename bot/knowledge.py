@@ -40,6 +40,9 @@ class FaqEntry:
     # When set, a question that also names a catalog entry is answered from that entry's
     # aspect instead (e.g. "does a tour guide certificate expire?" -> expiry of tour_guide).
     catalog_aspect: str | None
+    # An invitation after the answer ("Name your certificate ..."), only where the answer
+    # stands alone: not after "I have no entry for X", nor after a lookup's result.
+    follow_up: Localized | None = None
 
 
 @dataclass(frozen=True)

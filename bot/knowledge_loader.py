@@ -39,7 +39,8 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Characters that Rasa's training-data format or response templating would misread.
 RESERVED_CHARACTERS = re.compile(r"[\[\]{}]")
 
-FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "authority", "catalog_aspect"}
+FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "authority", "catalog_aspect",
+              "follow_up"}
 CATALOG_FIELDS = {
     "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
     "certificate", "note", "validity", "verify", "ask", "aliases",
@@ -266,8 +267,9 @@ def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]
             reviewed=fields.reviewed_date(),
             authority=fields.text("authority", required=False),
             catalog_aspect=fields.choice("catalog_aspect", ASPECTS, required=False),
+            follow_up=fields.text("follow_up", required=False),
         )
-        for language, text in entry.answer.items():
+        for language, text in [*entry.answer.items(), *(entry.follow_up or {}).items()]:
             if RESERVED_CHARACTERS.search(text):
                 fields.problem(f"answer.{language}", "must not contain [ ] { } (Rasa reads them as markup)")
         entries.append(entry)

@@ -21,7 +21,7 @@ from bot.compiler import (
 from bot.errors import StaleGeneratedFilesError
 from bot.knowledge import ASPECTS, KnowledgeBase
 from bot.knowledge_loader import load_knowledge
-from bot.response_names import catalog_response, faq_response, lookup_response
+from bot.response_names import catalog_response, faq_response, lookup_response, unlisted_response
 from bot.routing import interrupting_intents, routes
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import HAN_CHARACTER, LANGUAGES
@@ -141,3 +141,14 @@ def test_lookup_slots_do_not_take_a_question_as_the_answer(kb: KnowledgeBase) ->
     for slot in ("certificate_number", "holder_name"):
         [mapping] = domain["slots"][slot]["mappings"]
         assert set(mapping["not_intent"]) == {"cancel", *interrupting_intents(kb)}
+
+
+def test_an_invitation_to_go_on_follows_only_an_answer_that_stands_alone(kb: KnowledgeBase) -> None:
+    compiled = _responses(kb)
+    entry = kb.faq_entry("expiry_and_renewal")
+    assert entry.follow_up is not None
+    for language in LANGUAGES:
+        invitation = entry.follow_up[language]
+        assert invitation in compiled[faq_response(entry.id)][language]
+        assert invitation not in compiled[unlisted_response(entry.id)][language]
+        assert invitation not in compiled[lookup_response("expired")][language]
