@@ -22,7 +22,13 @@ from bot.response_names import (
     faq_response,
     unlisted_response,
 )
-from bot.routing import CHOOSE_ENTRY_INTENT, OUT_OF_SCOPE_INTENT, UNLISTED_INTENT, knowledge_intents
+from bot.routing import (
+    CHOOSE_ENTRY_INTENT,
+    NLU_FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    UNLISTED_INTENT,
+    knowledge_intents,
+)
 from bot.scope import ScopeFinder
 from bot.settings import Settings
 
@@ -68,6 +74,8 @@ class Dialogue:
         self.mentions = MentionFinder(kb)
         self.scope = ScopeFinder(kb)
         self._catalog_intents = set(knowledge_intents(kb)) - {FAQ_INTENT}
+        # The intents whose answer comes from the knowledge (not small talk, not the lookup).
+        self._answered = {*knowledge_intents(kb), OUT_OF_SCOPE_INTENT}
 
     def answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
         """Answers a parsed message with any intent that bot.routing sends to the knowledge."""
@@ -83,7 +91,23 @@ class Dialogue:
         if intent == CHOOSE_ENTRY_INTENT:
             chosen = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "entry_id"]
             return self.answer_choice(str(chosen[0]) if chosen else None)
-        return self.suggest(message, language)
+        return self._agreed_answer(message, pending_aspect, language) or self.suggest(message, language)
+
+    def _agreed_answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply | None:
+        """For a message the classifier was unsure of: the answer its two likeliest intents
+        both lead to, when together they are confident enough ("how would I detect a forged
+        CPA certificate" is an FAQ question or a catalog one, and both answer CPA's
+        verification). "Did you mean" is for answers that differ."""
+        ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != NLU_FALLBACK_INTENT][:2]
+        if len(ranking) < 2 or sum(float(i.get("confidence") or 0.0) for i in ranking) < self.settings.answer_confidence:
+            return None
+        replies = [self.answer({**message, "intent": {"name": i.get("name"), "confidence": i.get("confidence")}},
+                               pending_aspect, language) if i.get("name") in self._answered else None
+                   for i in ranking]
+        first, second = replies
+        if first is None or second is None or first.response != second.response or first.buttons:
+            return None
+        return first
 
     # `language` is the conversation's: Rasa picks each response's text by the language
     # slot, but the titles of suggestion buttons are chosen here.

@@ -117,3 +117,24 @@ def test_chinese_conversation_gets_chinese_suggestion_buttons(dialogue: Dialogue
 def test_chinese_follow_up_names_another_job(dialogue: Dialogue) -> None:
     message = {"text": "那律师呢？", "intent": {"name": "inform"}, "entities": []}
     assert dialogue.answer_catalog(message, "expiry", "zh").response == "utter_catalog_lawyer__expiry"
+
+
+def _unsure(text: str, ranking: list[tuple[str, float]]) -> dict[str, Any]:
+    message = faq_message(text, "faq/verify_authenticity", 0.95,
+                          [("faq/verify_authenticity", 0.4), ("faq/how_to_obtain", 0.3)])
+    return {**message, "intent": {"name": "nlu_fallback", "confidence": 0.45},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}]
+            + [{"name": name, "confidence": confidence} for name, confidence in ranking]}
+
+
+def test_unsure_between_two_intents_with_the_same_answer_answers_it(dialogue: Dialogue) -> None:
+    # An FAQ question or a catalog question: both answer how to verify a CPA certificate.
+    message = _unsure("how would i spot a forged cpa certificate", [("faq", 0.3), ("ask_certificate_verify", 0.28)])
+    assert dialogue.answer(message, None, "en").response == "utter_catalog_certified_public_accountant__verify"
+
+
+def test_unsure_between_different_answers_or_with_little_confidence_asks(dialogue: Dialogue) -> None:
+    differ = _unsure("how would i spot a forged cpa certificate", [("faq", 0.3), ("ask_certificate_needed", 0.28)])
+    assert dialogue.answer(differ, None, "en").response == DID_YOU_MEAN
+    weak = _unsure("how would i spot a forged cpa certificate", [("faq", 0.2), ("ask_certificate_verify", 0.1)])
+    assert dialogue.answer(weak, None, "en").response == DID_YOU_MEAN

@@ -12,10 +12,10 @@ from bot.knowledge import KnowledgeBase
 from bot.text import normalize_phrase
 from tests.conftest import training_texts
 
-# A regression guard, below the targets (0.95 English, 0.93 Chinese), which `make bench`
-# reports: with the out-of-scope class (issue #9) the English figures measure 0.93 / 0.929
-# and move by a few points between trainings.
-MIN_ACCURACY = 0.92
+# The targets are 0.95 English and 0.93 Chinese (`make bench` reports them: 0.984 / 0.960
+# English and 0.968 / 0.964 Chinese measured, intent / answer). The guard leaves English one
+# phrasing of room below its target, since a phrasing moves it by about one point.
+MIN_ACCURACY = {"en": 0.94, "zh": 0.93}
 
 
 @pytest.mark.parametrize("language", HELDOUT_SETS)
@@ -39,8 +39,8 @@ def test_heldout_accuracy(parse: ParseFunction, dialogue: Dialogue, language: st
         f"answer accuracy {report.answer_accuracy:.3f} over {report.answer_total}\n" + "\n".join(report.failures)
     )
     print(summary)
-    assert report.intent_accuracy >= MIN_ACCURACY, summary
-    assert report.answer_accuracy >= MIN_ACCURACY, summary
+    assert report.intent_accuracy >= MIN_ACCURACY[language], summary
+    assert report.answer_accuracy >= MIN_ACCURACY[language], summary
 
 
 @pytest.fixture(autouse=True)

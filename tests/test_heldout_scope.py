@@ -19,11 +19,12 @@ from bot.evaluation import (
 from bot.text import HAN_CHARACTER, normalize_phrase
 from tests.conftest import training_texts
 
-# Regression guards at what the current model measures (issue #9 is not done: its targets
-# are 0.03 here, 0.02 in `make bench`, 0.90 honest and no other entry's answer).
-MAX_FALSE_ANSWERS = 0.05
-MIN_HONEST_UNLISTED = 0.65
-MAX_OTHER_ENTRY_ANSWERS = 1
+# Issue #9 asks for at most 3% false answers here (2% in `make bench`: 1.5% measured) and
+# no other entry's answer. Its 0.90 honest answers are not reached yet (0.82 measured on a
+# set written apart and never read while tuning): this guard keeps what has been reached.
+MAX_FALSE_ANSWERS = 0.03
+MIN_HONEST_UNLISTED = 0.78
+MAX_OTHER_ENTRY_ANSWERS = 0
 MAX_OTHER_ASPECT_ANSWERS = 5
 
 
