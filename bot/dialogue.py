@@ -99,15 +99,13 @@ class Dialogue:
         CPA certificate" is an FAQ question or a catalog one, and both answer CPA's
         verification). "Did you mean" is for answers that differ."""
         ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != NLU_FALLBACK_INTENT][:2]
-        if len(ranking) < 2 or sum(float(i.get("confidence") or 0.0) for i in ranking) < self.settings.answer_confidence:
+        confidence = sum(float(i.get("confidence") or 0.0) for i in ranking)
+        if len(ranking) < 2 or confidence < self.settings.answer_confidence:
             return None
-        replies = [self.answer({**message, "intent": {"name": i.get("name"), "confidence": i.get("confidence")}},
-                               pending_aspect, language) if i.get("name") in self._answered else None
-                   for i in ranking]
-        first, second = replies
-        if first is None or second is None or first.response != second.response or first.buttons:
+        if any(i.get("name") not in self._answered for i in ranking):
             return None
-        return first
+        first, second = (self.answer({**message, "intent": i}, pending_aspect, language) for i in ranking)
+        return first if first.response == second.response and not first.buttons else None
 
     # `language` is the conversation's: Rasa picks each response's text by the language
     # slot, but the titles of suggestion buttons are chosen here.

@@ -279,8 +279,9 @@ class ScopeFinder:
         """The topic of knowledge/scope.yml that the message asks about, if any: the one with
         the longest word in it, the first of equally long ones."""
         normalized = normalize_phrase(text)
-        lengths = [(words.longest_in(normalized), -index, topic) for index, (topic, words) in enumerate(self._topics)]
-        length, _, topic = max(lengths, key=lambda item: item[:2], default=(0, 0, None))
+        # max() keeps the first of equal lengths.
+        length, topic = max(((words.longest_in(normalized), topic) for topic, words in self._topics),
+                            key=lambda item: item[0], default=(0, None))
         return topic if length else None
 
 
