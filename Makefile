@@ -31,7 +31,7 @@ help:
 	@echo "make run    set up everything and start the assistant (web page: http://localhost:8080/)"
 	@echo "make test   set up everything and run every test"
 	@echo "make shell  talk to the assistant in the terminal (make shell DEBUG=1 shows intents and answers)"
-	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups and import rate"
+	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups, import rate and load against a stock bot"
 
 $(INSTALLED): requirements.txt requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
@@ -98,6 +98,7 @@ lint: $(INSTALLED)
 bench: check-generated $(MODEL)
 	$(PY) bench/benchmark.py
 	$(PY) bench/lookup_benchmark.py
+	$(PY) bench/load_benchmark.py
 
 # Refreshes requirements.lock from a fresh install of requirements.txt.
 lock:
