@@ -90,6 +90,8 @@ class Settings:
             BOT_REGISTRY_TIMEOUT, BOT_REGISTRY_RETRIES).
         action_timeout: how long the Rasa server waits for a custom action before it
             tells the user the service is unavailable (BOT_ACTION_TIMEOUT).
+        conversation_turns: how many recent user messages of a conversation the Rasa
+            server keeps; slots carry the rest (BOT_CONVERSATION_TURNS).
     """
 
     knowledge_dir: Path
@@ -106,6 +108,7 @@ class Settings:
     registry_timeout: float
     registry_retries: int
     action_timeout: float
+    conversation_turns: int
 
 
 def load_settings() -> Settings:
@@ -125,6 +128,7 @@ def load_settings() -> Settings:
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
+        conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 10, 3, 1000),
     )
 
 
