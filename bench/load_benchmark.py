@@ -182,16 +182,16 @@ def plot(results: dict[str, dict[str, dict[str, float]]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for bot, style in (("assistant", "-"), ("stock", "--")):
-        for figure_name, marker in (("p50_ms", "o"), ("p95_ms", "s")):
+    for bot, colour in (("assistant", "tab:blue"), ("stock", "tab:red")):
+        for figure_name, style in (("p50_ms", "-o"), ("p95_ms", "--s")):
             values = [results[bot][str(users)][figure_name] for users in USER_LEVELS]
-            axes.plot(USER_LEVELS, values, style, marker=marker, label=f"{bot} {figure_name[:3]}")
+            axes.plot(USER_LEVELS, values, style, color=colour, label=f"{bot} {figure_name[:3]}")
     axes.set_xscale("log", base=2)
     axes.set_xticks(USER_LEVELS, [str(users) for users in USER_LEVELS])
     axes.set_xlabel("concurrent users (closed loop, REST, 10 messages a conversation)")
     axes.set_ylabel("latency (ms)")
     axes.set_yscale("log")
-    axes.set_title("Latency against concurrent users: the assistant and a stock `rasa init` bot")
+    axes.set_title("The assistant and a stock `rasa init` bot under load")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     figure.tight_layout()
