@@ -9,7 +9,8 @@
    topics the knowledge lacks, and the threshold sweep plotted to results/scope_tradeoff.png
    (bench/scope_benchmark.py).
 2. Training time: a full `rasa train --force` into a temporary folder; the retrained model is
-   evaluated too, to show that the fixed random seeds make training repeatable.
+   evaluated too, to show that the fixed random seeds make training repeatable. Then the
+   training after one FAQ answer's text is edited, and which components it trained again.
 3. Latency through the REST channel per language, with the real action server: p50 and p95
    over --messages sequential messages (held-out phrasings, cycled), after a warm-up, in
    conversations of --turns messages each (every turn sends the whole conversation to the
@@ -24,6 +25,8 @@ import argparse
 import json
 import logging
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,7 +60,9 @@ from bot.stack import RASA, StackConfig, free_port, running_stack, server_enviro
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 # Issue #8's targets for held-out intent and answer accuracy.
 TARGET_ACCURACY = {"en": 0.95, "zh": 0.93}
-TARGET_TRAINING_SECONDS = 360
+# Issue #10's targets for training (its 3 minutes from scratch, and an answer-text edit).
+TARGET_TRAINING_SECONDS = 180
+TARGET_ANSWER_EDIT_SECONDS = 60
 # Issue #9's targets: unrelated requests answered from the knowledge, and questions about
 # certificates without an entry answered honestly.
 TARGET_FALSE_ANSWERS = 0.02
@@ -111,6 +116,28 @@ def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
         stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started, out_dir / "retrained.tar.gz"
+
+
+def retrain_after_answer_edit(out_dir: Path) -> tuple[float, list[str]]:
+    """Trains a copy of the training inputs in which one FAQ answer's text is changed, with
+    the project's training cache (as `make run` does after such an edit). Returns the
+    seconds it took and the components that were trained again rather than restored."""
+    inputs = out_dir / "inputs"
+    shutil.copytree(PROJECT_ROOT / "data", inputs / "data")
+    responses = inputs / "data" / "generated" / "responses.yml"
+    text = responses.read_text(encoding="utf-8")
+    answer = text.index('- text: "', text.index("utter_faq/")) + len('- text: "')
+    responses.write_text(text[:answer] + "(Edited.) " + text[answer:], encoding="utf-8")
+    started = time.perf_counter()
+    log = subprocess.run(
+        [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(inputs / "data"),
+         "--fixed-model-name", "edited", "--out", str(out_dir)],
+        cwd=PROJECT_ROOT, env=server_environment(StackConfig(model=MODEL)), check=True, capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    trained = re.findall(r"Starting to train component '(\w+)'", log.stdout + log.stderr)
+    return seconds, trained
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -177,16 +204,26 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             seconds, retrained = train_from_scratch(Path(folder))
             again = accuracy(model_parser(retrained))
+            edit_seconds, retrained_components = retrain_after_answer_edit(Path(folder))
         repeatable = all(
             (again[language].intent_correct, again[language].answer_correct)
             == (reports[language].intent_correct, reports[language].answer_correct)
             for language in HELDOUT_SETS
         )
         results["training"] = {"seconds": round(seconds, 1), "target_seconds": TARGET_TRAINING_SECONDS,
-                               "retrained_same_heldout_results": repeatable}
+                               "retrained_same_heldout_results": repeatable,
+                               "answer_edit_seconds": round(edit_seconds, 1),
+                               "answer_edit_target_seconds": TARGET_ANSWER_EDIT_SECONDS,
+                               "answer_edit_retrained": retrained_components}
         print(f"training: {seconds:.1f} s from scratch (target <= {TARGET_TRAINING_SECONDS} s: "
               f"{'met' if seconds <= TARGET_TRAINING_SECONDS else 'NOT met'}); retrained model gives the same "
               f"held-out results: {repeatable}", flush=True)
+        print(f"training after an answer's text is edited: {edit_seconds:.1f} s (target <= "
+              f"{TARGET_ANSWER_EDIT_SECONDS} s: {'met' if edit_seconds <= TARGET_ANSWER_EDIT_SECONDS else 'NOT met'});"
+              f" trained again: {', '.join(retrained_components) or 'nothing'}", flush=True)
+        print(f"training after an answer's text is edited: {edit_seconds:.1f} s (target <= "
+              f"{TARGET_ANSWER_EDIT_SECONDS} s: {'met' if edit_seconds <= TARGET_ANSWER_EDIT_SECONDS else 'NOT met'}); "
+              f"trained again: {', '.join(retrained_components) or 'nothing'}", flush=True)
 
     log_path = PROJECT_ROOT / "results" / "benchmark-servers.log"
     log_path.parent.mkdir(exist_ok=True)
