@@ -27,19 +27,26 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
+from typing import IO
 
-import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.benchmark import percentile  # noqa: E402
 from bot.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.stack import RASA, StackConfig, action_server, free_port, rasa_server, server_environment  # noqa: E402
+from bot.stack import (  # noqa: E402
+    RASA,
+    StackConfig,
+    action_server,
+    free_port,
+    rasa_server,
+    server_environment,
+    server_process,
+)
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 STOCK_BOT = PROJECT_ROOT / "build" / "stock-bot"
@@ -49,6 +56,7 @@ USER_LEVELS = (1, 8, 32)
 MESSAGES_PER_CONVERSATION = 10
 # Conversations per user at each level: about 80, 240 and 320 messages a run.
 CONVERSATIONS = {1: 8, 8: 3, 32: 1}
+STOCK_ENVIRONMENT = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
 LONG_CONVERSATION = 150
 LONG_CONVERSATIONS = 2
 EARLY, LATE = range(6, 16), range(141, 151)
@@ -68,43 +76,18 @@ def stock_bot_model() -> Path:
         return models[-1]
     print("training the stock `rasa init` bot into build/stock-bot (once) ...", flush=True)
     STOCK_BOT.mkdir(parents=True, exist_ok=True)  # rasa init wants the folder to exist
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     with (STOCK_BOT.parent / "stock-bot-training.log").open("wb") as log:
         subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(STOCK_BOT)], cwd=STOCK_BOT.parent,
-                       env=environment, check=True, stdout=log, stderr=log)
+                       env=STOCK_ENVIRONMENT, check=True, stdout=log, stderr=log)
     # `rasa init --no-prompt` trains the bot too.
     return sorted((STOCK_BOT / "models").glob("*.tar.gz"))[-1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the stock bot exited with code {process.returncode} while starting")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the stock bot did not answer {url} within {timeout:.0f} s")
-
-
-@contextmanager
-def stock_bot_server(model: Path, port: int, log: object) -> Iterator[subprocess.Popen[bytes]]:
+def stock_bot_server(model: Path, port: int, log: IO[bytes]) -> AbstractContextManager[subprocess.Popen[bytes]]:
     command = [RASA, "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
                "--credentials", "credentials.yml"]
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    process = subprocess.Popen(command, cwd=STOCK_BOT, env=environment, stdout=log, stderr=log)  # type: ignore[arg-type]
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}/webhooks/rest/", process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return server_process(command, f"http://127.0.0.1:{port}/webhooks/rest/", "stock bot", STOCK_ENVIRONMENT, log,
+                          timeout=240, cwd=STOCK_BOT)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -124,11 +107,6 @@ def resident_memory_mb(pid: int) -> dict[str, float]:
                 sizes.append(int(line.split()[1]) / 1024)
     return {"largest_process_mb": round(max(sizes), 1), "all_processes_mb": round(sum(sizes), 1),
             "processes": len(sizes)}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def drive(url: str, texts_file: Path, users: int, conversations: int, messages: int) -> dict[str, object]:
@@ -246,6 +224,8 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, float]]] = {
         bot: {str(users): summarise(runs[bot][users]) for users in USER_LEVELS} for bot in urls
     }
+    results["assistant"]["8"]["throughput_ratio_to_stock"] = round(
+        results["assistant"]["8"]["messages_per_second"] / results["stock"]["8"]["messages_per_second"], 2)
     for bot in urls:
         results[bot]["conversation_length"] = length_effect(long_runs[bot])
         results[bot]["memory"] = memory[bot]
@@ -265,8 +245,7 @@ def print_report(results: dict[str, dict[str, dict[str, float]]]) -> None:
             row.append(f"{figures['messages_per_second']:6.1f} msg/s  p50 {figures['p50_ms']:6.0f}  "
                        f"p95 {figures['p95_ms']:6.0f}  p99 {figures['p99_ms']:6.0f}".rjust(34))
         print("".join(row))
-    ratio = ours["8"]["messages_per_second"] / stock["8"]["messages_per_second"]
-    ours["8"]["throughput_ratio_to_stock"] = round(ratio, 2)
+    ratio = ours["8"]["throughput_ratio_to_stock"]
     print(f"throughput at 8 users: {ratio:.2f}x the stock bot's (target >= {TARGET_THROUGHPUT_RATIO}: "
           f"{verdict(ratio >= TARGET_THROUGHPUT_RATIO)})")
     p50 = ours["1"]["p50_ms"]

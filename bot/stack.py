@@ -147,14 +147,21 @@ def stop_on_signals() -> None:
 
 
 @contextmanager
-def _server(command: list[str], health_url: str, name: str, config: StackConfig,
-            log: Log) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_environment(config), stdout=log, stderr=log)
+def server_process(command: list[str], health_url: str, name: str, env: dict[str, str], log: Log,
+                   timeout: float, cwd: Path = PROJECT_ROOT) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs `command` until the block ends, once `health_url` answers (also used by the load
+    benchmark for the stock bot it measures against)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
     try:
-        _wait_until_up(health_url, process, name, config.startup_timeout)
+        _wait_until_up(health_url, process, name, timeout)
         yield process
     finally:
         _stop(process)
+
+
+def _server(command: list[str], health_url: str, name: str, config: StackConfig,
+            log: Log) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    return server_process(command, health_url, name, server_environment(config), log, config.startup_timeout)
 
 
 def action_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
