@@ -23,7 +23,7 @@ CHROMIUM := /usr/bin/chromium
 # A CJK font, so that the browser draws Chinese (screenshots show boxes without one).
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/rasa_components/*.py)
 
 .PHONY: help install generate check-generated train web browser run shell test lint bench lock clean
 
@@ -49,8 +49,8 @@ generate: $(INSTALLED)
 check-generated: $(INSTALLED)
 	$(PY) -m bot compile --check
 
-# Trains only when an input is newer than the model; Rasa also skips training when its
-# own fingerprint of the inputs is unchanged.
+# Trains only when an input (data, config or a custom component) is newer than the model;
+# Rasa also skips training when its own fingerprint of the inputs is unchanged.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	$(RASA) train --fixed-model-name certificates --out models
 	touch $@

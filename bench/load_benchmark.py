@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.benchmark import percentile  # noqa: E402
 from bot.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
+from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
 from bot.stack import (  # noqa: E402
     RASA,
     StackConfig,
@@ -189,12 +189,17 @@ def main() -> None:
         sys.exit(f"no trained model at {MODEL}: run `make train` first")
     stock_model = stock_bot_model()
     RESULTS.mkdir(exist_ok=True)
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port())
+    # As deployed: the configured number of Rasa server processes (BOT_SERVER_WORKERS).
+    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
+                         workers=load_server_settings().workers)
     stock_port = free_port()
     stock_url = f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"
 
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        # The benchmark's conversations do not go into the project's var/.
+        os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
+                          BOT_LOCK_DB=str(folder / "locks.db"))
         texts = {"assistant": folder / "assistant.json", "stock": folder / "stock.json"}
         texts["assistant"].write_text(json.dumps(our_texts(), ensure_ascii=False), encoding="utf-8")
         texts["stock"].write_text(json.dumps(stock_texts()), encoding="utf-8")

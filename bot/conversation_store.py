@@ -1,5 +1,5 @@
-"""Where the Rasa server keeps conversations: in memory, each one cut to its recent turns
-(issue #10).
+"""Where the Rasa server keeps conversations: in a SQL database, each one cut to its recent
+turns (issue #10).
 
 Rasa rebuilds a conversation from all its events on every message, and its policies work
 out the dialogue state of every earlier turn, so with Rasa's own in-memory store message 150
@@ -13,13 +13,18 @@ active form to what they were at the cut. A message then costs the same at any l
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from rasa.core.tracker_store import InMemoryTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.engine import make_url
 
 from bot.settings import load_settings
 
@@ -44,18 +49,55 @@ def recent_turns(tracker: DialogueStateTracker, turns: int, domain: Domain) -> D
     return DialogueStateTracker.from_events(tracker.sender_id, start + events[cut:], slots=domain.slots)
 
 
-class RecentTurnsTrackerStore(InMemoryTrackerStore):
-    """Rasa's in-memory tracker store, keeping each conversation's recent turns only."""
+class RecentTurnsTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store keeping each conversation's recent turns only: SQLite under
+    var/ by default, any SQLAlchemy URL in BOT_TRACKER_DB_URL (PostgreSQL when scaled out).
+    Conversations survive a restart, and every Rasa server process sees the same ones."""
 
-    def __init__(self, domain: Domain, event_broker: Any = None, **kwargs: Any) -> None:
-        super().__init__(domain, event_broker, **kwargs)
-        self.turns = load_settings().conversation_turns
+    def __init__(self, domain: Domain | None = None, event_broker: Any = None, **kwargs: Any) -> None:
+        settings = load_settings()
+        url = make_url(settings.tracker_db_url)
+        if url.get_backend_name() == "sqlite" and url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Rasa passes endpoints.yml's `url` as `host`; the address comes from the settings.
+        kwargs.pop("host", None)
+        super().__init__(domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
+        if url.get_backend_name() == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.turns = settings.conversation_turns
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
-        events = tracker.events
-        # Cut at twice the length kept, so that a conversation is rebuilt once every
+        # Cut at twice the length kept, so that a conversation is rewritten once every
         # `turns` messages rather than on every message.
-        if sum(isinstance(event, UserUttered) for event in events) >= 2 * self.turns:
-            tracker = recent_turns(tracker, self.turns, self.domain)
-        self.store[tracker.sender_id] = self.serialise_tracker(tracker)
+        if sum(isinstance(event, UserUttered) for event in tracker.events) < 2 * self.turns:
+            await super().save(tracker)
+            return
+        await self.stream_events(tracker)
+        recent = recent_turns(tracker, self.turns, self.domain)
+        # Rasa's store appends the events it has not stored yet, counted since the latest
+        # session start; a cut conversation replaces all of its rows at once instead, so
+        # older turns (and the names and numbers typed in them) leave the database.
+        with self.session_scope() as session:
+            session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+            session.add_all(self._row(tracker.sender_id, event) for event in recent.events)
+            session.commit()
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        """An event as Rasa's SQLTrackerStore.save stores it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    # WAL: the Rasa server processes read while one writes. NORMAL: a commit waits for the
+    # disk only at checkpoints; a crash of the process loses nothing, a power cut the last
+    # commits at most.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")

@@ -7,7 +7,9 @@ FAQ_INTENT = "faq"
 # that the language detector adds to each message with a clear language.
 LANGUAGE_SLOT = "language"
 ASK_WHICH_CATALOG_ENTRY = "utter_ask_which_catalog_entry"
-FAQ_PREFIX = f"utter_{FAQ_INTENT}/"
+# No "/" in the name: Rasa would take "utter_faq/<id>" for a retrieval response and put its
+# text into the NLU training data, so that editing an answer would train the NLU again.
+FAQ_PREFIX = f"utter_{FAQ_INTENT}_answer__"
 CATALOG_PREFIX = "utter_catalog_"
 ASPECT_SEPARATOR = "__"
 LOOKUP_PREFIX = "utter_lookup_"
@@ -24,7 +26,7 @@ def conversation_response(key: str) -> str:
 
 
 def faq_response(entry_id: str) -> str:
-    """The retrieval response that answers one FAQ entry."""
+    """The response that answers one FAQ entry."""
     return f"{FAQ_PREFIX}{entry_id}"
 
 

@@ -92,6 +92,11 @@ class Settings:
             tells the user the service is unavailable (BOT_ACTION_TIMEOUT).
         conversation_turns: how many recent user messages of a conversation the Rasa
             server keeps; slots carry the rest (BOT_CONVERSATION_TURNS).
+        tracker_db_url: the SQLAlchemy URL of the database that keeps conversations
+            (BOT_TRACKER_DB_URL); SQLite under var/ by default, e.g.
+            postgresql://user:password@host/dbname when scaled out.
+        lock_db_path: the SQLite file in which the Rasa server processes of one machine
+            take turns on a conversation (BOT_LOCK_DB).
     """
 
     knowledge_dir: Path
@@ -109,6 +114,8 @@ class Settings:
     registry_retries: int
     action_timeout: float
     conversation_turns: int
+    tracker_db_url: str
+    lock_db_path: Path
 
 
 def load_settings() -> Settings:
@@ -129,6 +136,8 @@ def load_settings() -> Settings:
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
         conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 10, 3, 1000),
+        tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
+        lock_db_path=Path(os.environ.get("BOT_LOCK_DB", PROJECT_ROOT / "var" / "locks.db")),
     )
 
 
@@ -189,6 +198,8 @@ class ServerSettings:
             origin, http://localhost:<web_port> and http://127.0.0.1:<web_port>.
         api_token: turns on Rasa's HTTP API, guarded by this token (BOT_RASA_API_TOKEN);
             empty keeps it off.
+        workers: how many Rasa server processes share the port (BOT_SERVER_WORKERS); each
+            loads the model (about 1 GB) and uses a core.
         telegram, slack: the messaging connectors, None when off.
     """
 
@@ -199,6 +210,7 @@ class ServerSettings:
     socket_url: str
     allowed_origins: tuple[str, ...]
     api_token: str
+    workers: int
     telegram: TelegramSettings | None
     slack: SlackSettings | None
 
@@ -244,6 +256,7 @@ def load_server_settings() -> ServerSettings:
         socket_url=_url("BOT_WEB_SOCKET_URL").rstrip("/"),
         allowed_origins=origins or (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"),
         api_token=_text("BOT_RASA_API_TOKEN"),
+        workers=_int_between("BOT_SERVER_WORKERS", 2, 1, 64),
         telegram=_telegram_settings(),
         slack=_slack_settings(),
     )

@@ -42,12 +42,15 @@ class StackConfig:
     host: str = "127.0.0.1"
     # Turns on Rasa's HTTP API, guarded by this token; empty keeps it off.
     api_token: str = ""
+    # Rasa server processes sharing rasa_port (Sanic workers).
+    workers: int = 1
     startup_timeout: float = 180.0
 
     @classmethod
     def from_settings(cls, model: Path, settings: ServerSettings) -> StackConfig:
         return cls(model=model, rasa_port=settings.rasa_port, action_port=settings.action_port,
-                   web_port=settings.web_port, host=settings.host, api_token=settings.api_token)
+                   web_port=settings.web_port, host=settings.host, api_token=settings.api_token,
+                   workers=settings.workers)
 
     @property
     def rest_url(self) -> str:
@@ -70,6 +73,7 @@ def server_environment(config: StackConfig) -> dict[str, str]:
         BOT_RASA_PORT=str(config.rasa_port),
         BOT_ACTION_PORT=str(config.action_port),
         BOT_WEB_PORT=str(config.web_port),
+        SANIC_WORKERS=str(config.workers),  # read by `rasa run`
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
     )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,32 @@ def training_texts() -> frozenset[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+# The PostgreSQL that runs on every machine of this kind (trust authentication).
+POSTGRES_ADMIN_URL = os.environ.get("BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards. Without a PostgreSQL
+    server the test is skipped, except in CI (CI=true), where the server must be there."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    try:
+        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL}: {error}")
+    admin.autocommit = True
+    name = f"bot_test_{uuid.uuid4().hex}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()

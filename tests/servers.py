@@ -22,13 +22,17 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def started_stack(model: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None,
-                  with_page: bool = False, api_token: str = "") -> Iterator[tuple[StackConfig, Path]]:
-    """Starts the servers on free ports with `env` set; yields their config and log file."""
+                  with_page: bool = False, api_token: str = "", workers: int = 1) -> Iterator[tuple[StackConfig, Path]]:
+    """Starts the servers on free ports with `env` set; yields their config and log file.
+    Conversations and locks are kept in the stack's own folder unless `env` says otherwise."""
     config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-                         api_token=api_token)
-    log_path = tmp_path_factory.mktemp("stack") / "servers.log"
+                         api_token=api_token, workers=workers)
+    folder = tmp_path_factory.mktemp("stack")
+    log_path = folder / "servers.log"
+    own_stores = {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}",
+                  "BOT_LOCK_DB": str(folder / "locks.db")}
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in (env or {}).items():
+        for name, value in {**own_stores, **(env or {})}.items():
             patch.setenv(name, value)
         with log_path.open("wb") as log:
             try:

@@ -34,7 +34,7 @@ def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None
                                       "ranking": []}},
     }
     messages, events = run(ActionAnswer(), message)
-    assert [m["response"] for m in messages] == ["utter_faq/expiry_and_renewal"]
+    assert [m["response"] for m in messages] == ["utter_faq_answer__expiry_and_renewal"]
     assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"}]
 
 
@@ -49,7 +49,7 @@ def test_choice_action_reads_the_entry_id_entity() -> None:
     message = {"text": '/choose_entry{"entry_id": "who_issues_certificates"}', "intent": {"name": "choose_entry"},
                "entities": [{"entity": "entry_id", "value": "who_issues_certificates"}]}
     messages, _ = run(ActionAnswer(), message)
-    assert messages[0]["response"] == "utter_faq/who_issues_certificates"
+    assert messages[0]["response"] == "utter_faq_answer__who_issues_certificates"
 
 
 def test_suggest_action_sends_buttons() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation_store import RecentTurnsTrackerStore, recent_turns
+from bot.stack import StackConfig
 from tests.servers import started_stack
 
 DOMAIN = Domain.from_yaml("""
@@ -60,9 +62,28 @@ def test_the_cut_keeps_the_recent_turns_the_slots_and_the_form() -> None:
     assert cut.latest_action_name == "action_listen"
 
 
-def test_the_store_cuts_at_twice_the_turns_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'var' / 'conversations.db'}"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def store_at(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], RecentTurnsTrackerStore]:
+    """Opens the store on one database, as a (re)started Rasa server does."""
+    monkeypatch.setenv("BOT_TRACKER_DB_URL", database_url)
     monkeypatch.setenv("BOT_CONVERSATION_TURNS", "10")
-    store = RecentTurnsTrackerStore(DOMAIN)
+    return lambda: RecentTurnsTrackerStore(DOMAIN)
+
+
+def stored_texts(store: RecentTurnsTrackerStore) -> str:
+    with store.session_scope() as session:
+        return " ".join(row.data for row in session.query(store.SQLEvent))
+
+
+def test_the_store_cuts_at_twice_the_turns_kept(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    store = store_at()
     asyncio.run(store.save(conversation(19)))
     assert len(user_texts(asyncio.run(store.retrieve("someone")))) == 19
     asyncio.run(store.save(conversation(20)))
@@ -71,24 +92,56 @@ def test_the_store_cuts_at_twice_the_turns_kept(monkeypatch: pytest.MonkeyPatch)
     assert kept.get_slot("topic") == "topic 19" and kept.get_slot("failures") == 2.0
 
 
+def test_the_turns_cut_off_leave_the_database(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    store = store_at()
+    asyncio.run(store.save(conversation(20)))
+    assert "question 9\"" not in stored_texts(store) and "question 10\"" in stored_texts(store)
+
+
+def test_a_conversation_survives_a_restart(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    asyncio.run(store_at().save(conversation(25, form_from_turn=3)))
+    after_restart = asyncio.run(store_at().retrieve("someone"))
+    assert user_texts(after_restart) == [f"question {turn}" for turn in range(15, 25)]
+    assert after_restart.active_loop_name == "some_form"
+    # The next message is appended to what was stored, not stored again.
+    grown = conversation(26, form_from_turn=3)
+    asyncio.run(store_at().save(DialogueStateTracker.from_events(
+        "someone", list(after_restart.events) + list(grown.events)[-4:], slots=DOMAIN.slots)))
+    assert user_texts(asyncio.run(store_at().retrieve("someone"))) == [f"question {turn}" for turn in range(15, 26)]
+
+
+def say(config: StackConfig, sender: str, text: str) -> str:
+    reply = requests.post(config.rest_url, json={"sender": sender, "message": text}, timeout=30)
+    return "\n".join(message.get("text", "") for message in reply.json())
+
+
 def test_a_long_conversation_keeps_its_context_and_only_its_recent_turns(
         trained_model: Path, tmp_path_factory: pytest.TempPathFactory, responses: dict[str, str]) -> None:
     token = uuid.uuid4().hex
+    # Two Rasa server processes: consecutive messages reach either, and both see the conversation.
     with started_stack(trained_model, tmp_path_factory, env={"BOT_CONVERSATION_TURNS": "3"},
-                       api_token=token) as (config, _):
+                       api_token=token, workers=2) as (config, _):
         sender = f"long-{uuid.uuid4().hex}"
-
-        def say(text: str) -> str:
-            reply = requests.post(config.rest_url, json={"sender": sender, "message": text}, timeout=30)
-            return "\n".join(message.get("text", "") for message in reply.json())
-
-        say("hello")
-        assert say("do tour guides need a certificate?") == responses["utter_catalog_tour_guide__needed"]
+        say(config, sender, "hello")
+        assert say(config, sender, "do tour guides need a certificate?") == \
+            responses["utter_catalog_tour_guide__needed"]
         for _ in range(6):
-            say("thanks")
+            say(config, sender, "thanks")
         # The topic was asked seven messages and two cuts ago; the slot carried it.
-        assert say("what about lawyers?") == responses["utter_catalog_lawyer__needed"]
+        assert say(config, sender, "what about lawyers?") == responses["utter_catalog_lawyer__needed"]
         tracker = requests.get(f"http://{config.host}:{config.rasa_port}/conversations/{sender}/tracker",
                                params={"token": token}, timeout=30).json()
     user_messages = [event["text"] for event in tracker["events"] if event["event"] == "user"]
     assert len(user_messages) < 6 and user_messages[-1] == "what about lawyers?"
+
+
+def test_a_conversation_continues_after_a_restart(
+        trained_model: Path, tmp_path_factory: pytest.TempPathFactory, responses: dict[str, str]) -> None:
+    stores = tmp_path_factory.mktemp("var")
+    env = {"BOT_TRACKER_DB_URL": f"sqlite:///{stores / 'conversations.db'}"}
+    sender = f"restart-{uuid.uuid4().hex}"
+    with started_stack(trained_model, tmp_path_factory, env) as (config, _):
+        assert say(config, sender, "do tour guides need a certificate?") == \
+            responses["utter_catalog_tour_guide__needed"]
+    with started_stack(trained_model, tmp_path_factory, env) as (config, _):
+        assert say(config, sender, "what about lawyers?") == responses["utter_catalog_lawyer__needed"]

@@ -26,7 +26,7 @@ def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str,
 
 def test_confident_faq_answer(dialogue: Dialogue) -> None:
     reply = dialogue.answer_faq(faq_message("my cert expired", "faq/expiry_and_renewal", 0.93), "en")
-    assert reply.response == "utter_faq/expiry_and_renewal"
+    assert reply.response == "utter_faq_answer__expiry_and_renewal"
     assert reply.catalog_aspect == "expiry"
 
 
@@ -68,7 +68,7 @@ def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
 def test_catalog_question_without_a_mention_gets_the_general_answer(dialogue: Dialogue) -> None:
     message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
     reply = dialogue.answer_catalog(message, None, "en")
-    assert (reply.response, reply.catalog_aspect) == ("utter_faq/jobs_requiring_certificate", "needed")
+    assert (reply.response, reply.catalog_aspect) == ("utter_faq_answer__jobs_requiring_certificate", "needed")
 
 
 def test_follow_up_naming_an_unknown_job_says_so_with_the_general_rule(dialogue: Dialogue) -> None:
@@ -90,7 +90,7 @@ def test_inform_that_names_nothing_is_not_guessed(dialogue: Dialogue) -> None:
 
 
 def test_choice_answers_faq_and_catalog_entries(dialogue: Dialogue) -> None:
-    assert dialogue.answer_choice("career_benefits").response == "utter_faq/career_benefits"
+    assert dialogue.answer_choice("career_benefits").response == "utter_faq_answer__career_benefits"
     assert dialogue.answer_choice("doctor").response == "utter_catalog_doctor__overview"
     assert dialogue.answer_choice("no_such_entry").response == NOT_UNDERSTOOD
 

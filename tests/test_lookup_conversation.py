@@ -118,7 +118,7 @@ def test_cancel_and_switching_topic(stack: tuple[StackConfig, Path], responses: 
     sender = f"test-{uuid.uuid4().hex}"
     say(config, sender, "can you look up my cert")
     answer = say(config, sender, "how do I know if a certificate is fake?")
-    assert answer.startswith(responses["utter_faq/verify_authenticity"])
+    assert answer.startswith(responses["utter_faq_answer__verify_authenticity"])
     assert answer.endswith("(Type \"cancel\" to stop.)")  # back to the lookup
     say(config, sender, "DEMO-VALID-0001")
     assert say(config, sender, "never mind") == responses["utter_lookup_cancelled"]

@@ -113,7 +113,8 @@ def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePla
         "from": {"id": 4002, "is_bot": False, "first_name": "Test"},
         "message": {"message_id": 2, "date": int(time.time()), "chat": {"id": 4002, "type": "private"}}}}
     assert post_telegram(stack, update, TELEGRAM_SECRET).status_code == 200
-    assert wait_for_text(platform, "sendMessage", "chat_id", "4002") == responses["utter_faq/expiry_and_renewal"]
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4002") == \
+        responses["utter_faq_answer__expiry_and_renewal"]
     assert any(call.fields.get("callback_query_id") == "cb-1" for call in platform.wait_for("answerCallbackQuery"))
 
 
@@ -176,7 +177,7 @@ def test_slack_message_is_acknowledged_at_once_and_answered(stack: StackConfig, 
         reply = wait_for_text(platform, "chat.postMessage", "channel", "D5001")
     finally:
         platform.send_delay = 0.0
-    assert reply == responses["utter_faq/certificate_vs_practice_license"]
+    assert reply == responses["utter_faq_answer__certificate_vs_practice_license"]
     [call] = [c for c in platform.calls if c.fields.get("channel") == "D5001"]
     assert call.headers["Authorization"] == "Bearer xoxb-test-token"
 
@@ -185,7 +186,7 @@ def test_slack_in_chinese(stack: StackConfig, platform: FakePlatform,
                           localized_responses: dict[str, dict[str, str]]) -> None:
     assert post_slack(stack, slack_message("D5002", "资格证书和执业证书有啥区别")).status_code == 200
     assert wait_for_text(platform, "chat.postMessage", "channel", "D5002") == localized_responses[
-        "utter_faq/certificate_vs_practice_license"]["zh"]
+        "utter_faq_answer__certificate_vs_practice_license"]["zh"]
 
 
 @pytest.mark.parametrize(

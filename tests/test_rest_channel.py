@@ -42,13 +42,13 @@ def texts(messages: list[dict[str, Any]]) -> str:
 
 def test_faq_question_is_answered_with_its_source_line(stack: StackConfig, responses: dict[str, str]) -> None:
     reply = texts(Conversation(stack).say("what is the difference between a qualification and a practice license?"))
-    assert reply == responses["utter_faq/certificate_vs_practice_license"]
+    assert reply == responses["utter_faq_answer__certificate_vs_practice_license"]
     assert reply.splitlines()[-1].startswith("Source: ")
 
 
 def test_typos_still_find_the_answer(stack: StackConfig, responses: dict[str, str]) -> None:
     reply = texts(Conversation(stack).say("wat do i do when my certifcate has expird"))
-    assert reply == responses["utter_faq/expiry_and_renewal"]
+    assert reply == responses["utter_faq_answer__expiry_and_renewal"]
 
 
 def test_catalog_question_then_follow_up_about_another_job(stack: StackConfig, responses: dict[str, str]) -> None:
@@ -94,7 +94,7 @@ def test_unsure_offers_buttons_and_a_picked_button_is_answered(stack: StackConfi
     assert 2 <= len(offer["buttons"]) <= 3
     picked = offer["buttons"][0]
     entry_id = picked["payload"].split('"entry_id": "')[1].rstrip('"}')
-    assert texts(conversation.say(picked["payload"])) == responses[f"utter_faq/{entry_id}"]
+    assert texts(conversation.say(picked["payload"])) == responses[f"utter_faq_answer__{entry_id}"]
 
 
 @pytest.mark.parametrize(
@@ -190,8 +190,8 @@ def zh(localized_responses: dict[str, dict[str, str]]) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("question", "response"),
     [
-        ("资格证书和执业证书有啥区别", "utter_faq/certificate_vs_practice_license"),
-        ("證書過期了怎麼辦", "utter_faq/expiry_and_renewal"),  # traditional characters
+        ("资格证书和执业证书有啥区别", "utter_faq_answer__certificate_vs_practice_license"),
+        ("證書過期了怎麼辦", "utter_faq_answer__expiry_and_renewal"),  # traditional characters
         ("做导游要不要证", "utter_catalog_tour_guide__needed"),
         ("教师资格证怎么查真假", "utter_catalog_teacher__verify"),
     ],

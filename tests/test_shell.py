@@ -18,7 +18,7 @@ from bot.shell import explain, run_shell
 @pytest.mark.parametrize(
     ("response", "description"),
     [
-        ("utter_faq/expiry_and_renewal", "FAQ entry 'expiry_and_renewal'"),
+        ("utter_faq_answer__expiry_and_renewal", "FAQ entry 'expiry_and_renewal'"),
         ("utter_catalog_tour_guide__needed", "catalog entry 'tour_guide', aspect 'needed'"),
         ("utter_lookup_not_found", "certificate lookup reply 'not_found'"),
         ("utter_greet", "response 'utter_greet'"),
@@ -36,7 +36,7 @@ def test_explain_shows_intent_confidence_entities_and_what_answered() -> None:
             "response_selector": {"faq": {"response": {"intent_response_key": "faq/expiry_and_renewal",
                                                        "confidence": 0.88}}}}},
         {"event": "action", "name": "action_answer"},
-        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq/expiry_and_renewal"}},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq_answer__expiry_and_renewal"}},
         {"event": "action", "name": "action_listen"},
     ]
     assert explain(turn) == [

@@ -55,8 +55,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
-    with started_stack(trained_model, tmp_path_factory, {"BOT_DATABASE": str(database)}, with_page=True) as (
-            config, _):
+    # Two Rasa server processes, as deployed: the widget's WebSocket stays with one of them.
+    with started_stack(trained_model, tmp_path_factory, {"BOT_DATABASE": str(database)}, with_page=True,
+                       workers=2) as (config, _):
         yield config
 
 
@@ -113,7 +114,7 @@ def test_page_introduces_the_assistant_and_the_widget_greets(chat: Page, respons
 def test_a_question_is_answered(chat: Page, responses: dict[str, str]) -> None:
     messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
     ask(chat, "what do i do when my certificate has expired?")
-    answer = responses["utter_faq/expiry_and_renewal"]
+    answer = responses["utter_faq_answer__expiry_and_renewal"]
     messages(chat).to_contain_text(first_sentence(answer), timeout=WAIT_MS)
     messages(chat).to_contain_text(answer.splitlines()[-1], timeout=WAIT_MS)  # the source line
 
@@ -138,7 +139,7 @@ def test_a_suggestion_button_is_answered_when_clicked(site: StackConfig, chat: P
     question = button.inner_text().strip()
     [entry] = [entry for entry in kb.faq if entry.question["en"] == question]
     button.click()
-    messages(chat).to_contain_text(first_sentence(responses[f"utter_faq/{entry.id}"]), timeout=WAIT_MS)
+    messages(chat).to_contain_text(first_sentence(responses[f"utter_faq_answer__{entry.id}"]), timeout=WAIT_MS)
 
 
 def test_a_certificate_status_lookup(chat: Page, database: Path, kb: KnowledgeBase, settings: Settings,
@@ -182,11 +183,11 @@ def test_the_socket_accepts_the_pages_own_origin_only(site: StackConfig) -> None
 
 @pytest.mark.parametrize("requested", [None, "not-a-session-id", "0" * 31, {"nested": "object"}])
 def test_a_malformed_session_id_is_replaced_by_a_new_one(site: StackConfig, requested: Any) -> None:
-    client = socketio.Client()
+    # The widget's way in: WebSocket only, from the page's origin.
+    client = socketio.Client(websocket_extra_options={"origin": f"http://localhost:{site.web_port}"})
     confirmed: queue.Queue[str] = queue.Queue()
     client.on("session_confirm", confirmed.put)
-    client.connect(f"http://127.0.0.1:{site.rasa_port}", headers={"Origin": f"http://localhost:{site.web_port}"},
-                   transports=["polling"])
+    client.connect(f"http://127.0.0.1:{site.rasa_port}", transports=["websocket"])
     try:
         client.emit("session_request", {"session_id": requested})
         assert re.fullmatch(r"[0-9a-f]{32}", confirmed.get(timeout=10))

@@ -11,7 +11,7 @@ import requests
 from bot.errors import BotError
 from bot.stack import free_port
 from bot.webpage import PageConfig, serve_page
-from bot.widget_bundle import build_widget_bundle
+from bot.widget_bundle import SOCKET_OPTIONS, WEBSOCKET_ONLY, build_widget_bundle
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +46,20 @@ def test_only_the_listed_files_are_served(page_url: str, path: str) -> None:
     assert requests.get(page_url + path, timeout=5).status_code == 404
 
 
-def test_the_bundle_loses_its_outside_font_import(tmp_path: Path) -> None:
+def test_the_bundle_loses_its_outside_font_import_and_uses_websocket_only(tmp_path: Path) -> None:
     source = tmp_path / "index.js"
-    source.write_text('a="@import url(https://fonts.googleapis.com/css?family=Inter:400&display=swap);body{}"')
+    source.write_text('a="@import url(https://fonts.googleapis.com/css?family=Inter:400&display=swap);body{}";'
+                      + SOCKET_OPTIONS)
     target = tmp_path / "out" / "webchat.js"
     assert build_widget_bundle(source, target) == 1
-    assert target.read_text() == 'a="body{}"'
+    assert target.read_text() == 'a="body{}";' + WEBSOCKET_ONLY
+
+
+def test_a_bundle_whose_socket_options_changed_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "index.js"
+    source.write_text("var r=n?{path:n,upgrade:!1}:{}")
+    with pytest.raises(BotError, match="socket.io options"):
+        build_widget_bundle(source, tmp_path / "webchat.js")
 
 
 def test_a_bundle_that_still_names_an_outside_host_is_refused(tmp_path: Path) -> None:

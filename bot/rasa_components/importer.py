@@ -1,10 +1,19 @@
-"""Reads the training data like Rasa's own importer, and adds to domain.yml the intents that
-bot.routing answers, so that the routes are defined once (config.yml names this importer)."""
+"""Reads the training data like Rasa's own importer, with two changes (config.yml names
+this importer):
+
+- it adds to domain.yml the intents that bot.routing answers, so that the routes are
+  defined once;
+- the generated answers (data/generated/responses.yml) go to the domain only. Rasa reads a
+  `responses:` file under data/ as NLU training data too, and its text then counts in the
+  NLU's fingerprint: editing an answer trained the whole NLU again (issue #10). Nothing in
+  the NLU pipeline reads response texts.
+"""
 
 from __future__ import annotations
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.importers.rasa import RasaFileImporter
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.routing import routed_intents
 from bot.settings import load_settings
@@ -15,5 +24,12 @@ class RoutedIntentsImporter(RasaFileImporter):
         from bot.knowledge_loader import load_knowledge
 
         kb = load_knowledge(load_settings().knowledge_dir)
-        routed = Domain.from_dict({"intents": routed_intents(kb)})
-        return super().get_domain().merge(routed)
+        generated = Domain.from_dict({
+            "intents": routed_intents(kb),
+            "responses": super().get_nlu_data().responses,
+        })
+        return super().get_domain().merge(generated)
+
+    def get_nlu_data(self, language: str | None = "en") -> TrainingData:
+        data = super().get_nlu_data(language)
+        return TrainingData(data.training_examples, data.entity_synonyms, data.regex_features, data.lookup_tables)

@@ -1,0 +1,95 @@
+"""A lock store that several Rasa server processes on one machine share: a SQLite file
+(issue #10: two Sanic workers use both cores).
+
+Rasa lets only one message of a conversation through at a time, with a ticket lock kept in
+a lock store. Its own stores read a lock, change it and write it back as separate steps, so
+two processes can both take the lock (RasaHQ/rasa PR #11256). Here every step that changes a
+lock runs inside one `BEGIN IMMEDIATE` transaction: SQLite lets one writer in at a time, so
+issuing a ticket, dropping expired tickets and releasing are atomic across processes. The
+ticket logic itself stays Rasa's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockStore
+
+from bot.settings import load_settings
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
+# How long a process waits for another one's transaction; each takes well under a millisecond.
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+class SQLiteLockStore(LockStore):
+    """Rasa's ticket locks in a SQLite file (BOT_LOCK_DB), atomic across processes."""
+
+    def __init__(self, path: Path | None = None, **_: Any) -> None:
+        # Rasa passes `endpoint_config`; the file comes from the settings.
+        super().__init__()
+        self.path = path or load_settings().lock_db_path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        with self._transaction() as connection:
+            connection.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # One connection per process: Sanic forks its workers, and a SQLite connection must
+        # not cross a fork.
+        if self._connection is None or self._pid != os.getpid():
+            self._connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._pid = os.getpid()
+        return self._connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect()
+        if connection.in_transaction:  # a step of Rasa's that another step calls
+            yield connection
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        row = self._connect().execute(
+            "SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def save_lock(self, lock: TicketLock) -> None:
+        with self._transaction() as connection:
+            connection.execute("INSERT OR REPLACE INTO locks (conversation_id, lock) VALUES (?, ?)",
+                               (lock.conversation_id, lock.dumps()))
+
+    def delete_lock(self, conversation_id: str) -> None:
+        with self._transaction() as connection:
+            deleted = connection.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,)).rowcount
+        self._log_deletion(conversation_id, deletion_successful=deleted > 0)
+
+    # Rasa's read-change-write steps, each made one transaction.
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._transaction():
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._transaction():
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._transaction():
+            super().cleanup(conversation_id, ticket_number)

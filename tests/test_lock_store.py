@@ -1,0 +1,81 @@
+"""The lock store that Rasa server processes share (bot/lock_store.py): one message of a
+conversation at a time, across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from pathlib import Path
+
+from bot.lock_store import SQLiteLockStore
+
+ROUNDS = 40
+
+
+def increment_under_lock(lock_path: Path, counter: Path, rounds: int) -> None:
+    """Reads the counter, yields to the event loop, writes it back plus one: without mutual
+    exclusion, processes overwrite each other's increments."""
+    store = SQLiteLockStore(lock_path)
+
+    async def run() -> None:
+        for _ in range(rounds):
+            async with store.lock("conversation", wait_time_in_seconds=0.001):
+                value = int(counter.read_text())
+                await asyncio.sleep(0.001)
+                counter.write_text(str(value + 1))
+
+    asyncio.run(run())
+
+
+def test_processes_take_turns_on_one_conversation(tmp_path: Path) -> None:
+    counter = tmp_path / "counter"
+    counter.write_text("0")
+    context = multiprocessing.get_context("fork")  # as Sanic starts its workers
+    workers = [context.Process(target=increment_under_lock, args=(tmp_path / "locks.db", counter, ROUNDS))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    assert int(counter.read_text()) == 4 * ROUNDS
+
+
+def test_a_lock_is_released_and_removed_after_use(tmp_path: Path) -> None:
+    store = SQLiteLockStore(tmp_path / "locks.db")
+
+    async def use() -> None:
+        async with store.lock("someone"):
+            assert store.get_lock("someone") is not None
+
+    asyncio.run(use())
+    assert store.get_lock("someone") is None
+
+
+def test_a_second_message_waits_for_the_first(tmp_path: Path) -> None:
+    store = SQLiteLockStore(tmp_path / "locks.db")
+    order: list[str] = []
+
+    async def message(name: str, hold: float) -> None:
+        async with store.lock("someone", wait_time_in_seconds=0.01):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    async def both() -> None:
+        await asyncio.gather(message("first", 0.1), message("second", 0))
+
+    asyncio.run(both())
+    assert order == ["first in", "first out", "second in", "second out"]
+
+
+def test_a_lock_left_by_a_process_that_died_expires(tmp_path: Path) -> None:
+    store = SQLiteLockStore(tmp_path / "locks.db")
+    store.issue_ticket("someone", lock_lifetime=0.2)  # never released
+
+    async def next_message() -> float:
+        started = asyncio.get_running_loop().time()
+        async with store.lock("someone", wait_time_in_seconds=0.05):
+            return asyncio.get_running_loop().time() - started
+
+    assert 0.1 < asyncio.run(next_message()) < 5
