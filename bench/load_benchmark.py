@@ -109,11 +109,13 @@ def resident_memory_mb(pid: int) -> dict[str, float]:
             "processes": len(sizes)}
 
 
-def drive(url: str, texts_file: Path, users: int, conversations: int, messages: int) -> dict[str, object]:
-    """One run of the load generator, in its own process."""
+def drive(bot: str, url: str, texts_file: Path, users: int, conversations: int, messages: int) -> dict[str, object]:
+    """One run of the load generator, in its own process. The stock bot may answer a
+    message with silence (its stories decide); the assistant must always answer."""
     output = subprocess.run(
         [sys.executable, str(GENERATOR), url, str(texts_file), "--users", str(users),
-         "--conversations", str(conversations), "--messages", str(messages)],
+         "--conversations", str(conversations), "--messages", str(messages),
+         *(["--allow-silence"] if bot == "stock" else [])],
         check=True, capture_output=True, text=True,
     ).stdout
     run: dict[str, object] = json.loads(output)
@@ -212,18 +214,18 @@ def main() -> None:
         print(f"servers up (environment of ours: {server_environment(config).get('SANIC_WORKERS', '1')} worker(s))",
               flush=True)
         for bot in urls:
-            drive(urls[bot], texts[bot], 1, 2, WARM_UP_MESSAGES // 2)
+            drive(bot, urls[bot], texts[bot], 1, 2, WARM_UP_MESSAGES // 2)
 
         runs: dict[str, dict[int, list[dict[str, object]]]] = {bot: {u: [] for u in USER_LEVELS} for bot in urls}
         for round_number in range(args.rounds):
             order = ["stock", "assistant"] if round_number % 2 == 0 else ["assistant", "stock"]
             for users in USER_LEVELS:
                 for bot in order:
-                    runs[bot][users].append(drive(urls[bot], texts[bot], users, CONVERSATIONS[users],
+                    runs[bot][users].append(drive(bot, urls[bot], texts[bot], users, CONVERSATIONS[users],
                                                   MESSAGES_PER_CONVERSATION))
             print(f"round {round_number + 1} of {args.rounds} done", flush=True)
-        long_runs = {bot: [drive(urls[bot], texts[bot], 1, 1, LONG_CONVERSATION) for _ in range(LONG_CONVERSATIONS)]
-                     for bot in urls}
+        long_runs = {bot: [drive(bot, urls[bot], texts[bot], 1, 1, LONG_CONVERSATION)
+                           for _ in range(LONG_CONVERSATIONS)] for bot in urls}
         memory = {bot: resident_memory_mb(servers[bot].pid) for bot in urls}
 
     results: dict[str, dict[str, dict[str, float]]] = {

@@ -25,6 +25,8 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import load_settings
 
@@ -63,8 +65,15 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         kwargs.pop("host", None)
         super().__init__(domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
         if url.get_backend_name() == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection for every session (its NullPool):
+            # about a sixth of the store's time per message (py-spy). Pooled instead, as
+            # SQLAlchemy 2 does; every session runs on the server's event loop thread.
+            self.engine.dispose()  # type: ignore[has-type]
+            self.engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self.turns = settings.conversation_turns
+        _cache_event_types()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Cut at twice the length kept, so that a conversation is rewritten once every
@@ -93,6 +102,27 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             action_name=data.get("name"),
             data=json.dumps(data),
         )
+
+
+def _cache_event_types() -> None:
+    """Makes Rasa's `Event.resolve_by_type` remember what it found. It walks every subclass
+    of Event for each event it rebuilds from the store: 5% of a message's time (py-spy).
+    Unknown names still get Rasa's default or error."""
+    resolve = Event.resolve_by_type
+    if getattr(resolve, "cached", False):
+        return
+    found: dict[str, type[Event]] = {}
+
+    def resolve_cached(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+        event_type = found.get(type_name)
+        if event_type is None:
+            event_type = resolve(type_name, default)
+            if event_type is not None and event_type is not default:
+                found[type_name] = event_type
+        return event_type
+
+    resolve_cached.cached = True  # type: ignore[attr-defined]
+    Event.resolve_by_type = staticmethod(resolve_cached)
 
 
 def _sqlite_pragmas(connection: Any, _: Any) -> None:

@@ -1,5 +1,6 @@
-"""Runs Rasa's command line with two changes: the user always gets an answer, and a custom
-action call costs less (bot.action_endpoint).
+"""Runs Rasa's command line with three changes: the user always gets an answer, a custom
+action call costs less (bot.action_endpoint), and several Sanic workers share the load
+(bot.sanic_workers).
 
 Rasa 3.6 waits up to a hard-coded 300 s for a custom action, and when the action server is
 down or fails it logs "Bot will continue, but the actions events are lost" and the user
@@ -10,14 +11,15 @@ and the failure is logged.
 
     python -m bot.rasa_server run ...     (instead of `rasa run ...`; `shell` likewise)
 
-Only this module, bot.action_endpoint and bot.rasa_components import Rasa; importing `bot`
-does not.
+Only this module, the modules it installs, the conversation and lock stores and
+bot.rasa_components import Rasa; importing `bot` does not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from typing import Any
 
@@ -25,7 +27,7 @@ from jsonschema import ValidationError
 from rasa.core.actions import action as rasa_actions
 from rasa.shared.exceptions import RasaException
 
-from bot import action_endpoint
+from bot import action_endpoint, sanic_workers
 from bot.response_names import lookup_response
 from bot.settings import load_settings
 
@@ -57,6 +59,8 @@ def install_action_fallback(timeout: float) -> None:
 
 
 def main() -> None:
+    if int(os.environ.get("SANIC_WORKERS", "1")) > 1:
+        sanic_workers.install()
     action_endpoint.install()
     install_action_fallback(load_settings().action_timeout)
     from rasa.__main__ import main as rasa_main

@@ -28,6 +28,7 @@ from bot.settings import PROJECT_ROOT, ServerSettings, load_server_settings
 from bot.webpage import PageConfig, serve_page
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+STOP_TIMEOUT_SECONDS = 15.0
 # Where a server's output goes: a file, subprocess.DEVNULL, or None for this terminal.
 Log = IO[bytes] | int | None
 
@@ -95,14 +96,25 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], name: str, timeou
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a server started in its own process group, and every process of that group:
+    Sanic's workers outlive a master that dies first."""
     # SIGTERM, not SIGINT: a process started in the background may ignore SIGINT.
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and _signal_group(process.pid, 0):
+        process.poll()  # reaps the leader, whose group then empties
+        time.sleep(0.1)
+    _signal_group(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Sends `signum` to a process group; False when no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def action_server_command(config: StackConfig) -> list[str]:
@@ -155,7 +167,8 @@ def server_process(command: list[str], health_url: str, name: str, env: dict[str
                    timeout: float, cwd: Path = PROJECT_ROOT) -> Iterator[subprocess.Popen[bytes]]:
     """Runs `command` until the block ends, once `health_url` answers (also used by the load
     benchmark for the stock bot it measures against)."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
+    # Its own process group (and session), so that stopping it stops what it started.
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         _wait_until_up(health_url, process, name, timeout)
         yield process

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation_store import RecentTurnsTrackerStore, recent_turns
@@ -145,3 +145,12 @@ def test_a_conversation_continues_after_a_restart(
             responses["utter_catalog_tour_guide__needed"]
     with started_stack(trained_model, tmp_path_factory, env) as (config, _):
         assert say(config, sender, "what about lawyers?") == responses["utter_catalog_lawyer__needed"]
+
+
+def test_event_types_are_still_resolved_as_rasa_does(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    store_at()  # installs the cache
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("user") is UserUttered  # from the cache
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")

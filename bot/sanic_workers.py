@@ -1,0 +1,60 @@
+"""Spreads connections evenly over the Rasa server's Sanic workers (issue #10).
+
+Sanic 21.12 binds one listening socket in its main process and hands it to every worker.
+Each worker's event loop accepts every connection waiting when it wakes up, so under load
+one worker took nearly all of them while the other idled (measured with two workers: 12.7 s
+of CPU against 1.8 s). Here each worker listens on a socket of its own, bound with
+SO_REUSEPORT to the same address, once its model is loaded; the kernel then spreads new
+connections over the workers. The main process only holds the port (bound, never
+listening) after checking that nothing else has it.
+
+`install()` is called by bot.rasa_server before Rasa starts.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from sanic.server import runners
+
+
+def _bound(host: str, port: int, share: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def reserve_port(host: str, port: int, *, backlog: int = 100) -> socket.socket:
+    """Sanic's bind_socket for several workers: fails as Sanic's does when the port is taken
+    (even by another server sharing it), then holds it without listening."""
+    _bound(host, port, share=False).close()
+    return _bound(host, port, share=True)
+
+
+def install() -> None:
+    serve = runners.serve
+    if getattr(serve, "own_socket", False):
+        return
+
+    def serve_on_own_socket(**settings: Any) -> Any:
+        shared = settings.get("sock")
+        if settings.get("run_multiple") and isinstance(shared, socket.socket) \
+                and shared.family in (socket.AF_INET, socket.AF_INET6):
+            # Sanic then binds host:port with reuse_port (set for several workers).
+            settings["host"], settings["port"] = shared.getsockname()[:2]
+            settings["sock"] = None
+            shared.close()
+        return serve(**settings)
+
+    serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]
+    runners.serve = serve_on_own_socket  # type: ignore[assignment]
+    runners.bind_socket = reserve_port  # type: ignore[attr-defined]

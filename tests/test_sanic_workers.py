@@ -1,0 +1,47 @@
+"""Each Sanic worker of the Rasa server listens on its own socket (bot/sanic_workers.py)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from sanic.server import runners
+
+from bot import sanic_workers
+
+
+def test_the_port_is_held_but_not_listened_on() -> None:
+    held = sanic_workers.reserve_port("127.0.0.1", 0)
+    try:
+        port = held.getsockname()[1]
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+    finally:
+        held.close()
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_a_port_another_server_holds_is_refused(share: bool) -> None:
+    other = socket.socket()
+    if share:  # even one that would let a second server share it unnoticed
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    try:
+        with pytest.raises(OSError):
+            sanic_workers.reserve_port("127.0.0.1", other.getsockname()[1])
+    finally:
+        other.close()
+
+
+def test_a_worker_binds_its_own_socket_to_the_held_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(runners, "serve", lambda **settings: calls.append(settings))
+    monkeypatch.setattr(runners, "bind_socket", runners.bind_socket)
+    sanic_workers.install()
+    held = sanic_workers.reserve_port("127.0.0.1", 0)
+    port = held.getsockname()[1]
+    runners.serve(sock=held, host=None, port=None, run_multiple=True, reuse_port=True)
+    assert calls == [{"sock": None, "host": "127.0.0.1", "port": port, "run_multiple": True, "reuse_port": True}]
+    assert held.fileno() == -1  # the worker's copy of the main process's socket is closed
