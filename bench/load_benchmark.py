@@ -109,6 +109,16 @@ def resident_memory_mb(pid: int) -> dict[str, float]:
             "processes": len(sizes)}
 
 
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time (user and system) of a server and of each process it started."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for each in _descendants(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        times[each] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return times
+
+
 def drive(bot: str, url: str, texts_file: Path, users: int, conversations: int, messages: int) -> dict[str, object]:
     """One run of the load generator, in its own process. The stock bot may answer a
     message with silence (its stories decide); the assistant must always answer."""
@@ -216,6 +226,7 @@ def main() -> None:
         for bot in urls:
             drive(bot, urls[bot], texts[bot], 1, 2, WARM_UP_MESSAGES // 2)
 
+        cpu_before = cpu_seconds(ours.pid)
         runs: dict[str, dict[int, list[dict[str, object]]]] = {bot: {u: [] for u in USER_LEVELS} for bot in urls}
         for round_number in range(args.rounds):
             order = ["stock", "assistant"] if round_number % 2 == 0 else ["assistant", "stock"]
@@ -224,6 +235,7 @@ def main() -> None:
                     runs[bot][users].append(drive(bot, urls[bot], texts[bot], users, CONVERSATIONS[users],
                                                   MESSAGES_PER_CONVERSATION))
             print(f"round {round_number + 1} of {args.rounds} done", flush=True)
+        cpu_after = cpu_seconds(ours.pid)
         long_runs = {bot: [drive(bot, urls[bot], texts[bot], 1, 1, LONG_CONVERSATION)
                            for _ in range(LONG_CONVERSATIONS)] for bot in urls}
         memory = {bot: resident_memory_mb(servers[bot].pid) for bot in urls}
@@ -233,6 +245,10 @@ def main() -> None:
     }
     results["assistant"]["8"]["throughput_ratio_to_stock"] = round(
         results["assistant"]["8"]["messages_per_second"] / results["stock"]["8"]["messages_per_second"], 2)
+    # How the load was shared by the assistant's Rasa server processes (the idle main one left out).
+    results["assistant"]["cpu_seconds_per_process"] = {
+        str(pid): round(cpu_after[pid] - cpu_before.get(pid, 0.0), 1) for pid in cpu_after
+        if cpu_after[pid] - cpu_before.get(pid, 0.0) >= 0.1}
     for bot in urls:
         results[bot]["conversation_length"] = length_effect(long_runs[bot])
         results[bot]["memory"] = memory[bot]
@@ -266,6 +282,8 @@ def print_report(results: dict[str, dict[str, dict[str, float]]]) -> None:
               f"{length['message_150_mean_ms']:.0f} ms: {length['ratio']:.2f}x"
               + (f" (target <= {TARGET_LENGTH_RATIO}: {verdict(length['ratio'] <= TARGET_LENGTH_RATIO)})"
                  if bot == "assistant" else ""))
+    shares = ", ".join(f"{seconds:.1f} s" for seconds in ours["cpu_seconds_per_process"].values())
+    print(f"CPU time of the assistant's Rasa server processes over the measured rounds: {shares}")
     ours_memory, stock_memory = ours["memory"], stock["memory"]
     print(f"resident memory of the Rasa server: assistant {ours_memory['largest_process_mb']:.0f} MB a process "
           f"({ours_memory['processes']:.0f} process(es), {ours_memory['all_processes_mb']:.0f} MB in all), stock "

@@ -2,8 +2,8 @@
 
 Sanic 21.12 binds one listening socket in its main process and hands it to every worker.
 Each worker's event loop accepts every connection waiting when it wakes up, so under load
-one worker took nearly all of them while the other idled (measured with two workers: 12.7 s
-of CPU against 1.8 s). Here each worker listens on a socket of its own, bound with
+one worker took nearly all of them while the other idled (bench/load_benchmark.py prints
+each process's CPU time). Here each worker listens on a socket of its own, bound with
 SO_REUSEPORT to the same address, once its model is loaded; the kernel then spreads new
 connections over the workers. The main process only holds the port (bound, never
 listening) after checking that nothing else has it.
