@@ -1,4 +1,4 @@
-"""Spreads connections evenly over the Rasa server's Sanic workers (issue #10).
+"""Spreads connections over the Rasa server's Sanic workers (issue #10).
 
 Sanic 21.12 binds one listening socket in its main process and hands it to every worker.
 Each worker's event loop accepts every connection waiting when it wakes up, so under load
