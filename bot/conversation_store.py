@@ -53,8 +53,10 @@ def recent_turns(tracker: DialogueStateTracker, turns: int, domain: Domain) -> D
 
 class RecentTurnsTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store keeping each conversation's recent turns only: SQLite under
-    var/ by default, any SQLAlchemy URL in BOT_TRACKER_DB_URL (PostgreSQL when scaled out).
-    Conversations survive a restart, and every Rasa server process sees the same ones."""
+    var/ by default, any SQLAlchemy URL in BOT_TRACKER_DB_URL (PostgreSQL, for instance).
+    Conversations survive a restart, and every Rasa server process sees the same ones.
+    The processes take turns on a conversation through bot/lock_store.py, which is one
+    machine's: servers on several machines would need a shared lock store as well."""
 
     def __init__(self, domain: Domain | None = None, event_broker: Any = None, **kwargs: Any) -> None:
         settings = load_settings()
@@ -64,7 +66,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         # Rasa passes endpoints.yml's `url` as `host`; the address comes from the settings.
         kwargs.pop("host", None)
         super().__init__(domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
-        if url.get_backend_name() == "sqlite":
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             # SQLAlchemy 1.4 opens a new SQLite connection for every session (its NullPool):
             # about a sixth of the store's time per message (py-spy). Pooled instead, as
             # SQLAlchemy 2 does; every session runs on the server's event loop thread.

@@ -39,31 +39,45 @@ class SQLiteLockStore(LockStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._depth = 0
         with self._transaction() as connection:
             connection.execute(SCHEMA)
+        # Rasa builds the store in each worker after Sanic's fork; should it be built before
+        # one, no connection is left open to cross it.
+        connection.close()
+        self._connection = None
 
     def _connect(self) -> sqlite3.Connection:
-        # One connection per process: Sanic forks its workers, and a SQLite connection must
-        # not cross a fork.
+        # One connection per process, opened in that process.
         if self._connection is None or self._pid != os.getpid():
             self._connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._pid = os.getpid()
+            self._depth = 0
         return self._connection
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; a step of Rasa's that another step calls joins the caller's."""
         connection = self._connect()
-        if connection.in_transaction:  # a step of Rasa's that another step calls
-            yield connection
+        if self._depth:
+            self._depth += 1
+            try:
+                yield connection
+            finally:
+                self._depth -= 1
             return
         connection.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+            connection.execute("COMMIT")
+        finally:
+            self._depth = 0
+            # Never left open, which would hold the write lock against the other processes:
+            # after an error, and after a COMMIT that failed.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         row = self._connect().execute(

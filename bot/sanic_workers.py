@@ -4,9 +4,10 @@ Sanic 21.12 binds one listening socket in its main process and hands it to every
 Each worker's event loop accepts every connection waiting when it wakes up, so under load
 one worker took nearly all of them while the other idled (bench/load_benchmark.py prints
 each process's CPU time). Here each worker listens on a socket of its own, bound with
-SO_REUSEPORT to the same address, once its model is loaded; the kernel then spreads new
-connections over the workers. The main process only holds the port (bound, never
-listening) after checking that nothing else has it.
+SO_REUSEPORT to the same address, and the kernel spreads new connections over the
+workers (a connection that arrives while a worker still loads its model waits for it).
+The main process only holds the port (bound, never listening) after checking that no
+other server listens on it.
 
 `install()` is called by bot.rasa_server before Rasa starts.
 """
@@ -34,10 +35,26 @@ def _bound(host: str, port: int, share: bool) -> socket.socket:
 
 
 def reserve_port(host: str, port: int, *, backlog: int = 100) -> socket.socket:
-    """Sanic's bind_socket for several workers: fails as Sanic's does when the port is taken
-    (even by another server sharing it), then holds it without listening."""
+    """Sanic's bind_socket for several workers: fails as Sanic's does when another server
+    listens on the port (even one that lets others share it), then holds the port without
+    listening. (A server that is still loading its model does not listen yet, and is not
+    noticed.)"""
     _bound(host, port, share=False).close()
     return _bound(host, port, share=True)
+
+
+def worker_socket(held: socket.socket, backlog: int) -> socket.socket:
+    """A worker's own listening socket on the address the main process holds, IPv6 dual
+    stack or not like it."""
+    sock = socket.socket(held.family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if held.family == socket.AF_INET6:
+        v6_only = held.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6_only)
+    sock.bind(held.getsockname())
+    sock.listen(backlog)
+    return sock
 
 
 def install() -> None:
@@ -46,13 +63,12 @@ def install() -> None:
         return
 
     def serve_on_own_socket(**settings: Any) -> Any:
-        shared = settings.get("sock")
-        if settings.get("run_multiple") and isinstance(shared, socket.socket) \
-                and shared.family in (socket.AF_INET, socket.AF_INET6):
-            # Sanic then binds host:port with reuse_port (set for several workers).
-            settings["host"], settings["port"] = shared.getsockname()[:2]
-            settings["sock"] = None
-            shared.close()
+        held = settings.get("sock")
+        if settings.get("run_multiple") and isinstance(held, socket.socket) \
+                and held.family in (socket.AF_INET, socket.AF_INET6):
+            settings["sock"] = worker_socket(held, settings.get("backlog", 100))
+            settings["reuse_port"] = False  # set on the socket already
+            held.close()
         return serve(**settings)
 
     serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]

@@ -99,13 +99,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     """Stops a server started in its own process group, and every process of that group:
     Sanic's workers outlive a master that dies first."""
     # SIGTERM, not SIGINT: a process started in the background may ignore SIGINT.
-    _signal_group(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and _signal_group(process.pid, 0):
-        process.poll()  # reaps the leader, whose group then empties
-        time.sleep(0.1)
-    _signal_group(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and _signal_group(process.pid, 0):
+            process.poll()  # reaps the leader, whose group then empties
+            time.sleep(0.1)
+    finally:  # also when a second Ctrl-C cuts the wait short
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _signal_group(group: int, signum: int) -> bool:

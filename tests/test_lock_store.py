@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import sqlite3
 from pathlib import Path
+
+import pytest
+from rasa.core.lock_store import LockError
 
 from bot.lock_store import SQLiteLockStore
 
@@ -79,3 +83,17 @@ def test_a_lock_left_by_a_process_that_died_expires(tmp_path: Path) -> None:
             return asyncio.get_running_loop().time() - started
 
     assert 0.1 < asyncio.run(next_message()) < 5
+
+
+def test_a_failed_step_leaves_no_write_lock_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteLockStore(tmp_path / "locks.db")
+
+    def disk_full(lock: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "save_lock", disk_full)
+    with pytest.raises(LockError):
+        store.issue_ticket("someone")
+    other_process = sqlite3.connect(tmp_path / "locks.db", timeout=0, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # would fail at once if the store still held it
+    other_process.execute("ROLLBACK")

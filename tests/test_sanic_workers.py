@@ -35,13 +35,20 @@ def test_a_port_another_server_holds_is_refused(share: bool) -> None:
         other.close()
 
 
-def test_a_worker_binds_its_own_socket_to_the_held_address(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "::"])
+def test_a_worker_listens_on_its_own_socket_at_the_held_address(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(runners, "serve", lambda **settings: calls.append(settings))
     monkeypatch.setattr(runners, "bind_socket", runners.bind_socket)
     sanic_workers.install()
-    held = sanic_workers.reserve_port("127.0.0.1", 0)
-    port = held.getsockname()[1]
-    runners.serve(sock=held, host=None, port=None, run_multiple=True, reuse_port=True)
-    assert calls == [{"sock": None, "host": "127.0.0.1", "port": port, "run_multiple": True, "reuse_port": True}]
-    assert held.fileno() == -1  # the worker's copy of the main process's socket is closed
+    held = sanic_workers.reserve_port(host, 0)
+    address = held.getsockname()
+    runners.serve(sock=held, host=None, port=None, run_multiple=True, reuse_port=True, backlog=10)
+    own = calls[0]["sock"]
+    try:
+        assert own.getsockname() == address and own.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+        assert held.fileno() == -1  # the worker's copy of the main process's socket is closed
+        # It listens, on IPv4 too when the held address is IPv6's dual-stack "::".
+        socket.create_connection(("127.0.0.1", address[1]), timeout=2).close()
+    finally:
+        own.close()
