@@ -93,8 +93,8 @@ class Settings:
         conversation_turns: how many recent user messages of a conversation the Rasa
             server keeps; slots carry the rest (BOT_CONVERSATION_TURNS).
         tracker_db_url: the SQLAlchemy URL of the database that keeps conversations
-            (BOT_TRACKER_DB_URL); SQLite under var/ by default, e.g.
-            postgresql://user:password@host/dbname when scaled out.
+            (BOT_TRACKER_DB_URL); SQLite under var/ by default, or e.g.
+            postgresql://user:password@host/dbname.
         lock_db_path: the SQLite file in which the Rasa server processes of one machine
             take turns on a conversation (BOT_LOCK_DB).
     """

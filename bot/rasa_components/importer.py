@@ -11,6 +11,8 @@ this importer):
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from rasa.shared.core.domain import Domain
 from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -20,16 +22,19 @@ from bot.settings import load_settings
 
 
 class RoutedIntentsImporter(RasaFileImporter):
+    @cached_property
+    def _data_files(self) -> TrainingData:
+        """The training data files, read once (about a second): the NLU data and the
+        domain's answers both come from them. Rasa's YAML reader ignores the language."""
+        return super().get_nlu_data()
+
     def get_domain(self) -> Domain:
         from bot.knowledge_loader import load_knowledge
 
         kb = load_knowledge(load_settings().knowledge_dir)
-        generated = Domain.from_dict({
-            "intents": routed_intents(kb),
-            "responses": super().get_nlu_data().responses,
-        })
+        generated = Domain.from_dict({"intents": routed_intents(kb), "responses": self._data_files.responses})
         return super().get_domain().merge(generated)
 
     def get_nlu_data(self, language: str | None = "en") -> TrainingData:
-        data = super().get_nlu_data(language)
+        data = self._data_files
         return TrainingData(data.training_examples, data.entity_synonyms, data.regex_features, data.lookup_tables)
