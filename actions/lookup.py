@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.answering import conversation_language
 from bot.certificates.model import clean_holder_name, holder_name_problem, is_valid_number, number_from_message
+from bot.clients import client_from_metadata
 from bot.response_names import lookup_response
 from bot.runtime import certificate_lookup
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _lockout(tracker: Tracker) -> tuple[int, float | None]:
-    return int(tracker.get_slot("lookup_failures") or 0), tracker.get_slot("lookup_locked_until")
+def _client(tracker: Tracker) -> str:
+    return client_from_metadata(tracker.latest_message.get("metadata"), tracker.sender_id)
 
 
 class ValidateCertificateLookupForm(FormValidationAction):
@@ -34,10 +35,9 @@ class ValidateCertificateLookupForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        # A locked-out conversation is not asked for details it could not use; the lookup
-        # action then explains the refusal.
-        failures, locked_until = _lockout(tracker)
-        if certificate_lookup().refused_if_locked(failures, locked_until, time.time()):
+        # A client that has used up its lookups is not asked for details it could not use;
+        # the lookup action then explains the refusal.
+        if await asyncio.to_thread(certificate_lookup().refusal_before_asking, _client(tracker)):
             return []
         return domain_slots
 
@@ -67,20 +67,14 @@ class ActionLookupCertificate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        failures, locked_until = _lockout(tracker)
         number = tracker.get_slot("certificate_number") or ""
         name = tracker.get_slot("holder_name") or ""
-        # While locked out the form asked nothing, and check() answers with the refusal.
-        outcome = certificate_lookup().check(
-            number, name, failures, locked_until, time.time(), date.today(),
-            conversation_language(tracker),
+        # When a limit refused the lookup the form asked nothing, and check() explains.
+        # It blocks (counters, the database or the registry), so it runs off the event loop.
+        outcome = await asyncio.to_thread(
+            certificate_lookup().check, number, name, _client(tracker), date.today(), conversation_language(tracker)
         )
         # The result only: holder names and certificate numbers stay out of the logs.
         logger.info("certificate lookup: %s", outcome.reply)
         dispatcher.utter_message(response=lookup_response(outcome.reply), **outcome.values)
-        return [
-            SlotSet("certificate_number", None),
-            SlotSet("holder_name", None),
-            SlotSet("lookup_failures", outcome.failures),
-            SlotSet("lookup_locked_until", outcome.locked_until),
-        ]
+        return [SlotSet("certificate_number", None), SlotSet("holder_name", None)]

@@ -40,6 +40,7 @@ from bot.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
 from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
 from bot.stack import (  # noqa: E402
     RASA,
+    UNLIMITED_CLIENTS,
     StackConfig,
     action_server,
     free_port,
@@ -208,9 +209,11 @@ def main() -> None:
 
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        # The benchmark's conversations do not go into the project's var/.
+        # The benchmark's conversations and counters do not go into the project's var/. Its
+        # users are one client that is no person, so the limits per client stay out of reach.
         os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
-                          BOT_LOCK_DB=str(folder / "locks.db"))
+                          BOT_LOCK_DB=str(folder / "locks.db"), BOT_LIMITS_URL=f"sqlite:///{folder / 'limits.db'}",
+                          **UNLIMITED_CLIENTS)
         texts = {"assistant": folder / "assistant.json", "stock": folder / "stock.json"}
         texts["assistant"].write_text(json.dumps(our_texts(), ensure_ascii=False), encoding="utf-8")
         texts["stock"].write_text(json.dumps(stock_texts()), encoding="utf-8")

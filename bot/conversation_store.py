@@ -9,6 +9,9 @@ of "what about lawyers?", the lookup form's state) and the rules look back a few
 most. So when a conversation reaches twice BOT_CONVERSATION_TURNS user messages, it is cut
 back to the last BOT_CONVERSATION_TURNS, after a new start that sets the slots and the
 active form to what they were at the cut. A message then costs the same at any length.
+
+Once a lookup is over, the certificate number and holder's name typed for it are taken out
+of the stored conversation (bot.lookup_privacy).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.lookup_privacy import without_lookup_details
 from bot.settings import load_settings
 
 
@@ -80,17 +84,21 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Cut at twice the length kept, so that a conversation is rewritten once every
         # `turns` messages rather than on every message.
-        if sum(isinstance(event, UserUttered) for event in tracker.events) < 2 * self.turns:
+        too_long = sum(isinstance(event, UserUttered) for event in tracker.events) >= 2 * self.turns
+        cleaned = without_lookup_details(tracker, self.domain)
+        if not too_long and cleaned is None:
             await super().save(tracker)
             return
         await self.stream_events(tracker)
-        recent = recent_turns(tracker, self.turns, self.domain)
+        kept = cleaned or tracker
+        if too_long:
+            kept = recent_turns(kept, self.turns, self.domain)
         # Rasa's store appends the events it has not stored yet, counted since the latest
-        # session start; a cut conversation replaces all of its rows at once instead, so
-        # older turns (and the names and numbers typed in them) leave the database.
+        # session start; a cut or cleaned conversation replaces all of its rows at once
+        # instead, so older turns and lookup details leave the database.
         with self.session_scope() as session:
             session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
-            session.add_all(self._row(tracker.sender_id, event) for event in recent.events)
+            session.add_all(self._row(tracker.sender_id, event) for event in kept.events)
             session.commit()
 
     def _row(self, sender_id: str, event: Event) -> Any:

@@ -92,11 +92,13 @@ class AnswerTemplates:
 
 # Replies to a certificate status lookup, by result, in knowledge/lookup_replies.yml.
 LOOKUP_REPLY_KEYS = (
-    "valid", "expiring", "expired", "suspended", "revoked", "not_found", "locked_out", "unavailable",
+    "valid", "expiring", "expired", "suspended", "revoked", "not_found", "locked_out", "client_limited",
+    "unavailable",
     "service_unavailable", "long_term", "invalid_number", "invalid_name",
 )
 LOOKUP_PLACEHOLDERS = frozenset(
-    {"holder", "certificate", "issuer", "issued_on", "valid_until", "expired_days", "max_failures", "cooldown_minutes"}
+    {"holder", "certificate", "issuer", "issued_on", "valid_until", "expired_days", "max_failures", "window_hours",
+     "lookups_per_hour"}
 )
 
 

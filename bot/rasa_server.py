@@ -1,6 +1,6 @@
-"""Runs Rasa's command line with three changes: the user always gets an answer, a custom
-action call costs less (bot.action_endpoint), and several Sanic workers share the load
-(bot.sanic_workers).
+"""Runs Rasa's command line with four changes: the user always gets an answer, a custom
+action call costs less (bot.action_endpoint), several Sanic workers share the load
+(bot.sanic_workers), and Sanic refuses oversize bodies and trusts only configured proxies.
 
 Rasa 3.6 waits up to a hard-coded 300 s for a custom action, and when the action server is
 down or fails it logs "Bot will continue, but the actions events are lost" and the user
@@ -29,7 +29,7 @@ from rasa.shared.exceptions import RasaException
 
 from bot import action_endpoint, sanic_workers
 from bot.response_names import lookup_response
-from bot.settings import load_settings
+from bot.settings import ServerSettings, load_server_settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,21 @@ def install_action_fallback(timeout: float) -> None:
     rasa_actions.RemoteAction.run = run_with_fallback
 
 
+def configure_sanic(settings: ServerSettings) -> None:
+    """Sanic reads these when Rasa creates its app.
+
+    A body over REQUEST_MAX_SIZE gets 413 as soon as its Content-Length is read (or, sent
+    in chunks, as soon as it grows too large), before any handler parses it. PROXIES_COUNT
+    and REAL_IP_HEADER say which forwarded address to trust (bot.clients).
+    """
+    os.environ["SANIC_REQUEST_MAX_SIZE"] = str(settings.max_request_bytes)
+    os.environ["SANIC_PROXIES_COUNT"] = str(settings.trusted_proxies)
+    if settings.real_ip_header:
+        os.environ["SANIC_REAL_IP_HEADER"] = settings.real_ip_header
+
+
 def main() -> None:
+    configure_sanic(load_server_settings())
     if int(os.environ.get("SANIC_WORKERS", "1")) > 1:
         sanic_workers.install()
     action_endpoint.install()

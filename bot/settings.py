@@ -79,10 +79,15 @@ class Settings:
         database_path: the SQLite certificate database (BOT_DATABASE).
         expiry_warning_days: a valid certificate expiring within this many days gets
             renewal advice (BOT_EXPIRY_WARNING_DAYS).
-        lookup_max_failures: failed lookups allowed in a conversation before a cool-down
-            (BOT_LOOKUP_MAX_FAILURES).
-        lookup_cooldown_minutes: how long lookups are refused after that
-            (BOT_LOOKUP_COOLDOWN_MINUTES).
+        lookup_max_failures: failed lookups of one certificate number, from anyone, after
+            which that number's lookups are refused to everyone (BOT_LOOKUP_MAX_FAILURES)...
+        lookup_failure_window_hours: ...until this many hours after its first failure
+            (BOT_LOOKUP_FAILURE_WINDOW_HOURS).
+        lookups_per_client_per_hour: lookups one client may make in an hour
+            (BOT_LOOKUPS_PER_CLIENT_PER_HOUR); bot.clients says who a client is.
+        limits_url: where those counters and the channels' rate limits are kept
+            (BOT_LIMITS_URL): sqlite:///path (the default, under var/) for one machine,
+            redis://host:port/db for several.
         lookup_backend: "sqlite" (the embedded database) or "http" (an issuing authority's
             verification API at BOT_REGISTRY_URL) (BOT_LOOKUP_BACKEND).
         registry_url, registry_timeout, registry_retries: the HTTP backend's base URL,
@@ -107,7 +112,9 @@ class Settings:
     database_path: Path
     expiry_warning_days: int
     lookup_max_failures: int
-    lookup_cooldown_minutes: int
+    lookup_failure_window_hours: int
+    lookups_per_client_per_hour: int
+    limits_url: str
     lookup_backend: str
     registry_url: str
     registry_timeout: float
@@ -129,7 +136,9 @@ def load_settings() -> Settings:
         database_path=Path(os.environ.get("BOT_DATABASE", PROJECT_ROOT / "var" / "certificates.db")),
         expiry_warning_days=_int_between("BOT_EXPIRY_WARNING_DAYS", 90, 0, 3650),
         lookup_max_failures=_int_between("BOT_LOOKUP_MAX_FAILURES", 3, 1, 100),
-        lookup_cooldown_minutes=_int_between("BOT_LOOKUP_COOLDOWN_MINUTES", 15, 0, 24 * 60),
+        lookup_failure_window_hours=_int_between("BOT_LOOKUP_FAILURE_WINDOW_HOURS", 24, 1, 24 * 30),
+        lookups_per_client_per_hour=_int_between("BOT_LOOKUPS_PER_CLIENT_PER_HOUR", 10, 1, 1_000_000),
+        limits_url=_text("BOT_LIMITS_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'limits.db'}"),
         lookup_backend=_choice("BOT_LOOKUP_BACKEND", "sqlite", ("sqlite", "http")),
         registry_url=os.environ.get("BOT_REGISTRY_URL", "").strip(),
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
@@ -200,6 +209,17 @@ class ServerSettings:
             empty keeps it off.
         workers: how many Rasa server processes share the port (BOT_SERVER_WORKERS); each
             loads the model (about 1 GB) and uses a core.
+        messages_per_minute, conversations_per_hour: what one client may send
+            (BOT_MESSAGES_PER_MINUTE, BOT_CONVERSATIONS_PER_HOUR); more gets HTTP 429 or a
+            polite reply.
+        messages_at_once: how many messages of one client a Rasa server process answers
+            at the same time (BOT_MESSAGES_AT_ONCE); more are refused the same way.
+        max_request_bytes: larger request bodies are refused with 413 before they are
+            read (BOT_MAX_REQUEST_BYTES).
+        trusted_proxies: how many reverse proxies in front of the Rasa server add the
+            client's address to X-Forwarded-For (BOT_TRUSTED_PROXIES); 0 trusts no header.
+        real_ip_header: a header that a trusted proxy sets to the client's address instead,
+            such as X-Real-IP (BOT_REAL_IP_HEADER).
         telegram, slack: the messaging connectors, None when off.
     """
 
@@ -211,6 +231,12 @@ class ServerSettings:
     allowed_origins: tuple[str, ...]
     api_token: str
     workers: int
+    messages_per_minute: int
+    conversations_per_hour: int
+    messages_at_once: int
+    max_request_bytes: int
+    trusted_proxies: int
+    real_ip_header: str
     telegram: TelegramSettings | None
     slack: SlackSettings | None
 
@@ -257,6 +283,12 @@ def load_server_settings() -> ServerSettings:
         allowed_origins=origins or (f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"),
         api_token=_text("BOT_RASA_API_TOKEN"),
         workers=_int_between("BOT_SERVER_WORKERS", 2, 1, 64),
+        messages_per_minute=_int_between("BOT_MESSAGES_PER_MINUTE", 30, 1, 1_000_000),
+        conversations_per_hour=_int_between("BOT_CONVERSATIONS_PER_HOUR", 20, 1, 1_000_000),
+        messages_at_once=_int_between("BOT_MESSAGES_AT_ONCE", 2, 1, 1_000_000),
+        max_request_bytes=_int_between("BOT_MAX_REQUEST_BYTES", 16_384, 1024, 10_000_000),
+        trusted_proxies=_int_between("BOT_TRUSTED_PROXIES", 0, 0, 10),
+        real_ip_header=_text("BOT_REAL_IP_HEADER"),
         telegram=_telegram_settings(),
         slack=_slack_settings(),
     )

@@ -62,6 +62,13 @@ class StackConfig:
         return f"http://{self.host}:{self.action_port}/webhook"
 
 
+# For tests and benchmarks, whose one client (127.0.0.1) sends as fast as it is answered:
+# the limits per client are still checked on every message, but never reached.
+UNLIMITED_CLIENTS = {name: "1000000" for name in (
+    "BOT_MESSAGES_PER_MINUTE", "BOT_CONVERSATIONS_PER_HOUR", "BOT_MESSAGES_AT_ONCE",
+    "BOT_LOOKUPS_PER_CLIENT_PER_HOUR")}
+
+
 def server_environment(config: StackConfig) -> dict[str, str]:
     """The environment both servers run in: endpoints.yml reads ACTION_SERVER_URL."""
     env = dict(os.environ)

@@ -6,12 +6,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
 from bot.certificates.demo import demo_records
 from bot.certificates.store import open_database, upsert_certificates
-from bot.stack import StackConfig, free_port, running_stack
+from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
+def session_from(address: str) -> requests.Session:
+    """An HTTP session whose connections come from `address`, another client to the servers
+    (all of 127.0.0.0/8 is this machine)."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -24,13 +44,15 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def started_stack(model: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None,
                   with_page: bool = False, api_token: str = "", workers: int = 1) -> Iterator[tuple[StackConfig, Path]]:
     """Starts the servers on free ports with `env` set; yields their config and log file.
-    Conversations and locks are kept in the stack's own folder unless `env` says otherwise."""
+    Conversations, locks and counters are kept in the stack's own folder, and the limits per
+    client are out of reach (every test is one client, 127.0.0.1), unless `env` says otherwise."""
     config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
                          api_token=api_token, workers=workers)
     folder = tmp_path_factory.mktemp("stack")
     log_path = folder / "servers.log"
     own_stores = {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}",
-                  "BOT_LOCK_DB": str(folder / "locks.db")}
+                  "BOT_LOCK_DB": str(folder / "locks.db"), "BOT_LIMITS_URL": f"sqlite:///{folder / 'limits.db'}",
+                  **UNLIMITED_CLIENTS}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**own_stores, **(env or {})}.items():
             patch.setenv(name, value)

@@ -23,13 +23,16 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     path = tmp_path / "certificates.db"
     upsert_certificates(open_database(path), demo_records(10, seed=1, today=date.today()))
     monkeypatch.setenv("BOT_DATABASE", str(path))
+    monkeypatch.setenv("BOT_LIMITS_URL", f"sqlite:///{tmp_path / 'limits.db'}")
+    monkeypatch.setenv("BOT_LOOKUPS_PER_CLIENT_PER_HOUR", "4")
     runtime.certificate_lookup.cache_clear()
     yield
     runtime.certificate_lookup.cache_clear()
 
 
-def tracker(slots: dict[str, Any]) -> Tracker:
-    return Tracker.from_dict({"sender_id": "t", "slots": slots, "latest_message": {"text": "", "intent": {}},
+def tracker(slots: dict[str, Any], client: str = "client-a") -> Tracker:
+    latest = {"text": "", "intent": {}, "metadata": {"client": client}}
+    return Tracker.from_dict({"sender_id": "t", "slots": slots, "latest_message": latest,
                               "events": [], "paused": False, "followup_action": None,
                               "active_loop": {"name": "certificate_lookup_form"}, "latest_action_name": None})
 
@@ -50,32 +53,27 @@ def test_names_with_digits_are_refused() -> None:
     assert [m["response"] for m in dispatcher.messages] == ["utter_lookup_invalid_name"]
 
 
-def test_a_locked_conversation_is_asked_nothing() -> None:
-    form = ValidateCertificateLookupForm()
+def test_a_client_out_of_lookups_is_asked_nothing() -> None:
+    form, action = ValidateCertificateLookupForm(), ActionLookupCertificate()
     required = ["certificate_number", "holder_name"]
-    open_tracker = tracker({"lookup_failures": 1, "lookup_locked_until": None})
-    locked_tracker = tracker({"lookup_failures": 3, "lookup_locked_until": 4102444800.0})  # year 2100
-    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), open_tracker, {})) == required
-    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), locked_tracker, {})) == []
+    slots = {"certificate_number": "DEMO-VALID-0001", "holder_name": "Wang Xiaoming"}
+    for _ in range(4):
+        asyncio.run(action.run(CollectingDispatcher(), tracker(slots), {}))
+    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), tracker({}), {})) == []
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker({}), {}))
+    assert dispatcher.messages[0]["response"] == "utter_lookup_client_limited"
+    # Another client, as the channel names it in the message's metadata, is still asked.
+    assert asyncio.run(form.required_slots(required, CollectingDispatcher(), tracker({}, "client-b"), {})) == required
 
 
 def test_lookup_action_answers_by_state_and_clears_the_details() -> None:
     dispatcher = CollectingDispatcher()
-    slots = {"certificate_number": "DEMO-SUSPENDED-0001", "holder_name": "Liu Fang", "lookup_failures": 0}
+    slots = {"certificate_number": "DEMO-SUSPENDED-0001", "holder_name": "Liu Fang"}
     events = asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
     assert dispatcher.messages[0]["response"] == "utter_lookup_suspended"
     assert dispatcher.messages[0]["issuer"] == "Fictional Demo Certification Authority"
-    assert {(e["name"], e["value"]) for e in events} == {
-        ("certificate_number", None), ("holder_name", None), ("lookup_failures", 0), ("lookup_locked_until", None)}
-
-
-def test_lookup_action_counts_failures() -> None:
-    dispatcher = CollectingDispatcher()
-    slots = {"certificate_number": "DEMO-VALID-0001", "holder_name": "Someone Else", "lookup_failures": 2}
-    events = asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
-    assert dispatcher.messages[0]["response"] == "utter_lookup_not_found"
-    values = {e["name"]: e["value"] for e in events}
-    assert values["lookup_failures"] == 3 and values["lookup_locked_until"] is not None
+    assert {(e["name"], e["value"]) for e in events} == {("certificate_number", None), ("holder_name", None)}
 
 
 def test_chinese_names_and_full_width_numbers_are_accepted() -> None:
@@ -90,7 +88,7 @@ def test_chinese_names_and_full_width_numbers_are_accepted() -> None:
 
 def test_chinese_lookup_masks_the_name_and_answers_in_chinese_words() -> None:
     dispatcher = CollectingDispatcher()
-    slots = {"certificate_number": "DEMO-ZH-0003", "holder_name": "阿依古丽·买买提", "lookup_failures": 0,
+    slots = {"certificate_number": "DEMO-ZH-0003", "holder_name": "阿依古丽·买买提",
              "language": "zh"}
     asyncio.run(ActionLookupCertificate().run(dispatcher, tracker(slots), {}))
     message = dispatcher.messages[0]

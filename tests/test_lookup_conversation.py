@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 import requests
 
+from bot.certificates.guard import LookupGuard
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import number_from_message
 from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
+from bot.limit_storage import open_limit_storage
 from bot.settings import PROJECT_ROOT, Settings
 from bot.stack import StackConfig
 from tests.conftest import load_localized_responses
-from tests.servers import demo_database, started_stack
+from tests.servers import demo_database, session_from, started_stack
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +31,13 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def stack(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory,
           ) -> Iterator[tuple[StackConfig, Path]]:
-    env = {"BOT_DATABASE": str(database), "BOT_LOOKUP_COOLDOWN_MINUTES": "30"}
+    env = {"BOT_DATABASE": str(database), "BOT_LOOKUP_FAILURE_WINDOW_HOURS": "30"}
     with started_stack(trained_model, tmp_path_factory, env) as running:
         yield running
 
 
-def say(config: StackConfig, sender: str, text: str) -> str:
-    reply = requests.post(config.rest_url, json={"sender": sender, "message": text}, timeout=30)
+def say(config: StackConfig, sender: str, text: str, client: requests.Session | None = None) -> str:
+    reply = (client or requests).post(config.rest_url, json={"sender": sender, "message": text}, timeout=30)
     reply.raise_for_status()
     messages: list[dict[str, Any]] = reply.json()
     assert messages, f"no reply to {text!r}"
@@ -45,12 +47,13 @@ def say(config: StackConfig, sender: str, text: str) -> str:
 START = {"en": "is my certificate still valid?", "zh": "帮我看看证书还有效没"}
 
 
-def lookup(config: StackConfig, number: str, name: str, sender: str | None = None, language: str = "en") -> str:
+def lookup(config: StackConfig, number: str, name: str, sender: str | None = None, language: str = "en",
+           client: requests.Session | None = None) -> str:
     sender = sender or f"test-{uuid.uuid4().hex}"
     asked = load_localized_responses()
-    assert say(config, sender, START[language]) == asked["utter_ask_certificate_number"][language]
-    assert say(config, sender, number) == asked["utter_ask_holder_name"][language]
-    return say(config, sender, name)
+    assert say(config, sender, START[language], client) == asked["utter_ask_certificate_number"][language]
+    assert say(config, sender, number, client) == asked["utter_ask_holder_name"][language]
+    return say(config, sender, name, client)
 
 
 @pytest.mark.parametrize(
@@ -76,8 +79,9 @@ def test_every_state_is_answered_as_the_status_command_shows_it(
 ) -> None:
     config, _ = stack
     reply = lookup(config, number, name, language=language)
-    expected = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
-        number_from_message(number), name, 0, None, 0.0, date.today(), language)
+    guard = LookupGuard(settings, open_limit_storage("memory://"))
+    expected = CertificateLookup(kb, settings, SqliteCertificateStore(database), guard).check(
+        number_from_message(number), name, "someone", date.today(), language)
     assert expected.reply == state
     assert reply == render(kb, expected, language)
     assert name not in reply  # masked
@@ -103,14 +107,20 @@ def test_malformed_number_is_asked_again_with_the_format(stack: tuple[StackConfi
     assert "holder's name" in say(config, sender, "DEMO-VALID-0001")
 
 
-def test_three_failures_pause_lookups(stack: tuple[StackConfig, Path], responses: dict[str, str]) -> None:
+def test_guessing_names_from_new_conversations_and_addresses_reveals_nothing(
+        stack: tuple[StackConfig, Path], responses: dict[str, str]) -> None:
     config, _ = stack
-    sender = f"test-{uuid.uuid4().hex}"
-    for attempt in range(3):
-        assert lookup(config, f"DEMO-GUESS-000{attempt}", "Wang Xiaoming", sender) == responses[
+    for attempt, guess in enumerate(["Wang Wei", "Li Na", "Zhang Min"], start=2):
+        assert lookup(config, "DEMO-00000012", guess, client=session_from(f"127.0.0.{attempt}")) == responses[
             "utter_lookup_not_found"]
-    refusal = say(config, sender, "check a certificate")
-    assert refusal == responses["utter_lookup_locked_out"].format(max_failures=3, cooldown_minutes=30)
+    # The right name, from yet another conversation and address: refused, and the holder's
+    # details stay hidden.
+    refusal = lookup(config, "DEMO-00000012", "Wang Lei", client=session_from("127.0.0.9"))
+    assert refusal == responses["utter_lookup_locked_out"].format(max_failures=3, window_hours=30)
+    assert "W*** L**" not in refusal
+    # Other numbers are unaffected.
+    assert "Holder: C*** X*******." in lookup(config, "DEMO-00000014", "Chen Xiaoming",
+                                              client=session_from("127.0.0.9"))
 
 
 def test_cancel_and_switching_topic(stack: tuple[StackConfig, Path], responses: dict[str, str]) -> None:

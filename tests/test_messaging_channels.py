@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from bot.channels.slack import slack_signature
+from bot.clients import client_identity
 from bot.dialogue import choose_entry_payload
 from bot.stack import StackConfig
 from tests.fake_platform import FakePlatform, fake_platform
@@ -41,6 +42,7 @@ def stack(trained_model: Path, platform: FakePlatform, tmp_path_factory: pytest.
         "BOT_SLACK_TOKEN": "xoxb-test-token",
         "BOT_SLACK_SIGNING_SECRET": SLACK_SECRET,
         "BOT_SLACK_API_BASE": f"{platform.url}/api/",
+        "BOT_MESSAGES_PER_MINUTE": "3",  # each test's user sends fewer, but for the limit's own tests
     }
     with started_stack(trained_model, tmp_path_factory, env, api_token=API_TOKEN) as (config, _):
         yield config
@@ -210,6 +212,41 @@ def test_forged_or_replayed_slack_requests_are_rejected_unanswered(
 def test_an_unsigned_slack_request_is_rejected(stack: StackConfig) -> None:
     answer = requests.post(webhook(stack, "slack"), json=slack_message("D5200", "hello"), timeout=10)
     assert answer.status_code == 401
+
+
+# --- Both: who the client is, and its rate limit ---
+
+def user_metadata(config: StackConfig, sender: str) -> list[dict[str, Any]]:
+    tracker = requests.get(f"http://{config.host}:{config.rasa_port}/conversations/{sender}/tracker",
+                           params={"token": API_TOKEN}, timeout=10).json()
+    return [event.get("metadata", {}) for event in tracker["events"] if event["event"] == "user"]
+
+
+def test_a_telegram_user_over_the_limit_gets_a_short_reply(stack: StackConfig, platform: FakePlatform,
+                                                           responses: dict[str, str]) -> None:
+    for _ in range(4):
+        assert post_telegram(stack, telegram_update(4300, "thanks"), TELEGRAM_SECRET).status_code == 200
+        time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while len(sent_to(platform, "sendMessage", "chat_id", "4300")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted(sent_to(platform, "sendMessage", "chat_id", "4300")) == sorted(
+        [responses["utter_youre_welcome"]] * 3 + [responses["utter_rate_limited"]])
+    # The platform's user id is the client.
+    assert {m["client"] for m in user_metadata(stack, "4300")} == {client_identity("telegram", platform_user="4300")}
+
+
+def test_a_slack_user_over_the_limit_gets_a_short_reply(stack: StackConfig, platform: FakePlatform,
+                                                        responses: dict[str, str]) -> None:
+    for _ in range(4):
+        assert post_slack(stack, slack_message("D5300", "thanks")).status_code == 200
+        time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while len(sent_to(platform, "chat.postMessage", "channel", "D5300")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted(sent_to(platform, "chat.postMessage", "channel", "D5300")) == sorted(
+        [responses["utter_youre_welcome"]] * 3 + [responses["utter_rate_limited"]])
+    assert {m["client"] for m in user_metadata(stack, "UD5300")} == {client_identity("slack", platform_user="UD5300")}
 
 
 # --- Rasa's HTTP API, turned on (as the debug shell does) ---

@@ -3,6 +3,7 @@ here on free ports, answering real messages with the trained model."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,14 +111,44 @@ def test_small_talk(stack: StackConfig, responses: dict[str, str], message: str,
     assert texts(Conversation(stack).say(message)) == responses[response]
 
 
-def test_a_huge_message_is_answered_promptly_with_too_long(stack: StackConfig, responses: dict[str, str],
+def test_a_long_message_is_answered_promptly_with_too_long(stack: StackConfig, responses: dict[str, str],
                                                             zh: dict[str, str]) -> None:
-    """Without the length cap, NLU on 100 kB of text blocks the server for many seconds; and
-    an answer to its first 500 characters would be a guess."""
-    reply = requests.post(stack.rest_url, json={"sender": "huge", "message": "certificate " * 10_000}, timeout=10)
-    assert reply.ok and texts(reply.json()) == responses["utter_message_too_long"]
-    assert texts(Conversation(stack).say("a " * 50_000)) == responses["utter_message_too_long"]
+    """Without the length cap, NLU on a long text blocks the server; and an answer to its
+    first 500 characters would be a guess."""
+    assert texts(Conversation(stack).say("certificate " * 1000)) == responses["utter_message_too_long"]
+    assert texts(Conversation(stack).say("a " * 5000)) == responses["utter_message_too_long"]
     assert texts(Conversation(stack).say("证书过期了怎么办" * 100)) == zh["utter_message_too_long"]
+
+
+def oversize_post(config: StackConfig, size: int) -> bytes:
+    """Sends the headers of a `size`-byte JSON body and a first part of it; returns the
+    server's answer (a server that reads the whole body first would not answer yet)."""
+    with socket.create_connection((config.host, config.rasa_port), timeout=10) as connection:
+        connection.sendall(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {config.host}\r\n"
+                           f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode())
+        connection.sendall(b'{"sender": "oversize", "message": "' + b"a" * 1000)
+        return connection.recv(4096)
+
+
+@pytest.mark.parametrize("size", [100_000, 5_000_000])
+def test_an_oversize_body_is_refused_before_it_is_read(stack: StackConfig, size: int) -> None:
+    assert oversize_post(stack, size).startswith(b"HTTP/1.1 413 ")
+    # Nothing was parsed: the same client is answered as usual right after.
+    assert Conversation(stack).say("hello")
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"not json", "the body is not valid JSON"),
+        (b'["hello"]', "the body must be a JSON object"),
+        (b'{"message": "hello"}', "the body's 'sender' must be a non-empty string"),
+        (b'{"sender": "someone", "message": 42}', "the body's 'message' must be a non-empty string"),
+    ],
+)
+def test_a_malformed_body_gets_a_clear_error(stack: StackConfig, body: bytes, problem: str) -> None:
+    reply = requests.post(stack.rest_url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert reply.status_code == 400 and reply.json()["error"].startswith(problem)
 
 
 @pytest.mark.parametrize("message", ["SPM-2022-004417", "2019", "Zhang Wei", "ok 123456"])

@@ -10,9 +10,15 @@ from bot.settings import Settings
 
 def store_from_settings(settings: Settings) -> CertificateStore:
     if settings.lookup_backend == "http":
-        from bot.certificates.registry import HttpRegistry
+        from bot.certificates.registry import HttpRegistry, worst_case_seconds
 
         if not settings.registry_url:
             raise SettingsError("BOT_LOOKUP_BACKEND=http needs BOT_REGISTRY_URL, the registry's base URL")
+        worst_case = worst_case_seconds(settings.registry_timeout, settings.registry_retries)
+        if worst_case >= settings.action_timeout:
+            raise SettingsError(
+                f"BOT_REGISTRY_TIMEOUT={settings.registry_timeout} with BOT_REGISTRY_RETRIES="
+                f"{settings.registry_retries} can take {worst_case:.2f} s, which does not fit in "
+                f"BOT_ACTION_TIMEOUT={settings.action_timeout}: lower the first two or raise the last")
         return HttpRegistry(settings.registry_url, settings.registry_timeout, settings.registry_retries)
     return SqliteCertificateStore(settings.database_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -12,11 +11,13 @@ from click.termui import progressbar
 
 from bot.certificates.backends import store_from_settings
 from bot.certificates.demo import demo_records
+from bot.certificates.guard import LookupGuard
 from bot.certificates.importer import import_file, write_rejects
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import NUMBER_EXAMPLE, NUMBER_FORMAT, is_valid_number, normalize_number
 from bot.certificates.store import count_certificates, open_database, upsert_certificates
 from bot.knowledge_loader import load_knowledge
+from bot.limit_storage import open_limit_storage
 from bot.mentions import MentionFinder
 from bot.settings import load_settings
 from bot.text import DEFAULT_LANGUAGE, LANGUAGES
@@ -84,14 +85,15 @@ def demo(size: int, seed: int, if_empty: bool) -> None:
 @click.option("--language", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
               help="The language of the answer.")
 def status(number: str, name: str, language: str) -> None:
-    """Show exactly what the assistant would answer for NUMBER and --name."""
+    """Show exactly what the assistant would answer for NUMBER and --name (when no lookup
+    limit applies: this check is not counted)."""
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
     normalized = normalize_number(number)
     if not is_valid_number(normalized):
         raise click.BadParameter(f"{number!r} is not {NUMBER_FORMAT} (for example {NUMBER_EXAMPLE})",
                                  param_hint="NUMBER")
-    lookup = CertificateLookup(kb, settings, store_from_settings(settings))
-    outcome = lookup.check(normalized, name, failures=0, locked_until=None, now=time.time(), today=date.today(),
-                           language=language)
+    guard = LookupGuard(settings, open_limit_storage("memory://"))
+    lookup = CertificateLookup(kb, settings, store_from_settings(settings), guard)
+    outcome = lookup.check(normalized, name, client="support staff", today=date.today(), language=language)
     click.echo(render(kb, outcome, language))

@@ -1,9 +1,9 @@
 """Decides the reply to a certificate status lookup, protecting holders' privacy.
 
 A lookup succeeds only when number and name both match; an unknown number and a wrong name
-get the same reply. After `lookup_max_failures` failed lookups a conversation is refused
-further lookups for `lookup_cooldown_minutes`. The counters live in the conversation's
-slots, so they are passed in and returned here.
+get the same reply. Failed lookups per number and lookups per client are counted by the
+LookupGuard, across conversations; over either limit a lookup is refused with words that
+do not tell whether the number exists.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.answers import lookup_reply
+from bot.certificates.guard import LookupGuard
 from bot.certificates.model import Certificate, State, mask_name
 from bot.errors import CertificateNotFound, LookupUnavailable
 from bot.knowledge import KnowledgeBase
@@ -31,8 +32,6 @@ class CertificateStore(Protocol):
 class LookupOutcome:
     reply: str  # a key of knowledge/lookup_replies.yml
     values: dict[str, str]
-    failures: int
-    locked_until: float | None
 
 
 def render(kb: KnowledgeBase, outcome: LookupOutcome, language: str) -> str:
@@ -41,48 +40,44 @@ def render(kb: KnowledgeBase, outcome: LookupOutcome, language: str) -> str:
 
 
 class CertificateLookup:
-    def __init__(self, kb: KnowledgeBase, settings: Settings, store: CertificateStore) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: Settings, store: CertificateStore, guard: LookupGuard) -> None:
         self.kb = kb
         self.settings = settings
         self.store = store
+        self.guard = guard
 
-    def check(self, number: str, holder_name: str, failures: int, locked_until: float | None, now: float,
-              today: date, language: str) -> LookupOutcome:
-        """Looks a certificate up, unless the conversation is locked out.
+    def check(self, number: str, holder_name: str, client: str, today: date, language: str) -> LookupOutcome:
+        """Looks a certificate up for `client` (bot.clients), unless a limit refuses it.
 
         `number` is already normalized and well-formed; `language` is the reply's.
         """
-        refusal = self.refused_if_locked(failures, locked_until, now)
+        refusal = self.refusal_before_asking(client)
         if refusal:
             return refusal
-        if locked_until is not None:
-            failures, locked_until = 0, None  # the cool-down is over
+        if not self.guard.number_may_be_looked_up(number):
+            logger.warning("a lookup was refused: its number had %d failed lookups", self.settings.lookup_max_failures)
+            return LookupOutcome("locked_out", {
+                "max_failures": str(self.settings.lookup_max_failures),
+                "window_hours": str(self.settings.lookup_failure_window_hours),
+            })
+        self.guard.count_lookup(client)
         try:
             certificate = self.store.lookup(number, holder_name)
         except CertificateNotFound:
-            failures += 1
-            if failures >= self.settings.lookup_max_failures:
-                locked_until = now + self.settings.lookup_cooldown_minutes * 60
-                logger.warning("certificate lookups paused in a conversation after %d failures", failures)
-            return LookupOutcome("not_found", {}, failures, locked_until)
+            self.guard.count_failure(number)
+            return LookupOutcome("not_found", {})
         except LookupUnavailable as error:
             logger.error("certificate lookup unavailable: %s", error)
-            return LookupOutcome("unavailable", {}, failures, locked_until)
+            return LookupOutcome("unavailable", {})
         state = certificate.state(today, self.settings.expiry_warning_days)
-        return LookupOutcome(state.value, self._values(certificate, state, today, language), failures, locked_until)
+        return LookupOutcome(state.value, self._values(certificate, state, today, language))
 
-    def refused_if_locked(self, failures: int, locked_until: float | None, now: float) -> LookupOutcome | None:
-        """The refusal to send before asking for details, while a conversation is locked out."""
-        if locked_until is not None and now < locked_until:
-            return self._refused(failures, locked_until)
-        return None
-
-    def _refused(self, failures: int, locked_until: float) -> LookupOutcome:
-        values = {
-            "max_failures": str(self.settings.lookup_max_failures),
-            "cooldown_minutes": str(self.settings.lookup_cooldown_minutes),
-        }
-        return LookupOutcome("locked_out", values, failures, locked_until)
+    def refusal_before_asking(self, client: str) -> LookupOutcome | None:
+        """The refusal to send instead of asking for details, when the client has used up its lookups."""
+        if self.guard.client_may_look_up(client):
+            return None
+        logger.warning("a client reached its limit of %d lookups an hour", self.settings.lookups_per_client_per_hour)
+        return LookupOutcome("client_limited", {"lookups_per_hour": str(self.settings.lookups_per_client_per_hour)})
 
     def _values(self, certificate: Certificate, state: State, today: date, language: str) -> dict[str, str]:
         kind = certificate.certificate_type

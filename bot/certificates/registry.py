@@ -8,24 +8,35 @@ The contract we expect of a registry:
     404                                                      no match (either one)
 
 POST keeps holder names out of URLs, which proxies and servers log. Timeouts, connection
-errors and 5xx answers are retried with exponential backoff; anything else is a clear error.
+errors and 5xx answers are retried by urllib3's Retry with exponential backoff; anything
+else is a clear error. The calls block, so the lookup action runs them in a thread, off the
+action server's event loop.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from bot.certificates.model import STATUSES, Certificate, normalize_name, normalize_number
 from bot.errors import CertificateNotFound, LookupUnavailable
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = 0.25  # doubled after each failed attempt
+BACKOFF_FACTOR = 0.25  # urllib3 waits 0, then 0.5 s, 1 s, 2 s... between attempts
+SERVER_ERRORS = (500, 502, 503, 504)
+
+
+def worst_case_seconds(timeout: float, retries: int) -> float:
+    """How long a lookup can take when every attempt times out: what must fit inside the
+    action time limit."""
+    backoff = sum(BACKOFF_FACTOR * 2.0 ** (attempt - 1) for attempt in range(2, retries + 1))
+    return (retries + 1) * timeout + backoff
 
 
 def _certificate(data: Any) -> Certificate:
@@ -58,6 +69,11 @@ class HttpRegistry:
         self.timeout = timeout
         self.retries = retries
         self.session = session or requests.Session()
+        retry = Retry(total=retries, backoff_factor=BACKOFF_FACTOR, status_forcelist=SERVER_ERRORS,
+                      allowed_methods=None,  # /verify only reads, so a POST may be repeated
+                      respect_retry_after_header=False,  # a registry's Retry-After must not stall a user
+                      raise_on_status=False)  # the last 5xx answer is returned, and reported below
+        self.session.mount(self.url, HTTPAdapter(max_retries=retry))
 
     def lookup(self, number: str, holder_name: str) -> Certificate:
         """Asks the registry; raises CertificateNotFound or LookupUnavailable."""
@@ -76,16 +92,13 @@ class HttpRegistry:
         return certificate
 
     def _post(self, body: dict[str, str]) -> requests.Response:
-        for attempt in range(self.retries + 1):
-            try:
-                response = self.session.post(self.url, json=body, timeout=self.timeout)
-                if response.status_code < 500:
-                    return response
-                problem = f"HTTP {response.status_code}"
-            except requests.RequestException as error:
-                problem = type(error).__name__
-            if attempt < self.retries:
-                delay = BACKOFF_SECONDS * 2**attempt
-                logger.warning("registry %s failed (%s); retrying in %.2f s", self.url, problem, delay)
-                time.sleep(delay)
-        raise LookupUnavailable(f"registry at {self.url} failed {self.retries + 1} time(s), last: {problem}")
+        attempts = self.retries + 1
+        try:
+            response = self.session.post(self.url, json=body, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise LookupUnavailable(
+                f"registry at {self.url} failed {attempts} time(s), last: {type(error).__name__}") from error
+        if response.status_code in SERVER_ERRORS:
+            raise LookupUnavailable(
+                f"registry at {self.url} failed {attempts} time(s), last: HTTP {response.status_code}")
+        return response

@@ -5,7 +5,9 @@ background; this one differs where the platform's rules or tests need it:
 - a forged or replayed request gets 401 (Rasa: 400), with a replay window from
   BOT_SLACK_REPLAY_WINDOW_SECONDS;
 - the Events API's url_verification challenge is echoed the way Slack documents;
-- replies go through a configurable Web API base URL (BOT_SLACK_API_BASE).
+- replies go through a configurable Web API base URL (BOT_SLACK_API_BASE);
+- knows a client by its Slack user id (bot.clients), and answers a client over its rate
+  limit (bot.rate_limits) with a short reply instead of an answer.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.clients import CLIENT_METADATA_KEY, client_identity
+from bot.rate_limits import ClientLimits, client_limits, refusal_reply
 from bot.settings import SlackSettings, load_server_settings
 
 logger = logging.getLogger(__name__)
@@ -37,18 +41,19 @@ def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
 
 
 class VerifiedSlackInput(SlackInput):
-    def __init__(self, settings: SlackSettings) -> None:
+    def __init__(self, settings: SlackSettings, limits: ClientLimits) -> None:
         super().__init__(settings.token, slack_retry_reason_header="x-slack-retry-reason",
                          slack_retry_number_header="x-slack-retry-num",
                          slack_signing_secret=settings.signing_secret)
         self.settings = settings
+        self.limits = limits
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = load_server_settings().slack
         if settings is None:
             raise ValueError("the Slack channel is listed but BOT_SLACK_TOKEN is not set")
-        return cls(settings)
+        return cls(settings, client_limits())
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> SlackBot:
         output = SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
@@ -110,5 +115,15 @@ class VerifiedSlackInput(SlackInput):
         else:
             return response.text(f"unsupported content type {content_type!r}", status=HTTPStatus.BAD_REQUEST)
         conversation = self._get_conversation_id(sender, metadata.get("out_channel"), metadata.get("thread_id"))
+        client = client_identity(self.name(), platform_user=sender)
+        metadata[CLIENT_METADATA_KEY] = client
+
+        async def answer_within_limits(message: UserMessage) -> None:
+            with self.limits.admitted(client, conversation) as refusal:
+                if refusal is None:
+                    await on_new_message(message)
+                else:
+                    await message.output_channel.send_text_message(conversation, refusal_reply(text))
+
         # Answers in a background task: Slack wants its 200 within 3 seconds.
-        return await self.process_message(request, on_new_message, text, conversation, metadata)
+        return await self.process_message(request, answer_within_limits, text, conversation, metadata)

@@ -7,7 +7,9 @@ the whole reply is sent, and always talks to api.telegram.org. This one:
   every update whose X-Telegram-Bot-Api-Secret-Token header does not match;
 - acknowledges at once and replies in the background, so a slow reply never makes
   Telegram time out and deliver the update again;
-- sends through a configurable Bot API base URL (BOT_TELEGRAM_API_BASE).
+- sends through a configurable Bot API base URL (BOT_TELEGRAM_API_BASE);
+- knows a client by its Telegram user id (bot.clients), and answers a client over its
+  rate limit (bot.rate_limits) with a short reply instead of an answer.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.clients import CLIENT_METADATA_KEY, client_identity
+from bot.rate_limits import ClientLimits, client_limits, refusal_reply
 from bot.settings import TelegramSettings, load_server_settings
 
 logger = logging.getLogger(__name__)
@@ -46,9 +50,10 @@ class TelegramReplies(TelegramOutput):
 
 
 class VerifiedTelegramInput(TelegramInput):
-    def __init__(self, settings: TelegramSettings) -> None:
+    def __init__(self, settings: TelegramSettings, limits: ClientLimits) -> None:
         super().__init__(settings.token, verify=None, webhook_url=settings.webhook_url, debug_mode=False)
         self.settings = settings
+        self.limits = limits
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -56,7 +61,7 @@ class VerifiedTelegramInput(TelegramInput):
         settings = load_server_settings().telegram
         if settings is None:
             raise ValueError("the Telegram channel is listed but BOT_TELEGRAM_TOKEN is not set")
-        return cls(settings)
+        return cls(settings, client_limits())
 
     def get_output_channel(self) -> TelegramReplies:
         return TelegramReplies(self.settings)
@@ -111,12 +116,20 @@ class VerifiedTelegramInput(TelegramInput):
             if update.callback_query is not None:  # a button was pressed
                 await out_channel.answer_callback_query(update.callback_query.id)
                 chat, text = update.callback_query.message.chat, update.callback_query.data
+                user = update.callback_query.from_user
             else:
                 message = update.message or update.edited_message
                 if message is None or not message.text:
                     return  # stickers, photos, joins: nothing to answer
                 chat, text = message.chat, COMMANDS.get(message.text.strip(), message.text)
-            await on_new_message(UserMessage(text, out_channel, str(chat.id), input_channel=self.name()))
+                user = message.from_user
+            client = client_identity(self.name(), platform_user=str(user.id if user else chat.id))
+            with self.limits.admitted(client, str(chat.id)) as refusal:
+                if refusal is not None:
+                    await out_channel.send_text_message(str(chat.id), refusal_reply(text))
+                    return
+                await on_new_message(UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
+                                                 metadata={CLIENT_METADATA_KEY: client}))
         except Exception:
             logger.exception("Could not answer a Telegram update.")
         finally:

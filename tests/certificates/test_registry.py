@@ -6,13 +6,16 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from bot.certificates.backends import store_from_settings
 from bot.certificates.registry import HttpRegistry
-from bot.errors import CertificateNotFound, LookupUnavailable
+from bot.errors import CertificateNotFound, LookupUnavailable, SettingsError
+from bot.settings import Settings
 
 RECORD = {
     "certificate_number": "SPM-2022-004417", "holder_name": "Li Xiaoming",
@@ -88,7 +91,7 @@ def test_server_errors_are_retried_with_backoff(fake: FakeRegistry) -> None:
     started = time.monotonic()
     assert registry(fake).lookup("SPM-2022-004417", "Li Xiaoming").holder_name == "Li Xiaoming"
     assert len(fake.requests) == 3
-    assert time.monotonic() - started >= 0.25 + 0.5  # two backoffs
+    assert time.monotonic() - started >= 0.5  # urllib3's backoff: none, then 0.5 s
 
 
 def test_timeouts_are_retried_then_unavailable(fake: FakeRegistry) -> None:
@@ -109,6 +112,22 @@ def test_client_error_is_not_retried(fake: FakeRegistry) -> None:
     with pytest.raises(LookupUnavailable, match="HTTP 401"):
         registry(fake).lookup("SPM-2022-004417", "Li Xiaoming")
     assert len(fake.requests) == 1
+
+
+def test_retry_after_is_not_waited_for(fake: FakeRegistry) -> None:
+    fake.script = [(503, {}, 0.0)] * 3
+    started = time.monotonic()
+    with pytest.raises(LookupUnavailable, match="failed 3 time.*HTTP 503"):
+        registry(fake).lookup("SPM-2022-004417", "Li Xiaoming")
+    assert len(fake.requests) == 3 and time.monotonic() - started < 2
+
+
+def test_settings_refuse_retries_that_outlast_the_action_time_limit(settings: Settings) -> None:
+    slow = replace(settings, lookup_backend="http", registry_url="http://registry.example",
+                   registry_timeout=2.0, registry_retries=2, action_timeout=4.0)
+    with pytest.raises(SettingsError, match="can take 6.50 s, which does not fit in BOT_ACTION_TIMEOUT=4.0"):
+        store_from_settings(slow)
+    assert isinstance(store_from_settings(replace(slow, registry_timeout=1.0)), HttpRegistry)
 
 
 def test_nothing_listening_is_unavailable() -> None:

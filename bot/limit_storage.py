@@ -1,0 +1,111 @@
+"""Where rate limits and lookup counters are kept: a storage for the `limits` library.
+
+`limits` ships in-memory and Redis storages. In-memory counts per process, and the Rasa
+server runs several processes beside the action server, so the embedded default is this
+SQLite storage instead: one file under var/ that every process of one machine shares.
+A scaled-out deployment names Redis (redis://...) and gets limits' own Redis storage.
+
+    storage = open_limit_storage("sqlite:///var/limits.db")    # or "redis://localhost:6379/0"
+    limiter = FixedWindowRateLimiter(storage)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from limits.errors import ConfigurationError
+from limits.storage import Storage, storage_from_string
+
+from bot.errors import SettingsError
+
+# Expired counters are deleted after about this many increments, so the file stays small.
+_SWEEP_EVERY = 1000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID
+"""
+# One statement, so concurrent increments from several processes cannot lose a count.
+_INCREMENT = """
+INSERT INTO counters (key, count, expires_at) VALUES (:key, :amount, :expires_at)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN expires_at <= :now THEN :amount ELSE count + :amount END,
+    expires_at = CASE WHEN expires_at <= :now OR :elastic THEN :expires_at ELSE expires_at END
+RETURNING count
+"""
+
+
+class SQLiteStorage(Storage):
+    """Fixed-window counters in a SQLite file (the scheme `sqlite:///path`)."""
+
+    STORAGE_SCHEME = ["sqlite"]
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.path = Path(urlparse(uri).path)
+        self._local = threading.local()  # sqlite3 connections belong to one thread
+        self._increments = 0
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")  # a counter may be lost in a power cut
+            connection.execute(_SCHEMA)
+            self._local.connection = connection
+        return connection
+
+    def incr(self, key: str, expiry: int, elastic_expiry: bool = False, amount: int = 1) -> int:
+        now = time.time()
+        connection = self._connection()
+        (count,) = connection.execute(_INCREMENT, {
+            "key": key, "amount": amount, "expires_at": now + expiry, "now": now, "elastic": elastic_expiry,
+        }).fetchone()
+        self._increments += 1
+        if self._increments % _SWEEP_EVERY == 0:
+            connection.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+        return int(count)
+
+    def get(self, key: str) -> int:
+        row = self._connection().execute(
+            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> int:
+        row = self._connection().execute(
+            "SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
+        ).fetchone()
+        return int(row[0]) if row else int(time.time())
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1 FROM counters LIMIT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int:
+        return self._connection().execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+def open_limit_storage(url: str) -> Storage:
+    """The storage a limits URL names: sqlite:///path, redis://host:port/db, memory://."""
+    try:
+        storage: Storage = storage_from_string(url)
+    except ConfigurationError as error:
+        raise SettingsError(f"BOT_LIMITS_URL={url!r}: {error}") from None
+    return storage

@@ -1,0 +1,101 @@
+"""Rate limits per client on the Rasa server's channels, so one client cannot starve the others.
+
+Each client (bot.clients) may send `messages_per_minute` messages and start
+`conversations_per_hour` conversations. The counters are the `limits` library's fixed
+windows in the shared limits storage, so every Rasa server process sees the same counts.
+A rate alone still lets a client send its minute's messages all at once, so a server
+process also answers at most `messages_at_once` messages of one client at a time.
+A message over a limit is refused before the assistant does any work for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
+from limits.storage import Storage
+from limits.strategies import FixedWindowRateLimiter
+
+from bot.knowledge_loader import load_knowledge
+from bot.limit_storage import open_limit_storage
+from bot.settings import ServerSettings, load_server_settings, load_settings
+from bot.text import detect_language
+
+# A conversation counts as new for a client when it has not been seen from it this hour.
+_SEEN = RateLimitItemPerHour(1)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a message was refused, and when the client may try again."""
+
+    limit: str  # "messages per minute", "conversations per hour" or "messages at once"
+    allowed: int
+    retry_after_seconds: int
+
+
+class ClientLimits:
+    def __init__(self, settings: ServerSettings, storage: Storage) -> None:
+        self._storage = storage  # the limiter keeps only a weak reference
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._messages = RateLimitItemPerMinute(settings.messages_per_minute)
+        self._conversations = RateLimitItemPerHour(settings.conversations_per_hour)
+        self._at_once = settings.messages_at_once
+        self._in_flight: Counter[str] = Counter()
+
+    @contextmanager
+    def admitted(self, client: str, conversation: str) -> Iterator[Refusal | None]:
+        """Counts a message and holds its place while it is answered; yields why it is
+        refused, or None if it may go on."""
+        refusal = self.refusal(client, conversation)
+        if refusal is None and self._in_flight[client] >= self._at_once:
+            refusal = Refusal("messages at once", self._at_once, 1)
+        if refusal is not None:
+            yield refusal
+            return
+        self._in_flight[client] += 1
+        try:
+            yield None
+        finally:
+            self._in_flight[client] -= 1
+            if not self._in_flight[client]:
+                del self._in_flight[client]
+
+    def refusal(self, client: str, conversation: str) -> Refusal | None:
+        """Counts a message from `client` in `conversation`; None if it may go on."""
+        conversation_key = hashlib.sha256(conversation.encode()).hexdigest()[:24]
+        is_new = self._limiter.hit(_SEEN, "seen", client, conversation_key)
+        if is_new and not self._limiter.hit(self._conversations, "conversations", client):
+            self._limiter.clear(_SEEN, "seen", client, conversation_key)  # still new next time
+            return self._refusal("conversations per hour", self._conversations, client)
+        if not self._limiter.hit(self._messages, "messages", client):
+            return self._refusal("messages per minute", self._messages, client)
+        return None
+
+    def _refusal(self, name: str, limit: RateLimitItem, client: str) -> Refusal:
+        reset_at, _ = self._limiter.get_window_stats(limit, name.split()[0], client)
+        return Refusal(name, limit.amount, max(1, int(reset_at - time.time())))
+
+
+@lru_cache(maxsize=1)
+def client_limits() -> ClientLimits:
+    """The limits of this server process, created on first use."""
+    _replies()  # a missing reply stops the server at start, not at the first refusal
+    return ClientLimits(load_server_settings(), open_limit_storage(load_settings().limits_url))
+
+
+@lru_cache(maxsize=1)
+def _replies() -> dict[str, str]:
+    return dict(load_knowledge(load_settings().knowledge_dir).conversation_replies["rate_limited"])
+
+
+def refusal_reply(message_text: str) -> str:
+    """The polite reply to a refused message, in the message's language."""
+    replies = _replies()
+    return replies.get(detect_language(message_text) or "zh", replies["zh"])
