@@ -11,7 +11,8 @@ import click
 
 from bot.certificates.cli import db
 from bot.compiler import check_generated, compile_knowledge, write_generated
-from bot.errors import BotError
+from bot.conversation_retention import period_seconds, purge_conversations
+from bot.errors import BotError, ConversationStoreUnavailable
 from bot.knowledge_loader import load_knowledge
 from bot.settings import PROJECT_ROOT, load_server_settings, load_settings
 
@@ -78,10 +79,42 @@ def serve(model: Path) -> None:
                        f"REST: POST {config.rest_url}")
             click.echo(f"Channels: {', '.join(channels)}. "
                        f"HTTP API: {'on, token required' if config.api_token else 'off'}. Ctrl-C stops it.")
-            while True:
-                time.sleep(3600)
+            while True:  # the retention period applied now and once a day
+                _purge_old_conversations()
+                time.sleep(24 * 3600)
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+def _purge_old_conversations() -> None:
+    settings = load_settings()
+    try:
+        removed = purge_conversations(settings.tracker_db_url, settings.conversation_retention_days * 24 * 3600)
+    except ConversationStoreUnavailable as error:
+        click.echo(f"error: {error}; will try again in a day", err=True)
+        return
+    click.echo(f"{removed} conversation(s) older than {settings.conversation_retention_days} days deleted")
+
+
+@cli.group()
+def conversations() -> None:
+    """The stored conversations."""
+
+
+@conversations.command()
+@click.option("--older-than", "older_than", metavar="PERIOD",
+              help="Delete conversations untouched for longer than this: 30d (days) or 12h (hours). "
+                   "[default: BOT_CONVERSATION_RETENTION_DAYS, 30d]")
+def purge(older_than: str | None) -> None:
+    """Delete old conversations from the conversation store (BOT_TRACKER_DB_URL)."""
+    settings = load_settings()
+    older_than = older_than or f"{settings.conversation_retention_days}d"
+    try:
+        seconds = period_seconds(older_than)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--older-than") from None
+    removed = purge_conversations(settings.tracker_db_url, seconds)
+    click.echo(f"{removed} conversation(s) untouched for more than {older_than} deleted")
 
 
 @cli.command()

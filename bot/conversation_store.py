@@ -12,11 +12,18 @@ active form to what they were at the cut. A message then costs the same at any l
 
 Once a lookup is over, the certificate number and holder's name typed for it are taken out
 of the stored conversation (bot.lookup_privacy).
+
+When the database fails, the store raises ConversationStoreUnavailable, with the database's
+address, to the channel, which tells the user and logs it; the health check asks check().
+Rasa's own wrapper would instead forget the conversation and keep it in memory, with only a
+log line (bot.rasa_server removes that wrapper).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.errors import ConversationStoreUnavailable
 from bot.lookup_privacy import without_lookup_details
 from bot.settings import load_settings
 
@@ -79,9 +87,51 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
         self.turns = settings.conversation_turns
+        self.address = repr(url)  # with the password masked
+        self._tables_ready = False
         _cache_event_types()
 
+    @contextmanager
+    def _database(self) -> Iterator[None]:
+        """Turns a database failure into ConversationStoreUnavailable; creates the tables
+        first if the database was down when the server started."""
+        try:
+            if not self._tables_ready:
+                self.Base.metadata.create_all(self.engine)
+                self._tables_ready = True
+            yield
+        except sa.exc.SQLAlchemyError as error:
+            # The driver's own message, without SQLAlchemy's statement and parameters.
+            detail = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+            raise ConversationStoreUnavailable(
+                f"the conversation store at {self.address} failed: {type(error).__name__}: {detail}") from error
+
+    def check(self) -> str | None:
+        """None if the database answers, else what is wrong."""
+        try:
+            with self._database(), self.session_scope() as session:
+                session.execute(sa.text("SELECT 1"))
+        except ConversationStoreUnavailable as error:
+            return str(error)
+        return None
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with self._database():
+            return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        with self._database():
+            return await super().retrieve_full_tracker(sender_id)
+
+    async def keys(self) -> Iterable[str]:
+        with self._database():
+            return await super().keys()
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        with self._database():
+            await self._save(tracker)
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         # Cut at twice the length kept, so that a conversation is rewritten once every
         # `turns` messages rather than on every message.
         too_long = sum(isinstance(event, UserUttered) for event in tracker.events) >= 2 * self.turns

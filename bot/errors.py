@@ -64,5 +64,9 @@ class LookupUnavailable(BotError):
     """The certificate store or registry cannot answer now (missing, locked, corrupt, down)."""
 
 
+class ConversationStoreUnavailable(BotError):
+    """The database that keeps conversations cannot be read or written now."""
+
+
 class ImportFileError(BotError):
     """An import file cannot be read at all (not a single row can be trusted)."""

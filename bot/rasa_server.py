@@ -1,6 +1,7 @@
-"""Runs Rasa's command line with four changes: the user always gets an answer, a custom
+"""Runs Rasa's command line with these changes: the user always gets an answer, a custom
 action call costs less (bot.action_endpoint), several Sanic workers share the load
-(bot.sanic_workers), and Sanic refuses oversize bodies and trusts only configured proxies.
+(bot.sanic_workers), Sanic refuses oversize bodies and trusts only configured proxies, and a
+failing conversation store is reported instead of replaced by memory.
 
 Rasa 3.6 waits up to a hard-coded 300 s for a custom action, and when the action server is
 down or fails it logs "Bot will continue, but the actions events are lost" and the user
@@ -25,6 +26,9 @@ from typing import Any
 
 from jsonschema import ValidationError
 from rasa.core.actions import action as rasa_actions
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 
 from bot import action_endpoint, sanic_workers
@@ -58,6 +62,21 @@ def install_action_fallback(timeout: float) -> None:
     rasa_actions.RemoteAction.run = run_with_fallback
 
 
+def install_strict_tracker_store() -> None:
+    """Rasa wraps the tracker store in a FailSafeTrackerStore. When the database fails, that
+    wrapper hands the processor no conversation (so the user is answered without context)
+    and keeps the new one in memory, where it is lost, with only a log line. Unwrapped, the
+    store's error reaches the channel, which tells the user the service is unavailable and
+    logs why (bot.channel_replies); the health check reports it too."""
+    def create_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:
+        if store is None:
+            return InMemoryTrackerStore(domain)
+        store.domain = domain
+        return store
+
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
+
+
 def configure_sanic(settings: ServerSettings) -> None:
     """Sanic reads these when Rasa creates its app.
 
@@ -76,6 +95,7 @@ def main() -> None:
     if int(os.environ.get("SANIC_WORKERS", "1")) > 1:
         sanic_workers.install()
     action_endpoint.install()
+    install_strict_tracker_store()
     install_action_fallback(load_settings().action_timeout)
     from rasa.__main__ import main as rasa_main
 

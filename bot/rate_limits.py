@@ -22,10 +22,8 @@ from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from bot.knowledge_loader import load_knowledge
 from bot.limit_storage import open_limit_storage
 from bot.settings import ServerSettings, load_server_settings, load_settings
-from bot.text import detect_language
 
 # A conversation counts as new for a client when it has not been seen from it this hour.
 _SEEN = RateLimitItemPerHour(1)
@@ -41,8 +39,9 @@ class Refusal:
 
 
 class ClientLimits:
-    def __init__(self, settings: ServerSettings, storage: Storage) -> None:
+    def __init__(self, settings: ServerSettings, storage: Storage, storage_url: str) -> None:
         self._storage = storage  # the limiter keeps only a weak reference
+        self._storage_url = storage_url
         self._limiter = FixedWindowRateLimiter(storage)
         self._messages = RateLimitItemPerMinute(settings.messages_per_minute)
         self._conversations = RateLimitItemPerHour(settings.conversations_per_hour)
@@ -67,6 +66,10 @@ class ClientLimits:
             if not self._in_flight[client]:
                 del self._in_flight[client]
 
+    def storage_problem(self) -> str | None:
+        """None if the counters' storage answers, else what is wrong (for the health check)."""
+        return None if self._storage.check() else f"the limits store at {self._storage_url} does not answer"
+
     def refusal(self, client: str, conversation: str) -> Refusal | None:
         """Counts a message from `client` in `conversation`; None if it may go on."""
         conversation_key = hashlib.sha256(conversation.encode()).hexdigest()[:24]
@@ -86,16 +89,5 @@ class ClientLimits:
 @lru_cache(maxsize=1)
 def client_limits() -> ClientLimits:
     """The limits of this server process, created on first use."""
-    _replies()  # a missing reply stops the server at start, not at the first refusal
-    return ClientLimits(load_server_settings(), open_limit_storage(load_settings().limits_url))
-
-
-@lru_cache(maxsize=1)
-def _replies() -> dict[str, str]:
-    return dict(load_knowledge(load_settings().knowledge_dir).conversation_replies["rate_limited"])
-
-
-def refusal_reply(message_text: str) -> str:
-    """The polite reply to a refused message, in the message's language."""
-    replies = _replies()
-    return replies.get(detect_language(message_text) or "zh", replies["zh"])
+    url = load_settings().limits_url
+    return ClientLimits(load_server_settings(), open_limit_storage(url), url)

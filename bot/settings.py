@@ -97,6 +97,9 @@ class Settings:
             tells the user the service is unavailable (BOT_ACTION_TIMEOUT).
         conversation_turns: how many recent user messages of a conversation the Rasa
             server keeps; slots carry the rest (BOT_CONVERSATION_TURNS).
+        conversation_retention_days: conversations untouched for longer are deleted by
+            `python -m bot conversations purge`, which `make run` runs at start and daily
+            (BOT_CONVERSATION_RETENTION_DAYS).
         tracker_db_url: the SQLAlchemy URL of the database that keeps conversations
             (BOT_TRACKER_DB_URL); SQLite under var/ by default, or e.g.
             postgresql://user:password@host/dbname.
@@ -121,6 +124,7 @@ class Settings:
     registry_retries: int
     action_timeout: float
     conversation_turns: int
+    conversation_retention_days: int
     tracker_db_url: str
     lock_db_path: Path
 
@@ -145,6 +149,7 @@ def load_settings() -> Settings:
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
         conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 10, 3, 1000),
+        conversation_retention_days=_int_between("BOT_CONVERSATION_RETENTION_DAYS", 30, 1, 3650),
         tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
         lock_db_path=Path(os.environ.get("BOT_LOCK_DB", PROJECT_ROOT / "var" / "locks.db")),
     )

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.__main__ import cli
 from bot.conversation_store import RecentTurnsTrackerStore, recent_turns
+from bot.errors import ConversationStoreUnavailable
 from bot.stack import StackConfig
 from tests.servers import started_stack
 
@@ -136,9 +139,9 @@ def test_a_long_conversation_keeps_its_context_and_only_its_recent_turns(
 
 
 def test_a_conversation_continues_after_a_restart(
-        trained_model: Path, tmp_path_factory: pytest.TempPathFactory, responses: dict[str, str]) -> None:
-    stores = tmp_path_factory.mktemp("var")
-    env = {"BOT_TRACKER_DB_URL": f"sqlite:///{stores / 'conversations.db'}"}
+        trained_model: Path, tmp_path_factory: pytest.TempPathFactory, responses: dict[str, str],
+        database_url: str) -> None:
+    env = {"BOT_TRACKER_DB_URL": database_url}  # SQLite, then PostgreSQL
     sender = f"restart-{uuid.uuid4().hex}"
     with started_stack(trained_model, tmp_path_factory, env) as (config, _):
         assert say(config, sender, "do tour guides need a certificate?") == \
@@ -154,3 +157,52 @@ def test_event_types_are_still_resolved_as_rasa_does(store_at: Callable[[], Rece
     assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
+
+
+UNREACHABLE = "postgresql://assistant:secret-password@127.0.0.1:1/conversations"  # nothing listens on port 1
+
+
+def test_an_unreachable_database_is_an_error_not_a_forgotten_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TRACKER_DB_URL", UNREACHABLE)
+    store = RecentTurnsTrackerStore(DOMAIN)  # starts anyway: the database may come up later
+    problem = store.check()
+    assert problem is not None and "127.0.0.1:1/conversations" in problem and "secret-password" not in problem
+    with pytest.raises(ConversationStoreUnavailable, match="the conversation store at postgresql://assistant:"):
+        asyncio.run(store.retrieve("someone"))
+    with pytest.raises(ConversationStoreUnavailable):
+        asyncio.run(store.save(conversation(2)))
+
+
+def test_the_servers_report_an_unreachable_database(
+        trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    with started_stack(trained_model, tmp_path_factory, {"BOT_TRACKER_DB_URL": UNREACHABLE}) as (config, log_path):
+        health = requests.get(f"http://{config.host}:{config.rasa_port}/webhooks/health/", timeout=10)
+        assert health.status_code == 503
+        assert health.json()["status"] == "unavailable" and health.json()["model"] == "ok"
+        assert "127.0.0.1:1" in health.json()["conversations"]
+        reply = requests.post(config.rest_url, json={"sender": "someone", "message": "hello"}, timeout=30)
+        assert reply.status_code == 503 and "temporarily unavailable" in reply.json()["error"]
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "the conversation store at postgresql://assistant:***@127.0.0.1:1/conversations failed" in log
+    assert "secret-password" not in log
+
+
+def test_the_purge_deletes_old_conversations_and_only_those(
+        store_at: Callable[[], RecentTurnsTrackerStore], database_url: str) -> None:
+    store = store_at()
+    old = conversation(3)
+    for event in old.events:
+        event.timestamp -= 40 * 24 * 3600
+    asyncio.run(store.save(DialogueStateTracker.from_events("old", list(old.events), slots=DOMAIN.slots)))
+    asyncio.run(store.save(DialogueStateTracker.from_events("recent", list(conversation(3).events),
+                                                            slots=DOMAIN.slots)))
+    result = CliRunner().invoke(cli, ["conversations", "purge", "--older-than", "30d"],
+                                env={"BOT_TRACKER_DB_URL": database_url})
+    assert result.exit_code == 0 and "1 conversation(s) untouched for more than 30d deleted" in result.output
+    assert asyncio.run(store.keys()) == ["recent"]
+    assert len(user_texts(asyncio.run(store.retrieve("recent")))) == 3
+
+
+def test_a_malformed_period_is_a_clear_error() -> None:
+    result = CliRunner().invoke(cli, ["conversations", "purge", "--older-than", "a month"])
+    assert result.exit_code == 2 and "'a month' is not a period such as 30d (days) or 12h (hours)" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -141,13 +142,24 @@ def test_chinese_cancel(stack: tuple[StackConfig, Path], localized_responses: di
     assert say(config, sender, "算了") == localized_responses["utter_lookup_cancelled"]["zh"]
 
 
-def test_names_and_numbers_stay_out_of_both_servers_logs(stack: tuple[StackConfig, Path]) -> None:
+def test_names_and_numbers_stay_out_of_the_logs_and_leave_the_stored_conversations(
+        stack: tuple[StackConfig, Path]) -> None:
     config, log_path = stack
-    lookup(config, "DEMO-REVOKED-0001", "Chen Jing")
+    sender = f"test-{uuid.uuid4().hex}"
+    lookup(config, "DEMO-REVOKED-0001", "Chen Jing", sender)
     logs = log_path.read_text(encoding="utf-8", errors="replace")
     assert "certificate lookup: revoked" in logs  # the action server's log is in there
-    for secret in ("DEMO-REVOKED-0001", "Chen Jing", "Wang Xiaoming", "王小明"):
+    # The stack keeps its conversations beside its log (tests/servers.py).
+    with sqlite3.connect(log_path.parent / "conversations.db") as database:
+        stored = " ".join(row[0] for row in database.execute("SELECT data FROM events"))
+        this_one = " ".join(row[0] for row in database.execute("SELECT data FROM events WHERE sender_id = ?",
+                                                                (sender,)))
+    assert "action_lookup_certificate" in this_one and "has been revoked" in this_one
+    # Typed in finished lookups of this module, by the holder or by someone guessing.
+    for secret in ("DEMO-REVOKED-0001", "Chen Jing", "Wang Xiaoming", "王小明", "王晓明", "DEMO-00000012", "Wang Lei",
+                   "Zhang Min"):
         assert secret not in logs
+        assert secret.lower() not in stored.lower()
 
 
 def test_imported_certificates_are_answerable_at_once(stack: tuple[StackConfig, Path], database: Path,

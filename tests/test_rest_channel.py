@@ -120,6 +120,12 @@ def test_a_long_message_is_answered_promptly_with_too_long(stack: StackConfig, r
     assert texts(Conversation(stack).say("证书过期了怎么办" * 100)) == zh["utter_message_too_long"]
 
 
+def test_the_health_check_reports_every_part(stack: StackConfig) -> None:
+    health = requests.get(f"http://{stack.host}:{stack.rasa_port}/webhooks/health/", timeout=10)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "model": "ok", "conversations": "ok", "limits": "ok"}
+
+
 def oversize_post(config: StackConfig, size: int) -> bytes:
     """Sends the headers of a `size`-byte JSON body and a first part of it; returns the
     server's answer (a server that reads the whole body first would not answer yet)."""

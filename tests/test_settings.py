@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels import REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
+from bot.channels import HEALTH, REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
 from bot.errors import SettingsError
 from bot.settings import load_server_settings, load_settings
 
@@ -68,11 +68,11 @@ def test_channels_are_on_when_their_token_is_set(clean_server_environment: pytes
     settings = load_server_settings()
     assert settings.telegram and settings.telegram.api_base == "https://api.telegram.org"
     assert settings.slack and settings.slack.api_base == "http://127.0.0.1:9/api/"
-    assert list(channel_credentials(settings)) == [REST, WEBCHAT, TELEGRAM, SLACK]
+    assert list(channel_credentials(settings)) == [HEALTH, REST, WEBCHAT, TELEGRAM, SLACK]
 
 
 def test_only_rest_and_the_widget_by_default(clean_server_environment: pytest.MonkeyPatch) -> None:
-    assert list(channel_credentials(load_server_settings())) == [REST, WEBCHAT]
+    assert list(channel_credentials(load_server_settings())) == [HEALTH, REST, WEBCHAT]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.settings import ServerSettings
 
+HEALTH = "bot.channels.health.HealthInput"
 REST = "bot.channels.rest.LimitedRestInput"
 WEBCHAT = "bot.channels.webchat.WebchatInput"
 TELEGRAM = "bot.channels.telegram.VerifiedTelegramInput"
@@ -22,7 +23,7 @@ def channel_credentials(settings: ServerSettings) -> dict[str, Any]:
     It names the channels only: each connector reads its tokens and secrets from the
     environment (bot.settings), so no secret is ever written to disk.
     """
-    channels: dict[str, Any] = {REST: None, WEBCHAT: None}
+    channels: dict[str, Any] = {HEALTH: None, REST: None, WEBCHAT: None}
     if settings.telegram:
         channels[TELEGRAM] = None
     if settings.slack:

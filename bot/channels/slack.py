@@ -27,8 +27,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
 from bot.clients import CLIENT_METADATA_KEY, client_identity
-from bot.rate_limits import ClientLimits, client_limits, refusal_reply
+from bot.rate_limits import ClientLimits, client_limits
 from bot.settings import SlackSettings, load_server_settings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class VerifiedSlackInput(SlackInput):
         settings = load_server_settings().slack
         if settings is None:
             raise ValueError("the Slack channel is listed but BOT_SLACK_TOKEN is not set")
+        load_channel_replies()
         return cls(settings, client_limits())
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> SlackBot:
@@ -121,9 +123,9 @@ class VerifiedSlackInput(SlackInput):
         async def answer_within_limits(message: UserMessage) -> None:
             with self.limits.admitted(client, conversation) as refusal:
                 if refusal is None:
-                    await on_new_message(message)
+                    await answer_or_apologize(on_new_message, message, conversation)
                 else:
-                    await message.output_channel.send_text_message(conversation, refusal_reply(text))
+                    await message.output_channel.send_text_message(conversation, rate_limited_reply(text))
 
         # Answers in a background task: Slack wants its 200 within 3 seconds.
         return await self.process_message(request, answer_within_limits, text, conversation, metadata)

@@ -30,8 +30,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
 from bot.clients import CLIENT_METADATA_KEY, client_identity
-from bot.rate_limits import ClientLimits, client_limits, refusal_reply
+from bot.rate_limits import ClientLimits, client_limits
 from bot.settings import TelegramSettings, load_server_settings
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class VerifiedTelegramInput(TelegramInput):
         settings = load_server_settings().telegram
         if settings is None:
             raise ValueError("the Telegram channel is listed but BOT_TELEGRAM_TOKEN is not set")
+        load_channel_replies()
         return cls(settings, client_limits())
 
     def get_output_channel(self) -> TelegramReplies:
@@ -126,10 +128,11 @@ class VerifiedTelegramInput(TelegramInput):
             client = client_identity(self.name(), platform_user=str(user.id if user else chat.id))
             with self.limits.admitted(client, str(chat.id)) as refusal:
                 if refusal is not None:
-                    await out_channel.send_text_message(str(chat.id), refusal_reply(text))
+                    await out_channel.send_text_message(str(chat.id), rate_limited_reply(text))
                     return
-                await on_new_message(UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
-                                                 metadata={CLIENT_METADATA_KEY: client}))
+                user_message = UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
+                                           metadata={CLIENT_METADATA_KEY: client})
+                await answer_or_apologize(on_new_message, user_message, str(chat.id))
         except Exception:
             logger.exception("Could not answer a Telegram update.")
         finally:

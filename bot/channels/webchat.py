@@ -30,8 +30,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
 from bot.clients import CLIENT_METADATA_KEY, client_identity
-from bot.rate_limits import ClientLimits, client_limits, refusal_reply
+from bot.rate_limits import ClientLimits, client_limits
 from bot.settings import load_server_settings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class WebchatInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = load_server_settings()
+        load_channel_replies()
         return cls(list(settings.allowed_origins), settings.max_request_bytes, client_limits())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -90,11 +92,12 @@ class WebchatInput(SocketIOInput):
             output = SocketIOOutput(sio, self.bot_message_evt)
             with self.limits.admitted(session["client"], session_id) as refusal:
                 if refusal is not None:
-                    await output.send_text_message(session_id, refusal_reply(data["message"]))
+                    await output.send_text_message(session_id, rate_limited_reply(data["message"]))
                     return
                 metadata = data.get(self.metadata_key)
                 metadata = {**(metadata if isinstance(metadata, dict) else {}), CLIENT_METADATA_KEY: session["client"]}
-                await on_new_message(UserMessage(data["message"], output, session_id, input_channel=self.name(),
-                                                 metadata=metadata))
+                message = UserMessage(data["message"], output, session_id, input_channel=self.name(),
+                                      metadata=metadata)
+                await answer_or_apologize(on_new_message, message, session_id)
 
         return socketio_webhook

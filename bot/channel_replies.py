@@ -1,0 +1,53 @@
+"""What a channel says by itself, without the assistant: to a client over its limits, and
+when the assistant cannot answer (its conversation store is down, for instance). The texts
+come from the knowledge base, in the language the message was written in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from typing import Any
+
+from bot.answers import lookup_reply
+from bot.knowledge import KnowledgeBase
+from bot.knowledge_loader import load_knowledge
+from bot.settings import load_settings
+from bot.text import DEFAULT_LANGUAGE, detect_language
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _knowledge() -> KnowledgeBase:
+    return load_knowledge(load_settings().knowledge_dir)
+
+
+def load_channel_replies() -> None:
+    """Loads the texts now: a broken knowledge base stops a server at start, not at the
+    first refusal."""
+    _knowledge()
+
+
+def rate_limited_reply(message_text: str) -> str:
+    """The short reply to a message over its client's limits."""
+    return _knowledge().conversation_replies["rate_limited"][_language(message_text)]
+
+
+def unavailable_reply(message_text: str) -> str:
+    """The reply when the assistant failed: try again later, and how to verify meanwhile."""
+    return lookup_reply(_knowledge(), "service_unavailable", _language(message_text))
+
+
+def _language(message_text: str) -> str:
+    return detect_language(message_text) or DEFAULT_LANGUAGE
+
+
+async def answer_or_apologize(on_new_message: Callable[[Any], Awaitable[Any]], message: Any, recipient: str) -> None:
+    """Passes a rasa UserMessage on to the assistant; if that fails, the user is told so and
+    the failure is logged, without the message's text (it may hold personal data)."""
+    try:
+        await on_new_message(message)
+    except Exception:  # noqa: BLE001 - whatever failed, the user hears about it
+        logger.exception("A %s message could not be answered.", message.input_channel)
+        await message.output_channel.send_text_message(recipient, unavailable_reply(message.text or ""))
