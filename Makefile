@@ -25,13 +25,14 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/rasa_components/*.py)
 
-.PHONY: help install generate check-generated train web browser run shell test lint bench lock clean
+.PHONY: help install generate check-generated train web browser run shell test lint bench soak lock clean
 
 help:
 	@echo "make run    set up everything and start the assistant (web page: http://localhost:8080/)"
 	@echo "make test   set up everything and run every test"
 	@echo "make shell  talk to the assistant in the terminal (make shell DEBUG=1 shows intents and answers)"
-	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups, import rate and load against a stock bot"
+	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups, import rate, load against a stock bot and the limits"
+	@echo "make soak   run the assistant under load for 30 minutes: error rate and memory drift"
 
 $(INSTALLED): requirements.txt requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
@@ -99,6 +100,11 @@ bench: check-generated $(MODEL)
 	$(PY) bench/benchmark.py
 	$(PY) bench/lookup_benchmark.py
 	$(PY) bench/load_benchmark.py
+	$(PY) bench/safety_benchmark.py
+
+# Half an hour of steady load: error rate and memory drift (not part of `make bench`).
+soak: check-generated $(MODEL)
+	$(PY) bench/soak_benchmark.py --minutes 30
 
 # Refreshes requirements.lock from a fresh install of requirements.txt.
 lock:

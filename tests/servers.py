@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -32,6 +33,16 @@ def session_from(address: str) -> requests.Session:
     session = requests.Session()
     session.mount("http://", _FromAddress(address))
     return session
+
+
+def oversize_post(config: StackConfig, size: int) -> bytes:
+    """Sends the headers of a `size`-byte JSON body and a first part of it; returns the
+    server's answer (a server that reads the whole body first would not answer yet)."""
+    with socket.create_connection((config.host, config.rasa_port), timeout=10) as connection:
+        connection.sendall(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {config.host}\r\n"
+                           f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode())
+        connection.sendall(b'{"sender": "oversize", "message": "' + b"a" * 1000)
+        return connection.recv(4096)
 
 
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:

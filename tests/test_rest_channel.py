@@ -3,7 +3,6 @@ here on free ports, answering real messages with the trained model."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import requests
 from bot.knowledge import KnowledgeBase
 from bot.stack import StackConfig
 from bot.text import HAN_CHARACTER
-from tests.servers import started_stack
+from tests.servers import oversize_post, started_stack
 
 
 @pytest.fixture(scope="module")
@@ -124,16 +123,6 @@ def test_the_health_check_reports_every_part(stack: StackConfig) -> None:
     health = requests.get(f"http://{stack.host}:{stack.rasa_port}/webhooks/health/", timeout=10)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "model": "ok", "conversations": "ok", "limits": "ok"}
-
-
-def oversize_post(config: StackConfig, size: int) -> bytes:
-    """Sends the headers of a `size`-byte JSON body and a first part of it; returns the
-    server's answer (a server that reads the whole body first would not answer yet)."""
-    with socket.create_connection((config.host, config.rasa_port), timeout=10) as connection:
-        connection.sendall(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {config.host}\r\n"
-                           f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode())
-        connection.sendall(b'{"sender": "oversize", "message": "' + b"a" * 1000)
-        return connection.recv(4096)
 
 
 @pytest.mark.parametrize("size", [100_000, 5_000_000])
