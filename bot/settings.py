@@ -105,6 +105,8 @@ class Settings:
             postgresql://user:password@host/dbname.
         lock_db_path: the SQLite file in which the Rasa server processes of one machine
             take turns on a conversation (BOT_LOCK_DB).
+        redis_url: the Redis that replicas on several machines share, for their locks
+            (BOT_REDIS_URL; bot.redis_lock_store).
     """
 
     knowledge_dir: Path
@@ -127,6 +129,7 @@ class Settings:
     conversation_retention_days: int
     tracker_db_url: str
     lock_db_path: Path
+    redis_url: str
 
 
 def load_settings() -> Settings:
@@ -152,6 +155,7 @@ def load_settings() -> Settings:
         conversation_retention_days=_int_between("BOT_CONVERSATION_RETENTION_DAYS", 30, 1, 3650),
         tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
         lock_db_path=Path(os.environ.get("BOT_LOCK_DB", PROJECT_ROOT / "var" / "locks.db")),
+        redis_url=_text("BOT_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
 
 

@@ -1,29 +1,55 @@
-"""The lock store that Rasa server processes share (bot/lock_store.py): one message of a
-conversation at a time, across processes."""
+"""The lock stores that Rasa server processes share: one message of a conversation at a
+time, across processes. SQLite (bot/lock_store.py) for one machine, Redis
+(bot/redis_lock_store.py, against the local Redis) for several."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from rasa.core.lock_store import LockError
+import redis
+from rasa.core.lock_store import LockError, LockStore
 
 from bot.lock_store import SQLiteLockStore
+from bot.redis_lock_store import KEY_PREFIX, RedisTicketLockStore
+
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of the local Redis that nothing else uses
 
 ROUNDS = 40
 
 
-def increment_under_lock(lock_path: Path, counter: Path, rounds: int) -> None:
+@pytest.fixture(params=["sqlite", "redis"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], LockStore]]:
+    """Opens the store as a (new) Rasa server process does."""
+    if request.param == "sqlite":
+        yield lambda: SQLiteLockStore(tmp_path / "locks.db")
+        return
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    yield lambda: RedisTicketLockStore(REDIS_URL)
+    for key in client.scan_iter(f"{KEY_PREFIX}*"):
+        client.delete(key)
+
+
+def increment_under_lock(new_store: Callable[[], LockStore], conversation: str, counter: Path, rounds: int) -> None:
     """Reads the counter, yields to the event loop, writes it back plus one: without mutual
     exclusion, processes overwrite each other's increments."""
-    store = SQLiteLockStore(lock_path)
+    store = new_store()
 
     async def run() -> None:
         for _ in range(rounds):
-            async with store.lock("conversation", wait_time_in_seconds=0.001):
+            async with store.lock(conversation, wait_time_in_seconds=0.001):
                 value = int(counter.read_text())
                 await asyncio.sleep(0.001)
                 counter.write_text(str(value + 1))
@@ -31,11 +57,12 @@ def increment_under_lock(lock_path: Path, counter: Path, rounds: int) -> None:
     asyncio.run(run())
 
 
-def test_processes_take_turns_on_one_conversation(tmp_path: Path) -> None:
+def test_processes_take_turns_on_one_conversation(new_store: Callable[[], LockStore], tmp_path: Path) -> None:
     counter = tmp_path / "counter"
     counter.write_text("0")
     context = multiprocessing.get_context("fork")  # as Sanic starts its workers
-    workers = [context.Process(target=increment_under_lock, args=(tmp_path / "locks.db", counter, ROUNDS))
+    conversation = f"conversation-{uuid.uuid4().hex}"
+    workers = [context.Process(target=increment_under_lock, args=(new_store, conversation, counter, ROUNDS))
                for _ in range(4)]
     for worker in workers:
         worker.start()
@@ -45,8 +72,8 @@ def test_processes_take_turns_on_one_conversation(tmp_path: Path) -> None:
     assert int(counter.read_text()) == 4 * ROUNDS
 
 
-def test_a_lock_is_released_and_removed_after_use(tmp_path: Path) -> None:
-    store = SQLiteLockStore(tmp_path / "locks.db")
+def test_a_lock_is_released_and_removed_after_use(new_store: Callable[[], LockStore]) -> None:
+    store = new_store()
 
     async def use() -> None:
         async with store.lock("someone"):
@@ -56,8 +83,8 @@ def test_a_lock_is_released_and_removed_after_use(tmp_path: Path) -> None:
     assert store.get_lock("someone") is None
 
 
-def test_a_second_message_waits_for_the_first(tmp_path: Path) -> None:
-    store = SQLiteLockStore(tmp_path / "locks.db")
+def test_a_second_message_waits_for_the_first(new_store: Callable[[], LockStore]) -> None:
+    store = new_store()
     order: list[str] = []
 
     async def message(name: str, hold: float) -> None:
@@ -73,8 +100,8 @@ def test_a_second_message_waits_for_the_first(tmp_path: Path) -> None:
     assert order == ["first in", "first out", "second in", "second out"]
 
 
-def test_a_lock_left_by_a_process_that_died_expires(tmp_path: Path) -> None:
-    store = SQLiteLockStore(tmp_path / "locks.db")
+def test_a_lock_left_by_a_process_that_died_expires(new_store: Callable[[], LockStore]) -> None:
+    store = new_store()
     store.issue_ticket("someone", lock_lifetime=0.2)  # never released
 
     async def next_message() -> float:
