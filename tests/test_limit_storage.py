@@ -1,36 +1,69 @@
-"""The SQLite storage for rate limits and lookup counters: counts shared by processes, windows that end."""
+"""The storages of rate limits and lookup counters: counts shared by processes, windows that
+end. SQLite (bot/limit_storage.py) for one machine; limits' own Redis storage, against the
+local Redis, for several."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis
 from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
 
+from bot.certificates.guard import LookupGuard
 from bot.errors import SettingsError
 from bot.limit_storage import SQLiteStorage, open_limit_storage
+from bot.settings import Settings
 
 HITS_PER_PROCESS = 200
 
 
-def _hit_many(url: str) -> None:
+def _hit_many(url: str, key: str) -> None:
     storage = open_limit_storage(url)
     for _ in range(HITS_PER_PROCESS):
-        storage.incr("shared", 60)
+        storage.incr(key, 60)
 
 
-def test_processes_lose_no_count(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'limits.db'}"
-    processes = [multiprocessing.get_context("spawn").Process(target=_hit_many, args=(url,)) for _ in range(4)]
+@pytest.fixture(params=["sqlite", "redis"])
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'limits.db'}"
+    url = "redis://127.0.0.1:6379/15"  # a database of the local Redis that nothing else uses
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+def test_processes_lose_no_count(storage_url: str) -> None:
+    key = f"shared-{uuid.uuid4().hex}"
+    processes = [multiprocessing.get_context("spawn").Process(target=_hit_many, args=(storage_url, key)) for _ in range(4)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(60)
     assert [process.exitcode for process in processes] == [0, 0, 0, 0]
-    assert open_limit_storage(url).get("shared") == 4 * HITS_PER_PROCESS
+    assert open_limit_storage(storage_url).get(key) == 4 * HITS_PER_PROCESS
+
+
+def test_lookup_failures_are_counted_in_the_storage(storage_url: str, settings: Settings) -> None:
+    guard = LookupGuard(replace(settings, lookup_max_failures=3), open_limit_storage(storage_url))
+    number = f"TEST-{uuid.uuid4().hex[:12].upper()}"
+    for _ in range(3):
+        assert guard.number_may_be_looked_up(number)
+        guard.count_failure(number)
+    assert not guard.number_may_be_looked_up(number)
+    # Another process, or another machine on the same storage, sees the same count.
+    assert not LookupGuard(settings, open_limit_storage(storage_url)).number_may_be_looked_up(number)
 
 
 def test_a_window_ends_and_starts_again(tmp_path: Path) -> None:
