@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 from limits.errors import ConfigurationError
 from limits.storage import Storage, storage_from_string
@@ -102,10 +102,18 @@ class SQLiteStorage(Storage):
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
 
 
+def without_password(url: str) -> str:
+    """The URL as it may be shown in a health check or a log."""
+    parts = urlparse(url)
+    if not parts.password:
+        return url
+    return urlunparse(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
 def open_limit_storage(url: str) -> Storage:
     """The storage a limits URL names: sqlite:///path, redis://host:port/db, memory://."""
     try:
         storage: Storage = storage_from_string(url)
     except ConfigurationError as error:
-        raise SettingsError(f"BOT_LIMITS_URL={url!r}: {error}") from None
+        raise SettingsError(f"BOT_LIMITS_URL={without_password(url)!r}: {error}") from None
     return storage

@@ -22,7 +22,7 @@ from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from bot.limit_storage import open_limit_storage
+from bot.limit_storage import open_limit_storage, without_password
 from bot.settings import ServerSettings, load_server_settings, load_settings
 
 # A conversation counts as new for a client when it has not been seen from it this hour.
@@ -52,7 +52,7 @@ class ClientLimits:
     def admitted(self, client: str, conversation: str) -> Iterator[Refusal | None]:
         """Counts a message and holds its place while it is answered; yields why it is
         refused, or None if it may go on."""
-        refusal = self.refusal(client, conversation)
+        refusal = self._counted(client, conversation)
         if refusal is None and self._in_flight[client] >= self._at_once:
             refusal = Refusal("messages at once", self._at_once, 1)
         if refusal is not None:
@@ -70,19 +70,19 @@ class ClientLimits:
         """None if the counters' storage answers, else what is wrong (for the health check)."""
         return None if self._storage.check() else f"the limits store at {self._storage_url} does not answer"
 
-    def refusal(self, client: str, conversation: str) -> Refusal | None:
-        """Counts a message from `client` in `conversation`; None if it may go on."""
+    def _counted(self, client: str, conversation: str) -> Refusal | None:
+        """Counts a message from `client` in `conversation`; None if its rates allow it."""
         conversation_key = hashlib.sha256(conversation.encode()).hexdigest()[:24]
         is_new = self._limiter.hit(_SEEN, "seen", client, conversation_key)
         if is_new and not self._limiter.hit(self._conversations, "conversations", client):
             self._limiter.clear(_SEEN, "seen", client, conversation_key)  # still new next time
-            return self._refusal("conversations per hour", self._conversations, client)
+            return self._refusal("conversations per hour", self._conversations, "conversations", client)
         if not self._limiter.hit(self._messages, "messages", client):
-            return self._refusal("messages per minute", self._messages, client)
+            return self._refusal("messages per minute", self._messages, "messages", client)
         return None
 
-    def _refusal(self, name: str, limit: RateLimitItem, client: str) -> Refusal:
-        reset_at, _ = self._limiter.get_window_stats(limit, name.split()[0], client)
+    def _refusal(self, name: str, limit: RateLimitItem, counter: str, client: str) -> Refusal:
+        reset_at, _ = self._limiter.get_window_stats(limit, counter, client)
         return Refusal(name, limit.amount, max(1, int(reset_at - time.time())))
 
 
@@ -90,4 +90,4 @@ class ClientLimits:
 def client_limits() -> ClientLimits:
     """The limits of this server process, created on first use."""
     url = load_settings().limits_url
-    return ClientLimits(load_server_settings(), open_limit_storage(url), url)
+    return ClientLimits(load_server_settings(), open_limit_storage(url), without_password(url))

@@ -18,7 +18,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from bot.certificates.guard import LookupGuard
 from bot.errors import SettingsError
-from bot.limit_storage import SQLiteStorage, open_limit_storage
+from bot.limit_storage import SQLiteStorage, open_limit_storage, without_password
 from bot.settings import Settings
 
 HITS_PER_PROCESS = 200
@@ -46,7 +46,8 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_processes_lose_no_count(storage_url: str) -> None:
     key = f"shared-{uuid.uuid4().hex}"
-    processes = [multiprocessing.get_context("spawn").Process(target=_hit_many, args=(storage_url, key)) for _ in range(4)]
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_hit_many, args=(storage_url, key)) for _ in range(4)]
     for process in processes:
         process.start()
     for process in processes:
@@ -79,6 +80,12 @@ def test_a_window_ends_and_starts_again(tmp_path: Path) -> None:
     assert limiter.test(limit, "client") and limiter.hit(limit, "client")
     assert storage.get(limit.key_for("client")) == 1
     assert storage.check()
+
+
+def test_a_password_is_never_shown() -> None:
+    assert without_password("redis://:s3cret@cache.example:6379/0") == "redis://:***@cache.example:6379/0"
+    assert without_password("redis://user:s3cret@cache.example/0") == "redis://user:***@cache.example/0"
+    assert without_password("sqlite:////var/limits.db") == "sqlite:////var/limits.db"
 
 
 def test_an_unknown_scheme_is_a_settings_error() -> None:
