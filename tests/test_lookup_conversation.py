@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from bot.certificates.guard import LookupGuard
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import number_from_message
 from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
-from bot.limit_storage import open_limit_storage
 from bot.settings import PROJECT_ROOT, Settings
 from bot.stack import StackConfig
 from tests.conftest import load_localized_responses
@@ -80,8 +78,7 @@ def test_every_state_is_answered_as_the_status_command_shows_it(
 ) -> None:
     config, _ = stack
     reply = lookup(config, number, name, language=language)
-    guard = LookupGuard(settings, open_limit_storage("memory://"))
-    expected = CertificateLookup(kb, settings, SqliteCertificateStore(database), guard).check(
+    expected = CertificateLookup.without_limits(kb, settings, SqliteCertificateStore(database)).check(
         number_from_message(number), name, "someone", date.today(), language)
     assert expected.reply == state
     assert reply == render(kb, expected, language)

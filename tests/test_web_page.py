@@ -150,8 +150,8 @@ def test_a_certificate_status_lookup(chat: Page, database: Path, kb: KnowledgeBa
     ask(chat, "DEMO-VALID-0001")
     messages(chat).to_contain_text(first_sentence(responses["utter_ask_holder_name"]), timeout=WAIT_MS)
     ask(chat, "Wang Xiaoming")
-    result = CertificateLookup(kb, settings, SqliteCertificateStore(database)).check(
-        "DEMO-VALID-0001", "Wang Xiaoming", 0, None, 0.0, date.today(), "en")
+    result = CertificateLookup.without_limits(kb, settings, SqliteCertificateStore(database)).check(
+        "DEMO-VALID-0001", "Wang Xiaoming", "someone", date.today(), "en")
     assert result.reply == "valid"
     messages(chat).to_contain_text(first_sentence(render(kb, result, "en")), timeout=WAIT_MS)
 

@@ -11,13 +11,11 @@ from click.termui import progressbar
 
 from bot.certificates.backends import store_from_settings
 from bot.certificates.demo import demo_records
-from bot.certificates.guard import LookupGuard
 from bot.certificates.importer import import_file, write_rejects
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import NUMBER_EXAMPLE, NUMBER_FORMAT, is_valid_number, normalize_number
 from bot.certificates.store import count_certificates, open_database, upsert_certificates
 from bot.knowledge_loader import load_knowledge
-from bot.limit_storage import open_limit_storage
 from bot.mentions import MentionFinder
 from bot.settings import load_settings
 from bot.text import DEFAULT_LANGUAGE, LANGUAGES
@@ -93,7 +91,6 @@ def status(number: str, name: str, language: str) -> None:
     if not is_valid_number(normalized):
         raise click.BadParameter(f"{number!r} is not {NUMBER_FORMAT} (for example {NUMBER_EXAMPLE})",
                                  param_hint="NUMBER")
-    guard = LookupGuard(settings, open_limit_storage("memory://"))
-    lookup = CertificateLookup(kb, settings, store_from_settings(settings), guard)
+    lookup = CertificateLookup.without_limits(kb, settings, store_from_settings(settings))
     outcome = lookup.check(normalized, name, client="support staff", today=date.today(), language=language)
     click.echo(render(kb, outcome, language))

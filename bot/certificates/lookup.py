@@ -46,6 +46,14 @@ class CertificateLookup:
         self.store = store
         self.guard = guard
 
+    @classmethod
+    def without_limits(cls, kb: KnowledgeBase, settings: Settings, store: CertificateStore) -> CertificateLookup:
+        """A lookup that counts nothing anywhere else: what the assistant would answer when
+        no limit applies (the status command, tests)."""
+        from bot.limit_storage import open_limit_storage
+
+        return cls(kb, settings, store, LookupGuard(settings, open_limit_storage("memory://")))
+
     def check(self, number: str, holder_name: str, client: str, today: date, language: str) -> LookupOutcome:
         """Looks a certificate up for `client` (bot.clients), unless a limit refuses it.
 
