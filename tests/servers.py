@@ -45,6 +45,13 @@ def oversize_post(config: StackConfig, size: int) -> bytes:
         return connection.recv(4096)
 
 
+def user_metadata(config: StackConfig, sender: str, api_token: str) -> list[dict[str, Any]]:
+    """The metadata of each user message of a conversation, through Rasa's HTTP API."""
+    tracker = requests.get(f"http://{config.host}:{config.rasa_port}/conversations/{sender}/tracker",
+                           params={"token": api_token}, timeout=10).json()
+    return [event.get("metadata", {}) for event in tracker["events"] if event["event"] == "user"]
+
+
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "certificates.db"
     upsert_certificates(open_database(path), demo_records(20, seed=1, today=date.today()))

@@ -20,7 +20,7 @@ import socketio
 
 from bot.clients import client_identity
 from bot.stack import UNLIMITED_CLIENTS, StackConfig
-from tests.servers import session_from, started_stack
+from tests.servers import session_from, started_stack, user_metadata
 
 API_TOKEN = "limits-test-token"
 DEFAULTS = {name: "" for name in UNLIMITED_CLIENTS}  # empty: the settings' defaults
@@ -101,12 +101,6 @@ def test_a_trusted_proxy_forwards_the_clients_address(trained_model: Path,
         assert same_person == [200, 429]
 
 
-def tracker_metadata(config: StackConfig, sender: str) -> list[dict[str, Any]]:
-    tracker = requests.get(f"http://{config.host}:{config.rasa_port}/conversations/{sender}/tracker",
-                           params={"token": API_TOKEN}, timeout=10).json()
-    return [event.get("metadata", {}) for event in tracker["events"] if event["event"] == "user"]
-
-
 def test_the_widgets_client_is_its_connection_and_is_limited(stack: StackConfig, responses: dict[str, str]) -> None:
     client = socketio.Client(websocket_extra_options={"origin": f"http://localhost:{stack.web_port}"})
     confirmed: queue.Queue[str] = queue.Queue()
@@ -126,7 +120,7 @@ def test_the_widgets_client_is_its_connection_and_is_limited(stack: StackConfig,
         client.disconnect()
     assert answers == [responses["utter_youre_welcome"]] * 30 + [responses["utter_rate_limited"]]
     # The page's claim to be another client was overruled by the connection's address.
-    assert {metadata["client"] for metadata in tracker_metadata(stack, session_id)} == {
+    assert {metadata["client"] for metadata in user_metadata(stack, session_id, API_TOKEN)} == {
         client_identity("socketio", ObservedRequest("127.0.0.1"))}
 
 

@@ -17,7 +17,7 @@ from bot.clients import client_identity
 from bot.dialogue import choose_entry_payload
 from bot.stack import StackConfig
 from tests.fake_platform import FakePlatform, fake_platform
-from tests.servers import started_stack
+from tests.servers import started_stack, user_metadata
 
 TELEGRAM_TOKEN = "123456:TEST-token-for-the-fake-api"
 TELEGRAM_SECRET = "test-secret_0123456789"
@@ -57,14 +57,20 @@ def sent_to(platform: FakePlatform, method: str, key: str, recipient: str) -> li
             if call.method == method and str(call.fields.get(key)) == recipient]
 
 
-def wait_for_text(platform: FakePlatform, method: str, key: str, recipient: str, timeout: float = 30) -> str:
+def wait_for_texts(platform: FakePlatform, method: str, key: str, recipient: str, count: int = 1,
+                   timeout: float = 30) -> list[str]:
+    """The texts sent to `recipient`, once there are `count` of them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         texts = sent_to(platform, method, key, recipient)
-        if texts:
-            return "\n\n".join(texts)
+        if len(texts) >= count:
+            return texts
         time.sleep(0.1)
-    raise AssertionError(f"nothing was sent to {recipient} within {timeout} s")
+    raise AssertionError(f"fewer than {count} texts were sent to {recipient} within {timeout} s")
+
+
+def wait_for_text(platform: FakePlatform, method: str, key: str, recipient: str) -> str:
+    return "\n\n".join(wait_for_texts(platform, method, key, recipient))
 
 
 # --- Telegram ---
@@ -216,24 +222,16 @@ def test_an_unsigned_slack_request_is_rejected(stack: StackConfig) -> None:
 
 # --- Both: who the client is, and its rate limit ---
 
-def user_metadata(config: StackConfig, sender: str) -> list[dict[str, Any]]:
-    tracker = requests.get(f"http://{config.host}:{config.rasa_port}/conversations/{sender}/tracker",
-                           params={"token": API_TOKEN}, timeout=10).json()
-    return [event.get("metadata", {}) for event in tracker["events"] if event["event"] == "user"]
-
-
 def test_a_telegram_user_over_the_limit_gets_a_short_reply(stack: StackConfig, platform: FakePlatform,
                                                            responses: dict[str, str]) -> None:
     for _ in range(4):
         assert post_telegram(stack, telegram_update(4300, "thanks"), TELEGRAM_SECRET).status_code == 200
         time.sleep(0.3)
-    deadline = time.monotonic() + 30
-    while len(sent_to(platform, "sendMessage", "chat_id", "4300")) < 4 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sorted(sent_to(platform, "sendMessage", "chat_id", "4300")) == sorted(
+    assert sorted(wait_for_texts(platform, "sendMessage", "chat_id", "4300", count=4)) == sorted(
         [responses["utter_youre_welcome"]] * 3 + [responses["utter_rate_limited"]])
     # The platform's user id is the client.
-    assert {m["client"] for m in user_metadata(stack, "4300")} == {client_identity("telegram", platform_user="4300")}
+    clients = {metadata["client"] for metadata in user_metadata(stack, "4300", API_TOKEN)}
+    assert clients == {client_identity("telegram", platform_user="4300")}
 
 
 def test_a_slack_user_over_the_limit_gets_a_short_reply(stack: StackConfig, platform: FakePlatform,
@@ -241,12 +239,10 @@ def test_a_slack_user_over_the_limit_gets_a_short_reply(stack: StackConfig, plat
     for _ in range(4):
         assert post_slack(stack, slack_message("D5300", "thanks")).status_code == 200
         time.sleep(0.3)
-    deadline = time.monotonic() + 30
-    while len(sent_to(platform, "chat.postMessage", "channel", "D5300")) < 4 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sorted(sent_to(platform, "chat.postMessage", "channel", "D5300")) == sorted(
+    assert sorted(wait_for_texts(platform, "chat.postMessage", "channel", "D5300", count=4)) == sorted(
         [responses["utter_youre_welcome"]] * 3 + [responses["utter_rate_limited"]])
-    assert {m["client"] for m in user_metadata(stack, "UD5300")} == {client_identity("slack", platform_user="UD5300")}
+    clients = {metadata["client"] for metadata in user_metadata(stack, "UD5300", API_TOKEN)}
+    assert clients == {client_identity("slack", platform_user="UD5300")}
 
 
 # --- Rasa's HTTP API, turned on (as the debug shell does) ---

@@ -18,6 +18,7 @@ from bot.certificates.guard import LookupGuard
 from bot.certificates.model import Certificate, State, mask_name
 from bot.errors import CertificateNotFound, LookupUnavailable
 from bot.knowledge import KnowledgeBase
+from bot.limit_storage import open_limit_storage
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ class CertificateLookup:
     def without_limits(cls, kb: KnowledgeBase, settings: Settings, store: CertificateStore) -> CertificateLookup:
         """A lookup that counts nothing anywhere else: what the assistant would answer when
         no limit applies (the status command, tests)."""
-        from bot.limit_storage import open_limit_storage
-
         return cls(kb, settings, store, LookupGuard(settings, open_limit_storage("memory://")))
 
     def check(self, number: str, holder_name: str, client: str, today: date, language: str) -> LookupOutcome:
