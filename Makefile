@@ -20,16 +20,18 @@ MODEL := models/certificates.tar.gz
 WIDGET_SOURCE := web/node_modules/rasa-webchat/lib/index.js
 WIDGET := build/web/webchat.js
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 # A CJK font, so that the browser draws Chinese (screenshots show boxes without one).
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/rasa_components/*.py)
 
-.PHONY: help install generate check-generated train web browser run shell test lint bench soak lock clean
+.PHONY: help install generate check-generated train web browser nginx run run-scaled shell test lint bench soak lock clean
 
 help:
 	@echo "make run    set up everything and start the assistant (web page: http://localhost:8080/)"
 	@echo "make test   set up everything and run every test"
+	@echo "make run-scaled REPLICAS=3   the same, scaled out: replicas behind nginx on PostgreSQL and Redis"
 	@echo "make shell  talk to the assistant in the terminal (make shell DEBUG=1 shows intents and answers)"
 	@echo "make bench  measure held-out accuracy, training time, REST latency, lookups, import rate, load against a stock bot and the limits"
 	@echo "make soak   run the assistant under load for 30 minutes: error rate and memory drift"
@@ -52,8 +54,9 @@ check-generated: $(INSTALLED)
 
 # Trains only when an input (data, config or a custom component) is newer than the model;
 # Rasa also skips training when its own fingerprint of the inputs is unchanged.
+# A fixed hash seed makes training repeatable (bot/stack.py's TRAINING_HASH_SEED says why).
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
-	$(RASA) train --fixed-model-name certificates --out models
+	PYTHONHASHSEED=0 $(RASA) train --fixed-model-name certificates --out models
 	touch $@
 
 train: $(MODEL)
@@ -77,17 +80,29 @@ $(CHROMIUM) $(CJK_FONT):
 
 browser: $(CHROMIUM) $(CJK_FONT)
 
+# Debian's nginx, in front of the replicas of `make run-scaled` (its service is not started).
+$(NGINX):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx
+
+nginx: $(NGINX)
+
 run: generate $(WIDGET)
 	$(MAKE) --no-print-directory $(MODEL)
 	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot serve
+
+REPLICAS ?= 3
+run-scaled: generate $(WIDGET) $(NGINX)
+	$(MAKE) --no-print-directory $(MODEL)
+	$(PY) -m bot serve-scaled --replicas $(REPLICAS)
 
 shell: generate
 	$(MAKE) --no-print-directory $(MODEL)
 	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot shell $(if $(DEBUG),--debug)
 
-test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM) $(CJK_FONT)
+test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM) $(CJK_FONT) $(NGINX)
 	$(PY) -m pytest
 	$(RASA) data validate --quiet
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
@@ -96,11 +111,13 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check bot actions tests bench
 	$(VENV)/bin/mypy bot actions
 
-bench: check-generated $(MODEL)
+bench: check-generated $(MODEL) $(NGINX)
 	$(PY) bench/benchmark.py
 	$(PY) bench/lookup_benchmark.py
+	$(PY) bench/lookup_benchmark.py --backend postgresql
 	$(PY) bench/load_benchmark.py
 	$(PY) bench/safety_benchmark.py
+	$(PY) bench/scaled_benchmark.py
 
 # Half an hour of steady load: error rate and memory drift (not part of `make bench`).
 soak: check-generated $(MODEL)

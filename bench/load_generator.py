@@ -55,14 +55,24 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     timings: list[tuple[int, float]] = []
     errors: list[str] = []
     timeout = aiohttp.ClientTimeout(total=args.timeout)
-    # One connection per user, as a browser or app client would hold.
-    connector = aiohttp.TCPConnector(limit=args.users)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    if args.spread_addresses:
+        # Each user from its own loopback address (127.0.0.2, .3, ...), as real clients
+        # come from their own: a proxy that routes by address sees many clients.
+        sessions = [aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(
+            limit=1, local_addr=(f"127.0.0.{2 + user}", 0))) for user in range(args.users)]
+    else:
+        # One connection per user, as a browser or app client would hold.
+        shared = aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=args.users))
+        sessions = [shared] * args.users
+    try:
         started = time.perf_counter()
         await asyncio.gather(*(
-            _user(session, args.url, texts, user * 7919, args, timings, errors) for user in range(args.users)
+            _user(sessions[user], args.url, texts, user * 7919, args, timings, errors) for user in range(args.users)
         ))
         wall = time.perf_counter() - started
+    finally:
+        for session in set(sessions):
+            await session.close()
     return {"users": args.users, "wall_seconds": wall, "timings": timings, "errors": errors}
 
 
@@ -73,6 +83,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1)
     parser.add_argument("--conversations", type=int, default=1, help="conversations per user")
     parser.add_argument("--messages", type=int, default=10, help="messages per conversation")
+    parser.add_argument("--spread-addresses", action="store_true",
+                        help="each user connects from its own loopback address (at most 250 users)")
     parser.add_argument("--allow-silence", action="store_true", help="an empty reply is an answer")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a request counts as failed")
     print(json.dumps(asyncio.run(run(parser.parse_args()))))

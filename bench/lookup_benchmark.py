@@ -1,13 +1,14 @@
 """Measures certificate lookups and imports at scale and prints the README's figures.
 
-    .venv/bin/python bench/lookup_benchmark.py [--rows 1000000] [--lookups 20000]
+    .venv/bin/python bench/lookup_benchmark.py [--rows 1000000] [--lookups 20000] [--backend postgresql]
 
 1. Import rate: `bot db import`'s code path on a generated CSV of --rows certificates, into
    a new database (rows per second, validation included).
 2. Lookup latency on that database: p50 and p99 over --lookups lookups through the store,
    half of them hits and half misses (unknown numbers and wrong names).
 
-Results are printed and written to results/lookup_benchmark.json.
+Results are printed and written to results/lookup_benchmark.json (SQLite) or
+results/lookup_benchmark_postgresql.json.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.certificates.importer import FIELDS, import_file  # noqa: E402
-from bot.certificates.store import SqliteCertificateStore, open_database  # noqa: E402
+from bot.certificates.lookup import CertificateDatabase, CertificateStore  # noqa: E402
+from bot.certificates.postgres_store import PostgresCertificateDatabase, PostgresCertificateStore  # noqa: E402
+from bot.certificates.store import SqliteCertificateDatabase, SqliteCertificateStore  # noqa: E402
 from bot.errors import CertificateNotFound  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
+from tests.conftest import new_postgres_database  # noqa: E402
 
 SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
 
@@ -61,11 +65,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=20_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: a new database on the machine's PostgreSQL (BOT_TEST_POSTGRES_URL)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as cleanup:
         csv_path, db_path = Path(folder) / "certificates.csv", Path(folder) / "certificates.db"
         write_csv(csv_path, args.rows)
-        database = open_database(db_path)
+        database: CertificateDatabase
+        store: CertificateStore
+        if args.backend == "postgresql":
+            url = cleanup.enter_context(new_postgres_database())
+            database, store = PostgresCertificateDatabase(url), PostgresCertificateStore(url, connections=1)
+        else:
+            database, store = SqliteCertificateDatabase(db_path), SqliteCertificateStore(db_path)
         started = time.perf_counter()
         summary = import_file(database, csv_path, lambda _: "electrician", date.today())
         seconds = time.perf_counter() - started
@@ -73,7 +85,6 @@ def main() -> None:
         rate = args.rows / seconds
         print(f"import: {args.rows} rows in {seconds:.1f} s = {rate:,.0f} rows/s", flush=True)
 
-        store = SqliteCertificateStore(db_path)
         rng = random.Random(1)
         timings = []
         for attempt in range(args.lookups):
@@ -86,9 +97,13 @@ def main() -> None:
             timings.append((time.perf_counter() - started) * 1000)
         p50, p99 = percentile(timings, 0.50), percentile(timings, 0.99)
         print(f"lookup on {args.rows} certificates: p50 {p50:.3f} ms, p99 {p99:.3f} ms ({args.lookups} lookups)")
-    results = {"rows": args.rows, "import_rows_per_second": round(rate), "import_seconds": round(seconds, 1),
+        database.close()
+        if isinstance(store, PostgresCertificateStore):
+            store.close()
+    results = {"backend": args.backend, "rows": args.rows, "import_rows_per_second": round(rate),
+               "import_seconds": round(seconds, 1),
                "lookups": args.lookups, "lookup_p50_ms": round(p50, 3), "lookup_p99_ms": round(p99, 3)}
-    out = PROJECT_ROOT / "results" / "lookup_benchmark.json"
+    out = PROJECT_ROOT / "results" / f"lookup_benchmark{'' if args.backend == 'sqlite' else '_' + args.backend}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"written to {out}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.certificates.cli import db
+from bot.certificates.cli import db, demo
 from bot.compiler import check_generated, compile_knowledge, write_generated
 from bot.conversation_retention import period_seconds, purge_conversations
 from bot.errors import BotError, ConversationStoreUnavailable
@@ -79,11 +79,43 @@ def serve(model: Path) -> None:
                        f"REST: POST {config.rest_url}")
             click.echo(f"Channels: {', '.join(channels)}. "
                        f"HTTP API: {'on, token required' if config.api_token else 'off'}. Ctrl-C stops it.")
-            while True:  # the retention period applied now and once a day
-                _purge_old_conversations()
-                time.sleep(24 * 3600)
+            _purge_old_conversations_daily()
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+@cli.command("serve-scaled")
+@MODEL_OPTION
+@click.option("--replicas", type=click.IntRange(1, 16), default=3, show_default=True,
+              help="How many Rasa server replicas (each loads the model: about 1 GB).")
+@click.pass_context
+def serve_scaled(context: click.Context, model: Path, replicas: int) -> None:
+    """Run the assistant scaled out until Ctrl-C: replicas behind nginx, sharing
+    PostgreSQL (BOT_POSTGRES_URL) and Redis (BOT_REDIS_URL)."""
+    from bot.scaled import ScaledConfig, apply_scaled_defaults, run_scaled
+    from bot.stack import stop_on_signals
+
+    stop_on_signals()
+    apply_scaled_defaults()
+    context.invoke(demo, if_empty=True)  # as `make run` does for SQLite
+    server = load_server_settings()
+    config = ScaledConfig(model=model, replicas=replicas, host=server.host, rasa_port=server.rasa_port,
+                          web_port=server.web_port, action_port=server.action_port,
+                          max_request_bytes=server.max_request_bytes)
+    try:
+        with run_scaled(config):
+            click.echo(f"The assistant is up: {replicas} replicas behind nginx. Web page: "
+                       f"http://localhost:{config.web_port}/  REST: POST {config.rest_url}  Ctrl-C stops it.")
+            _purge_old_conversations_daily()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+def _purge_old_conversations_daily() -> None:
+    """Applies the retention period now and once a day, until interrupted."""
+    while True:
+        _purge_old_conversations()
+        time.sleep(24 * 3600)
 
 
 def _purge_old_conversations() -> None:

@@ -10,8 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 from bot.answers import lookup_reply
+from bot.errors import LimitsUnavailable
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_loader import load_knowledge
+from bot.rate_limits import ClientLimits
 from bot.settings import load_settings
 from bot.text import DEFAULT_LANGUAGE, detect_language
 
@@ -41,6 +43,22 @@ def unavailable_reply(message_text: str) -> str:
 
 def _language(message_text: str) -> str:
     return detect_language(message_text) or DEFAULT_LANGUAGE
+
+
+async def answer_within_limits(limits: ClientLimits, client: str, on_new_message: Callable[[Any], Awaitable[Any]],
+                               message: Any, recipient: str) -> None:
+    """Passes a rasa UserMessage on to the assistant if its client is within its limits
+    (the conversation is the message's sender id); otherwise tells the user why not: over
+    a limit, or the limits cannot be counted now."""
+    try:
+        with limits.admitted(client, message.sender_id) as refusal:
+            if refusal is None:
+                await answer_or_apologize(on_new_message, message, recipient)
+            else:
+                await message.output_channel.send_text_message(recipient, rate_limited_reply(message.text or ""))
+    except LimitsUnavailable:
+        logger.exception("A %s message could not be counted against its limits.", message.input_channel)
+        await message.output_channel.send_text_message(recipient, unavailable_reply(message.text or ""))
 
 
 async def answer_or_apologize(on_new_message: Callable[[Any], Awaitable[Any]], message: Any, recipient: str) -> None:

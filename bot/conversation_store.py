@@ -86,6 +86,14 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
+        elif url.get_backend_name() != "sqlite":
+            # A server that restarted leaves every pooled connection dead: each is checked
+            # before use, so service resumes with the first message, not after one error per
+            # pooled connection.
+            engine_url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(engine_url, pool_pre_ping=True)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self.turns = settings.conversation_turns
         self.address = repr(url)  # with the password masked
         self._tables_ready = False

@@ -68,5 +68,9 @@ class ConversationStoreUnavailable(BotError):
     """The database that keeps conversations cannot be read or written now."""
 
 
+class LimitsUnavailable(BotError):
+    """The store of rate-limit counters cannot be read or written now."""
+
+
 class ImportFileError(BotError):
     """An import file cannot be read at all (not a single row can be trusted)."""

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,27 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockStore
 
 from bot.settings import load_settings
 
+# How long a message waits before it asks again whether its conversation's turn has come.
+# Rasa waits a second: a user who sends two messages quickly would wait that long for the
+# second answer. A check costs well under a millisecond.
+TURN_POLL_SECONDS = 0.05
+
 SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
 # How long a process waits for another one's transaction; each takes well under a millisecond.
 BUSY_TIMEOUT_SECONDS = 10.0
 
 
-class SQLiteLockStore(LockStore):
+class PromptTurnLockStore(LockStore):
+    """Rasa's lock store, asking for the next turn every TURN_POLL_SECONDS."""
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = TURN_POLL_SECONDS) -> AsyncIterator[TicketLock]:
+        async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as lock:
+            yield lock
+
+
+class SQLiteLockStore(PromptTurnLockStore):
     """Rasa's ticket locks in a SQLite file (BOT_LOCK_DB), atomic across processes."""
 
     def __init__(self, path: Path | None = None, **_: Any) -> None:
@@ -79,6 +94,14 @@ class SQLiteLockStore(LockStore):
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
 
+    def check(self) -> str | None:
+        """None if the lock file answers, else what is wrong (for the health check)."""
+        try:
+            self._connect().execute("SELECT 1 FROM locks LIMIT 1")
+        except sqlite3.Error as error:
+            return f"the lock store at {self.path} failed: {error}"
+        return None
+
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         row = self._connect().execute(
             "SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
@@ -107,3 +130,16 @@ class SQLiteLockStore(LockStore):
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         with self._transaction():
             super().cleanup(conversation_id, ticket_number)
+
+
+class ConfiguredLockStore(LockStore):
+    """What endpoints.yml names: the lock store the settings choose (BOT_LOCK_STORE), SQLite
+    for the processes of one machine or Redis for replicas on several."""
+
+    def __new__(cls, **_: Any) -> LockStore:
+        settings = load_settings()
+        if settings.lock_store == "redis":
+            from bot.redis_lock_store import RedisTicketLockStore
+
+            return RedisTicketLockStore(settings.redis_url)
+        return SQLiteLockStore(settings.lock_db_path)

@@ -22,6 +22,7 @@ from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
+from bot.errors import LimitsUnavailable
 from bot.limit_storage import open_limit_storage, without_password
 from bot.settings import ServerSettings, load_server_settings, load_settings
 
@@ -51,7 +52,7 @@ class ClientLimits:
     @contextmanager
     def admitted(self, client: str, conversation: str) -> Iterator[Refusal | None]:
         """Counts a message and holds its place while it is answered; yields why it is
-        refused, or None if it may go on."""
+        refused, or None if it may go on. Raises LimitsUnavailable when it cannot count."""
         refusal = self._counted(client, conversation)
         if refusal is None and self._in_flight[client] >= self._at_once:
             refusal = Refusal("messages at once", self._at_once, 1)
@@ -71,14 +72,22 @@ class ClientLimits:
         return None if self._storage.check() else f"the limits store at {self._storage_url} does not answer"
 
     def _counted(self, client: str, conversation: str) -> Refusal | None:
-        """Counts a message from `client` in `conversation`; None if its rates allow it."""
+        """Counts a message from `client` in `conversation`; None if its rates allow it.
+
+        Raises:
+            LimitsUnavailable: the counters' store does not answer (nobody is let through
+                uncounted: the same store usually holds the locks).
+        """
         conversation_key = hashlib.sha256(conversation.encode()).hexdigest()[:24]
-        is_new = self._limiter.hit(_SEEN, "seen", client, conversation_key)
-        if is_new and not self._limiter.hit(self._conversations, "conversations", client):
-            self._limiter.clear(_SEEN, "seen", client, conversation_key)  # still new next time
-            return self._refusal("conversations per hour", self._conversations, "conversations", client)
-        if not self._limiter.hit(self._messages, "messages", client):
-            return self._refusal("messages per minute", self._messages, "messages", client)
+        try:
+            is_new = self._limiter.hit(_SEEN, "seen", client, conversation_key)
+            if is_new and not self._limiter.hit(self._conversations, "conversations", client):
+                self._limiter.clear(_SEEN, "seen", client, conversation_key)  # still new next time
+                return self._refusal("conversations per hour", self._conversations, "conversations", client)
+            if not self._limiter.hit(self._messages, "messages", client):
+                return self._refusal("messages per minute", self._messages, "messages", client)
+        except Exception as error:  # noqa: BLE001 - each storage raises its own client's errors
+            raise LimitsUnavailable(f"the limits store at {self._storage_url} failed: {error}") from error
         return None
 
     def _refusal(self, name: str, limit: RateLimitItem, counter: str, client: str) -> Refusal:

@@ -18,8 +18,10 @@ from typing import Any, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockStore
+from rasa.core.lock_store import LOCK_LIFETIME
 
+from bot.limit_storage import without_password
+from bot.lock_store import PromptTurnLockStore
 from bot.settings import load_settings
 
 KEY_PREFIX = "bot:lock:"
@@ -38,14 +40,24 @@ class _Step:
     value: str | None = None  # the lock to store, or None to delete it
 
 
-class RedisTicketLockStore(LockStore):
+class RedisTicketLockStore(PromptTurnLockStore):
     """Rasa's ticket locks in Redis (BOT_REDIS_URL), atomic across processes and machines."""
 
     def __init__(self, url: str | None = None, **_: Any) -> None:
         # Rasa passes `endpoint_config`; the address comes from the settings.
         super().__init__()
-        self.red = redis.Redis.from_url(url or load_settings().redis_url)
+        self.url = url or load_settings().redis_url
+        # Short timeouts: with Redis down, a message gets the "unavailable" reply at once.
+        self.red = redis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
         self._step: _Step | None = None
+
+    def check(self) -> str | None:
+        """None if Redis answers, else what is wrong (for the health check)."""
+        try:
+            self.red.ping()
+        except redis.RedisError as error:
+            return f"the lock store at {without_password(self.url)} failed: {error}"
+        return None
 
     def _key(self, conversation_id: str) -> str:
         return KEY_PREFIX + conversation_id

@@ -11,6 +11,9 @@ from pathlib import Path
 from bot.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The PostgreSQL and Redis that run on the machine, for the scaled-out deployment's defaults.
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/certificate_assistant"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _float_between(name: str, default: float, low: float, high: float) -> float:
@@ -88,8 +91,12 @@ class Settings:
         limits_url: where those counters and the channels' rate limits are kept
             (BOT_LIMITS_URL): sqlite:///path (the default, under var/) for one machine,
             redis://host:port/db for several.
-        lookup_backend: "sqlite" (the embedded database) or "http" (an issuing authority's
-            verification API at BOT_REGISTRY_URL) (BOT_LOOKUP_BACKEND).
+        lookup_backend: "sqlite" (the embedded database at BOT_DATABASE), "postgresql" (at
+            BOT_CERTIFICATES_DB_URL) or "http" (an issuing authority's verification API at
+            BOT_REGISTRY_URL) (BOT_LOOKUP_BACKEND).
+        certificates_db_url: the PostgreSQL database of certificates, e.g.
+            postgresql://user:password@host/dbname (BOT_CERTIFICATES_DB_URL); created if the
+            server has none of that name.
         registry_url, registry_timeout, registry_retries: the HTTP backend's base URL,
             per-request timeout in seconds and number of retries (BOT_REGISTRY_URL,
             BOT_REGISTRY_TIMEOUT, BOT_REGISTRY_RETRIES).
@@ -103,10 +110,16 @@ class Settings:
         tracker_db_url: the SQLAlchemy URL of the database that keeps conversations
             (BOT_TRACKER_DB_URL); SQLite under var/ by default, or e.g.
             postgresql://user:password@host/dbname.
-        lock_db_path: the SQLite file in which the Rasa server processes of one machine
-            take turns on a conversation (BOT_LOCK_DB).
-        redis_url: the Redis that replicas on several machines share, for their locks
-            (BOT_REDIS_URL; bot.redis_lock_store).
+        lock_store: where the Rasa server processes take turns on a conversation
+            (BOT_LOCK_STORE): "sqlite", a file that the processes of one machine share
+            (BOT_LOCK_DB), or "redis", which replicas on several machines share (BOT_REDIS_URL).
+        lock_db_path: that SQLite file (BOT_LOCK_DB).
+        postgres_url: the PostgreSQL that `make run-scaled` uses for conversations and
+            certificates unless BOT_TRACKER_DB_URL / BOT_CERTIFICATES_DB_URL say otherwise
+            (BOT_POSTGRES_URL; bot.scaled).
+        redis_url: the Redis that replicas on several machines share (BOT_REDIS_URL), for
+            their locks (BOT_LOCK_STORE=redis) and the web widget's replies
+            (BOT_SOCKETIO_MANAGER=redis).
     """
 
     knowledge_dir: Path
@@ -121,6 +134,7 @@ class Settings:
     lookups_per_client_per_hour: int
     limits_url: str
     lookup_backend: str
+    certificates_db_url: str
     registry_url: str
     registry_timeout: float
     registry_retries: int
@@ -128,7 +142,9 @@ class Settings:
     conversation_turns: int
     conversation_retention_days: int
     tracker_db_url: str
+    lock_store: str
     lock_db_path: Path
+    postgres_url: str
     redis_url: str
 
 
@@ -146,7 +162,8 @@ def load_settings() -> Settings:
         lookup_failure_window_hours=_int_between("BOT_LOOKUP_FAILURE_WINDOW_HOURS", 24, 1, 24 * 30),
         lookups_per_client_per_hour=_int_between("BOT_LOOKUPS_PER_CLIENT_PER_HOUR", 10, 1, 1_000_000),
         limits_url=_text("BOT_LIMITS_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'limits.db'}"),
-        lookup_backend=_choice("BOT_LOOKUP_BACKEND", "sqlite", ("sqlite", "http")),
+        lookup_backend=_choice("BOT_LOOKUP_BACKEND", "sqlite", ("sqlite", "postgresql", "http")),
+        certificates_db_url=_text("BOT_CERTIFICATES_DB_URL", POSTGRES_URL),
         registry_url=os.environ.get("BOT_REGISTRY_URL", "").strip(),
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
@@ -154,8 +171,10 @@ def load_settings() -> Settings:
         conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 10, 3, 1000),
         conversation_retention_days=_int_between("BOT_CONVERSATION_RETENTION_DAYS", 30, 1, 3650),
         tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
+        lock_store=_choice("BOT_LOCK_STORE", "sqlite", ("sqlite", "redis")),
         lock_db_path=Path(os.environ.get("BOT_LOCK_DB", PROJECT_ROOT / "var" / "locks.db")),
-        redis_url=_text("BOT_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        postgres_url=_text("BOT_POSTGRES_URL", POSTGRES_URL),
+        redis_url=_text("BOT_REDIS_URL", REDIS_URL),
     )
 
 
@@ -229,6 +248,9 @@ class ServerSettings:
             client's address to X-Forwarded-For (BOT_TRUSTED_PROXIES); 0 trusts no header.
         real_ip_header: a header that a trusted proxy sets to the client's address instead,
             such as X-Real-IP (BOT_REAL_IP_HEADER).
+        socketio_manager: "local", or "redis" when several replicas serve the widget: its
+            replies then go through BOT_REDIS_URL and reach the user whichever replica
+            produced them (BOT_SOCKETIO_MANAGER).
         telegram, slack: the messaging connectors, None when off.
     """
 
@@ -246,6 +268,7 @@ class ServerSettings:
     max_request_bytes: int
     trusted_proxies: int
     real_ip_header: str
+    socketio_manager: str
     telegram: TelegramSettings | None
     slack: SlackSettings | None
 
@@ -298,6 +321,7 @@ def load_server_settings() -> ServerSettings:
         max_request_bytes=_int_between("BOT_MAX_REQUEST_BYTES", 16_384, 1024, 10_000_000),
         trusted_proxies=_int_between("BOT_TRUSTED_PROXIES", 0, 0, 10),
         real_ip_header=_text("BOT_REAL_IP_HEADER"),
+        socketio_manager=_choice("BOT_SOCKETIO_MANAGER", "local", ("local", "redis")),
         telegram=_telegram_settings(),
         slack=_slack_settings(),
     )

@@ -4,6 +4,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,26 +107,37 @@ def pytest_configure(config: pytest.Config) -> None:
 POSTGRES_ADMIN_URL = os.environ.get("BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped afterwards. Without a PostgreSQL
     server the test is skipped, except in CI (CI=true), where the server must be there."""
     import psycopg2
     from sqlalchemy.engine import make_url
 
-    try:
+    def run(statement: str) -> None:
+        # A connection each time: a test may restart the server in between.
         admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=5)
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            admin.close()
+
+    name = f"bot_test_{uuid.uuid4().hex}"
+    try:
+        run(f'CREATE DATABASE "{name}"')
     except psycopg2.OperationalError as error:
         if os.environ.get("CI") == "true":
             raise
         pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL}: {error}")
-    admin.autocommit = True
-    name = f"bot_test_{uuid.uuid4().hex}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+        run(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    with new_postgres_database() as url:
+        yield url

@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 from requests.adapters import HTTPAdapter
 
 from bot.certificates.demo import demo_records
+from bot.certificates.postgres_store import PostgresCertificateDatabase
 from bot.certificates.store import open_database, upsert_certificates
+from bot.scaled import ScaledConfig, ScaledStack, run_scaled, scaled_defaults
 from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack
+from tests.conftest import new_postgres_database
 
 
 class _FromAddress(HTTPAdapter):
@@ -80,3 +84,45 @@ def started_stack(model: Path, tmp_path_factory: pytest.TempPathFactory, env: di
                     yield config, log_path
             finally:
                 print(f"server logs: {log_path}")
+
+
+SCALED_REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of the local Redis that nothing else uses
+
+
+def _consecutive_free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (replicas listen on consecutive ports)."""
+    while True:
+        port = free_port()
+        try:
+            for following in range(port + 1, port + count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", following))
+            return port
+        except OSError:
+            continue
+
+
+@contextmanager
+def started_scaled(model: Path, folder: Path, replicas: int = 2) -> Iterator[ScaledStack]:
+    """Replicas (two unless asked), the action server, the page and nginx on free ports,
+    sharing a new PostgreSQL database (with demo certificates) and a Redis database of their
+    own; nginx's files and the servers' log go into `folder`."""
+    redis.Redis.from_url(SCALED_REDIS_URL).flushdb()
+    with new_postgres_database() as postgres_url:
+        database = PostgresCertificateDatabase(postgres_url)
+        database.upsert(demo_records(20, seed=1, today=date.today()))
+        database.close()
+        env = {**scaled_defaults(postgres_url, SCALED_REDIS_URL), "BOT_REDIS_URL": SCALED_REDIS_URL,
+               **UNLIMITED_CLIENTS}
+        config = ScaledConfig(model=model, replicas=replicas, rasa_port=free_port(), web_port=free_port(),
+                              action_port=free_port(), first_replica_port=_consecutive_free_ports(replicas),
+                              page_port=free_port(), nginx_dir=folder / "nginx")
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            with (folder / "servers.log").open("wb") as log:
+                try:
+                    with run_scaled(config, log) as stack:
+                        yield stack
+                finally:
+                    print(f"server logs: {folder / 'servers.log'}")

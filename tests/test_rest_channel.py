@@ -122,7 +122,8 @@ def test_a_long_message_is_answered_promptly_with_too_long(stack: StackConfig, r
 def test_the_health_check_reports_every_part(stack: StackConfig) -> None:
     health = requests.get(f"http://{stack.host}:{stack.rasa_port}/webhooks/health/", timeout=10)
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "model": "ok", "conversations": "ok", "limits": "ok"}
+    assert health.json() == {"status": "ok", "model": "ok", "conversations": "ok", "locks": "ok",
+                             "limits": "ok"}
 
 
 @pytest.mark.parametrize("size", [100_000, 5_000_000])

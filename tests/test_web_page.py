@@ -21,9 +21,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge import KnowledgeBase
+from bot.scaled import ScaledStack
 from bot.settings import PROJECT_ROOT, Settings
 from bot.stack import StackConfig
-from tests.servers import demo_database, started_stack
+from tests.servers import demo_database, started_scaled, started_stack
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
@@ -156,15 +157,20 @@ def test_a_certificate_status_lookup(chat: Page, database: Path, kb: KnowledgeBa
     messages(chat).to_contain_text(first_sentence(render(kb, result, "en")), timeout=WAIT_MS)
 
 
-def test_the_conversation_continues_after_a_reload(chat: Page, responses: dict[str, str]) -> None:
-    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
-    ask(chat, "do tour guides need a certificate?")
-    messages(chat).to_contain_text(first_sentence(responses["utter_catalog_tour_guide__needed"]), timeout=WAIT_MS)
-    chat.reload()
-    messages(chat).to_contain_text("do tour guides need a certificate?", timeout=WAIT_MS)
+def ask_reload_and_follow_up(page: Page, responses: dict[str, str]) -> None:
+    """A question, its answer, a reload, and a follow-up answered in the same conversation."""
+    messages(page).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(page, "do tour guides need a certificate?")
+    messages(page).to_contain_text(first_sentence(responses["utter_catalog_tour_guide__needed"]), timeout=WAIT_MS)
+    page.reload()
+    messages(page).to_contain_text("do tour guides need a certificate?", timeout=WAIT_MS)
     # The follow-up only makes sense in the same conversation: the server kept its context.
-    ask(chat, "what about lawyers?")
-    messages(chat).to_contain_text(first_sentence(responses["utter_catalog_lawyer__needed"]), timeout=WAIT_MS)
+    ask(page, "what about lawyers?")
+    messages(page).to_contain_text(first_sentence(responses["utter_catalog_lawyer__needed"]), timeout=WAIT_MS)
+
+
+def test_the_conversation_continues_after_a_reload(chat: Page, responses: dict[str, str]) -> None:
+    ask_reload_and_follow_up(chat, responses)
 
 
 def polling_handshake(site: StackConfig, origin: str) -> requests.Response:
@@ -231,3 +237,16 @@ def test_a_chinese_browser_gets_the_page_and_the_answers_in_chinese(
     # The follow-up needs the old context; written in Chinese, it is answered in Chinese.
     ask(chinese_chat, "那律师呢？")
     messages(chinese_chat).to_contain_text(first_sentence(zh["utter_catalog_lawyer__expiry"]), timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def scaled_site(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
+    with started_scaled(trained_model, tmp_path_factory.mktemp("scaled")) as stack:
+        yield stack
+
+
+def test_the_widget_through_nginx_answers_and_continues_after_a_reload(
+        scaled_site: ScaledStack, page: Page, outside_requests: list[str], responses: dict[str, str]) -> None:
+    """Scaled out (issue #12): the page and its WebSocket through nginx, two replicas behind it."""
+    page.goto(f"http://localhost:{scaled_site.config.web_port}/")
+    ask_reload_and_follow_up(page, responses)

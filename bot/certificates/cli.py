@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 from click.termui import progressbar
 
-from bot.certificates.backends import store_from_settings
+from bot.certificates.backends import open_certificate_database, store_from_settings
 from bot.certificates.demo import demo_records
 from bot.certificates.importer import import_file, write_rejects
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import NUMBER_EXAMPLE, NUMBER_FORMAT, is_valid_number, normalize_number
-from bot.certificates.store import count_certificates, open_database, upsert_certificates
 from bot.knowledge_loader import load_knowledge
 from bot.mentions import MentionFinder
 from bot.settings import load_settings
@@ -33,7 +32,8 @@ def _count_lines(file: Path) -> int:
 
 @click.group()
 def db() -> None:
-    """The certificate database (path: BOT_DATABASE, default var/certificates.db)."""
+    """The certificate database (BOT_LOOKUP_BACKEND: SQLite at BOT_DATABASE, default
+    var/certificates.db, or PostgreSQL at BOT_CERTIFICATES_DB_URL)."""
 
 
 @db.command("import")
@@ -45,7 +45,7 @@ def import_command(file: Path, rejects: Path | None) -> None:
     settings = load_settings()
     kb = load_knowledge(settings.knowledge_dir)
     mentions = MentionFinder(kb)
-    database = open_database(settings.database_path)
+    database = open_certificate_database(settings)
     lines = _count_lines(file)
     with progressbar(length=lines, label=f"importing {file.name}", file=sys.stderr,
                            hidden=lines <= PROGRESS_BAR_LINES) as bar:
@@ -58,7 +58,7 @@ def import_command(file: Path, rejects: Path | None) -> None:
         reject_path = rejects or file.with_suffix(".rejected.csv")
         write_rejects(summary.rejected, reject_path)
         click.echo(f"rejected rows written to {reject_path}", err=True)
-    click.echo(f"{summary}; {count_certificates(database)} certificates in {settings.database_path}")
+    click.echo(f"{summary}; {database.count()} certificates in {database.location}")
 
 
 @db.command()
@@ -68,13 +68,12 @@ def import_command(file: Path, rejects: Path | None) -> None:
 def demo(size: int, seed: int, if_empty: bool) -> None:
     """Load a clearly fictional demo data set covering every lookup state."""
     settings = load_settings()
-    database = open_database(settings.database_path)
-    if if_empty and count_certificates(database):
-        click.echo(f"{settings.database_path} already holds certificates; demo not loaded")
+    database = open_certificate_database(settings)
+    if if_empty and database.count():
+        click.echo(f"{database.location} already holds certificates; demo not loaded")
         return
-    inserted, updated, unchanged = upsert_certificates(database, demo_records(size, seed, date.today()))
-    click.echo(f"demo data: {inserted} inserted, {updated} updated, {unchanged} unchanged "
-               f"in {settings.database_path}")
+    inserted, updated, unchanged = database.upsert(demo_records(size, seed, date.today()))
+    click.echo(f"demo data: {inserted} inserted, {updated} updated, {unchanged} unchanged in {database.location}")
 
 
 @db.command()

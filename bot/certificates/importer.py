@@ -16,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
+from bot.certificates.lookup import CertificateDatabase
 from bot.certificates.model import (
     NUMBER_FORMAT,
     STATUSES,
@@ -27,7 +26,6 @@ from bot.certificates.model import (
     normalize_name,
     normalize_number,
 )
-from bot.certificates.store import upsert_certificates
 from bot.errors import ImportFileError
 
 FIELDS = ("certificate_number", "holder_name", "certificate_type", "level", "issuer", "issued_on", "valid_until",
@@ -167,7 +165,7 @@ def write_rejects(rejected: list[Rejected], path: Path) -> None:
 
 
 def import_file(
-    db: sqlite_utils.Database,
+    database: CertificateDatabase,
     path: Path,
     link: CatalogLinker,
     today: date,
@@ -194,5 +192,5 @@ def import_file(
             continue
         records[number] = record
         first_line[number] = line
-    summary.inserted, summary.updated, summary.unchanged = upsert_certificates(db, records.values())
+    summary.inserted, summary.updated, summary.unchanged = database.upsert(records.values())
     return summary

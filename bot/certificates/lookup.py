@@ -9,9 +9,10 @@ do not tell whether the number exists.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.answers import lookup_reply
 from bot.certificates.guard import LookupGuard
@@ -27,6 +28,20 @@ logger = logging.getLogger(__name__)
 class CertificateStore(Protocol):
     def lookup(self, number: str, holder_name: str) -> Certificate:
         """Raises CertificateNotFound or LookupUnavailable."""
+
+
+class CertificateDatabase(Protocol):
+    """A certificate database open for writing (SQLite or PostgreSQL)."""
+
+    location: str  # where it is, as it may be shown (no password)
+
+    def upsert(self, records: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
+        """Inserts new certificates and updates changed ones in one transaction; returns
+        (inserted, updated, unchanged)."""
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

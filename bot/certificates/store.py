@@ -125,3 +125,21 @@ def upsert_certificates(db: sqlite_utils.Database, records: Iterable[dict[str, A
 
 def count_certificates(db: sqlite_utils.Database) -> int:
     return db["certificates"].count
+
+
+class SqliteCertificateDatabase:
+    """The SQLite certificate database for writing (BOT_DATABASE): what imports and the demo
+    data go into, like PostgresCertificateDatabase."""
+
+    def __init__(self, path: Path) -> None:
+        self.location = str(path)
+        self.db = open_database(path)
+
+    def upsert(self, records: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
+        return upsert_certificates(self.db, records)
+
+    def count(self) -> int:
+        return count_certificates(self.db)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,6 +1,6 @@
 """GET /webhooks/health/: whether this Rasa server process can answer, for a load balancer
-or a person. 200 when the model is loaded and the conversation and limits stores answer;
-503 otherwise, saying which part failed and why."""
+or a person. 200 when the model is loaded and the conversation, lock and limits stores
+answer; 503 otherwise, saying which part failed and why."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ class HealthInput(InputChannel):
         @health_check.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             agent = getattr(request.app.ctx, "agent", None)
-            store_check = getattr(agent.tracker_store, "check", None) if agent else None
             parts = {
                 "model": OK if agent and agent.is_ready() else "not loaded",
-                "conversations": (store_check() if store_check else None) or OK,
+                "conversations": _problem(agent.tracker_store if agent else None) or OK,
+                "locks": _problem(agent.lock_store if agent else None) or OK,
                 "limits": client_limits().storage_problem() or OK,
             }
             healthy = all(state == OK for state in parts.values())
@@ -44,3 +44,9 @@ class HealthInput(InputChannel):
                                  status=HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE)
 
         return health_check
+
+
+def _problem(store: Any) -> str | None:
+    """What a store's check() says is wrong; None when it is fine or has no check."""
+    check = getattr(store, "check", None)
+    return check() if check else None

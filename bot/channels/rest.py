@@ -9,8 +9,9 @@ Rasa 3.6's RestInput, with these changes:
 - the message's metadata is the client's identity (bot.clients), set here: Rasa takes the
   metadata (and the channel's name) from the request body, where a client could claim to
   be someone else;
-- a failure while answering gets 503 and is logged without the message's text (Rasa
-  answers 200 with no messages and logs the text); the streaming variant is not offered.
+- a failure while answering, or of the limits' store, gets 503 with the reply to show
+  the user, and is logged without the message's text (Rasa answers 200 with no messages
+  and logs the text); the streaming variant is not offered.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channel_replies import load_channel_replies, unavailable_reply
 from bot.clients import CLIENT_METADATA_KEY, client_identity
+from bot.errors import LimitsUnavailable
 from bot.rate_limits import ClientLimits, client_limits
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ class LimitedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        load_channel_replies()
         return cls(client_limits())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -55,25 +59,38 @@ class LimitedRestInput(RestInput):
                 return response.json({"error": problem}, status=HTTPStatus.BAD_REQUEST)
             sender, text = request.json["sender"], request.json["message"]
             client = client_identity(self.name(), request)
-            with self.limits.admitted(client, sender) as refusal:
-                if refusal is not None:
-                    return response.json(
-                        {"error": f"too many requests: at most {refusal.allowed} {refusal.limit} from one client",
-                         "retry_after_seconds": refusal.retry_after_seconds},
-                        status=HTTPStatus.TOO_MANY_REQUESTS,
-                        headers={"Retry-After": str(refusal.retry_after_seconds)})
-                collector = CollectingOutputChannel()
-                message = UserMessage(text, collector, sender, input_channel=self.name(),
-                                      metadata={CLIENT_METADATA_KEY: client})
-                try:
-                    await on_new_message(message)
-                except Exception:  # noqa: BLE001 - any failure: the client is told, the text stays private
-                    logger.exception("A REST message could not be answered.")
-                    return response.json({"error": "the assistant is temporarily unavailable; try again later"},
-                                         status=HTTPStatus.SERVICE_UNAVAILABLE)
-            return response.json(collector.messages)
+            try:
+                return await self._answer(on_new_message, sender, text, client)
+            except LimitsUnavailable:
+                logger.exception("A REST message could not be counted against its limits.")
+                return _unavailable(text)
 
         return webhook
+
+    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str,
+                      client: str) -> HTTPResponse:
+        with self.limits.admitted(client, sender) as refusal:
+            if refusal is not None:
+                return response.json(
+                    {"error": f"too many requests: at most {refusal.allowed} {refusal.limit} from one client",
+                     "retry_after_seconds": refusal.retry_after_seconds},
+                    status=HTTPStatus.TOO_MANY_REQUESTS,
+                    headers={"Retry-After": str(refusal.retry_after_seconds)})
+            collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, sender, input_channel=self.name(),
+                                  metadata={CLIENT_METADATA_KEY: client})
+            try:
+                await on_new_message(message)
+            except Exception:  # noqa: BLE001 - any failure: the client is told, the text stays private
+                logger.exception("A REST message could not be answered.")
+                return _unavailable(text)
+        return response.json(collector.messages)
+
+
+def _unavailable(text: str) -> HTTPResponse:
+    """503, with the reply to show the user in the language of their message."""
+    return response.json({"error": "the assistant is temporarily unavailable; try again later",
+                          "reply": unavailable_reply(text)}, status=HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 def _body_problem(request: Request) -> str | None:

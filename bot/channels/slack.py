@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
+from bot.channel_replies import answer_within_limits, load_channel_replies
 from bot.clients import CLIENT_METADATA_KEY, client_identity
 from bot.rate_limits import ClientLimits, client_limits
 from bot.settings import SlackSettings, load_server_settings
@@ -120,12 +120,8 @@ class VerifiedSlackInput(SlackInput):
         client = client_identity(self.name(), platform_user=sender)
         metadata[CLIENT_METADATA_KEY] = client
 
-        async def answer_within_limits(message: UserMessage) -> None:
-            with self.limits.admitted(client, conversation) as refusal:
-                if refusal is None:
-                    await answer_or_apologize(on_new_message, message, conversation)
-                else:
-                    await message.output_channel.send_text_message(conversation, rate_limited_reply(text))
+        async def answer(message: UserMessage) -> None:
+            await answer_within_limits(self.limits, client, on_new_message, message, conversation)
 
         # Answers in a background task: Slack wants its 200 within 3 seconds.
-        return await self.process_message(request, answer_within_limits, text, conversation, metadata)
+        return await self.process_message(request, answer, text, conversation, metadata)

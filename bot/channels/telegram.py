@@ -30,7 +30,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
+from bot.channel_replies import answer_within_limits, load_channel_replies
 from bot.clients import CLIENT_METADATA_KEY, client_identity
 from bot.rate_limits import ClientLimits, client_limits
 from bot.settings import TelegramSettings, load_server_settings
@@ -126,13 +126,9 @@ class VerifiedTelegramInput(TelegramInput):
                 chat, text = message.chat, COMMANDS.get(message.text.strip(), message.text)
                 user = message.from_user
             client = client_identity(self.name(), platform_user=str(user.id if user else chat.id))
-            with self.limits.admitted(client, str(chat.id)) as refusal:
-                if refusal is not None:
-                    await out_channel.send_text_message(str(chat.id), rate_limited_reply(text))
-                    return
-                user_message = UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
-                                           metadata={CLIENT_METADATA_KEY: client})
-                await answer_or_apologize(on_new_message, user_message, str(chat.id))
+            user_message = UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
+                                       metadata={CLIENT_METADATA_KEY: client})
+            await answer_within_limits(self.limits, client, on_new_message, user_message, str(chat.id))
         except Exception:
             logger.exception("Could not answer a Telegram update.")
         finally:

@@ -12,7 +12,9 @@ Rasa 3.6's SocketIOInput, with these changes:
   socket connects, and put into every message's metadata over anything the page sent;
 - a client over its rate limit (bot.rate_limits) gets a short reply instead of an answer;
 - a socket.io packet larger than BOT_MAX_REQUEST_BYTES is refused (engine.io closes the
-  connection), like an oversize HTTP body.
+  connection), like an oversize HTTP body;
+- with BOT_SOCKETIO_MANAGER=redis, replies pass through Redis (python-socketio's
+  AsyncRedisManager), so they reach the user whichever replica produced them.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channel_replies import answer_or_apologize, load_channel_replies, rate_limited_reply
+from bot.channel_replies import answer_within_limits, load_channel_replies
 from bot.clients import CLIENT_METADATA_KEY, client_identity
 from bot.rate_limits import ClientLimits, client_limits
-from bot.settings import load_server_settings
+from bot.settings import load_server_settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +43,28 @@ SESSION_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class WebchatInput(SocketIOInput):
-    def __init__(self, allowed_origins: list[str], max_packet_bytes: int, limits: ClientLimits) -> None:
+    def __init__(self, allowed_origins: list[str], max_packet_bytes: int, limits: ClientLimits,
+                 redis_url: str | None = None) -> None:
         # The widget resumes its session after a reload and sends its metadata as customData.
         super().__init__(session_persistence=True, metadata_key="customData")
         self.allowed_origins = allowed_origins
         self.max_packet_bytes = max_packet_bytes
         self.limits = limits
+        self.redis_url = redis_url
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = load_server_settings()
         load_channel_replies()
-        return cls(list(settings.allowed_origins), settings.max_request_bytes, client_limits())
+        redis_url = load_settings().redis_url if settings.socketio_manager == "redis" else None
+        return cls(list(settings.allowed_origins), settings.max_request_bytes, client_limits(), redis_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # With several replicas, what one replica emits reaches a socket connected to another
+        # through Redis.
+        manager = AsyncRedisManager(self.redis_url) if self.redis_url else None
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins,
-                          max_http_buffer_size=self.max_packet_bytes)
+                          max_http_buffer_size=self.max_packet_bytes, client_manager=manager)
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel uses it
 
@@ -89,15 +97,10 @@ class WebchatInput(SocketIOInput):
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 logger.warning("A socket.io message without text was ignored.")
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
-            with self.limits.admitted(session["client"], session_id) as refusal:
-                if refusal is not None:
-                    await output.send_text_message(session_id, rate_limited_reply(data["message"]))
-                    return
-                metadata = data.get(self.metadata_key)
-                metadata = {**(metadata if isinstance(metadata, dict) else {}), CLIENT_METADATA_KEY: session["client"]}
-                message = UserMessage(data["message"], output, session_id, input_channel=self.name(),
-                                      metadata=metadata)
-                await answer_or_apologize(on_new_message, message, session_id)
+            metadata = data.get(self.metadata_key)
+            metadata = {**(metadata if isinstance(metadata, dict) else {}), CLIENT_METADATA_KEY: session["client"]}
+            message = UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt), session_id,
+                                  input_channel=self.name(), metadata=metadata)
+            await answer_within_limits(self.limits, session["client"], on_new_message, message, session_id)
 
         return socketio_webhook

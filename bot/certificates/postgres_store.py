@@ -1,0 +1,247 @@
+"""The certificate store in PostgreSQL, for replicas on several machines (issue #12).
+
+The same interface as the SQLite store: numbered migrations, an upsert that reports what it
+inserted, updated and left unchanged, a count, and a read-only lookup. An import streams
+its rows into a temporary table with COPY and merges them with one INSERT ... ON CONFLICT
+that touches only rows whose data changed; a lookup is one primary-key query on a pooled
+connection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+import psycopg2.pool
+from psycopg2 import sql
+
+from bot.certificates.model import Certificate, normalize_name
+from bot.certificates.store import DATA_COLUMNS
+from bot.errors import CertificateNotFound, LookupUnavailable
+from bot.limit_storage import without_password
+
+# A lookup waits this long for a connection or a query (well under the action's timeout).
+TIMEOUT_SECONDS = 2
+# Rows sent per COPY: large enough to amortize a round trip, small enough to hold in memory.
+_COPY_CHUNK = 50_000
+# One number for the advisory lock that lets one process at a time migrate.
+_MIGRATION_LOCK = 7_204_512
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "create certificates", """
+        CREATE TABLE certificates (
+            certificate_number text PRIMARY KEY,   -- normalized: upper case, trimmed
+            holder_name text NOT NULL,
+            holder_name_key text NOT NULL,         -- normalize_name(holder_name), what lookups compare
+            certificate_type text NOT NULL,
+            catalog_entry text,                    -- the knowledge catalog entry the type matches
+            level text,
+            issuer text NOT NULL,
+            issued_on date NOT NULL,
+            valid_until date,                      -- NULL for long-term
+            status text NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked')),
+            updated_at timestamptz NOT NULL        -- the last insert or change
+        )"""),
+]
+
+
+# Every connection gives up on a statement after TIMEOUT_SECONDS.
+_CONNECTION_OPTIONS = {"connect_timeout": TIMEOUT_SECONDS, "options": f"-c statement_timeout={TIMEOUT_SECONDS * 1000}"}
+
+
+def _unreachable(url: str, error: psycopg2.Error) -> LookupUnavailable:
+    return LookupUnavailable(f"cannot reach the certificate database {without_password(url)}: {str(error).strip()}")
+
+
+def _connect(url: str) -> psycopg2.extensions.connection:
+    try:
+        return psycopg2.connect(url, **_CONNECTION_OPTIONS)
+    except psycopg2.Error as error:
+        raise _unreachable(url, error) from error
+
+
+def _connect_creating_database(url: str) -> psycopg2.extensions.connection:
+    """A connection to `url`'s database, created first if the server has none of that name."""
+    try:
+        return psycopg2.connect(url, **_CONNECTION_OPTIONS)
+    except psycopg2.OperationalError as error:
+        if "does not exist" not in str(error):
+            raise _unreachable(url, error) from error
+    parameters = psycopg2.extensions.parse_dsn(url)
+    server = _connect(psycopg2.extensions.make_dsn(url, dbname="postgres"))
+    server.autocommit = True
+    try:
+        with server.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parameters["dbname"])))
+    except psycopg2.errors.DuplicateDatabase:
+        pass  # another process created it meanwhile
+    finally:
+        server.close()
+    return _connect(url)
+
+
+def migrate(connection: psycopg2.extensions.connection) -> list[int]:
+    """Applies the migrations this database lacks, in one transaction, one process at a time."""
+    with connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        cursor.execute("CREATE TABLE IF NOT EXISTS _migrations (number integer PRIMARY KEY, name text NOT NULL, "
+                       "applied_at timestamptz NOT NULL DEFAULT now())")
+        cursor.execute("SELECT number FROM _migrations")
+        applied = {row[0] for row in cursor.fetchall()}
+        newly_applied = []
+        for number, name, statement in MIGRATIONS:
+            if number not in applied:
+                cursor.execute(statement)
+                cursor.execute("INSERT INTO _migrations (number, name) VALUES (%s, %s)", (number, name))
+                newly_applied.append(number)
+    return newly_applied
+
+
+def _copy_rows(records: Iterable[dict[str, Any]]) -> Iterator[io.StringIO]:
+    """The records as CSV for COPY, a chunk at a time; None becomes an unquoted empty
+    field, which COPY reads as NULL (no column holds an empty string)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = 0
+    for record in records:
+        writer.writerow([record[column] for column in DATA_COLUMNS])
+        rows += 1
+        if rows == _COPY_CHUNK:
+            buffer.seek(0)
+            yield buffer
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            rows = 0
+    if rows:
+        buffer.seek(0)
+        yield buffer
+
+
+_COLUMNS = ", ".join(DATA_COLUMNS)
+_MERGE = f"""
+    WITH changed AS (
+        INSERT INTO certificates ({_COLUMNS}, updated_at)
+        SELECT {_COLUMNS}, now() FROM incoming
+        ON CONFLICT (certificate_number) DO UPDATE
+            SET {", ".join(f"{column} = excluded.{column}" for column in DATA_COLUMNS[1:])},
+                updated_at = excluded.updated_at
+            WHERE ({", ".join(f"certificates.{column}" for column in DATA_COLUMNS[1:])})
+                IS DISTINCT FROM ({", ".join(f"excluded.{column}" for column in DATA_COLUMNS[1:])})
+        RETURNING xmax = 0 AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM changed
+"""
+
+
+class PostgresCertificateDatabase:
+    """The certificate database for writing: migrations, imports, counts (BOT_CERTIFICATES_DB_URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = without_password(url)
+        self.connection = _connect_creating_database(url)
+        migrate(self.connection)
+
+    def upsert(self, records: Iterable[dict[str, Any]]) -> tuple[int, int, int]:
+        """Inserts new certificates and updates changed ones, in one transaction.
+
+        Returns (inserted, updated, unchanged).
+        """
+        total = 0
+
+        def counted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            nonlocal total
+            for row in rows:
+                total += 1
+                yield row
+
+        with self.connection, self.connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE incoming (LIKE certificates INCLUDING DEFAULTS) ON COMMIT DROP")
+            cursor.execute("ALTER TABLE incoming DROP COLUMN updated_at")
+            for chunk in _copy_rows(counted(records)):
+                cursor.copy_expert(f"COPY incoming ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)", chunk)
+            cursor.execute(_MERGE)
+            inserted, updated = cursor.fetchone()
+        return inserted, updated, total - inserted - updated
+
+    def count(self) -> int:
+        with self.connection, self.connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM certificates")
+            return int(cursor.fetchone()[0])
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PostgresCertificateStore:
+    """Looks certificates up in PostgreSQL, on a small pool of connections shared by the
+    threads that run lookups."""
+
+    def __init__(self, url: str, connections: int = 4) -> None:
+        self.url = url
+        self.connections = connections
+        self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
+        self._pool_lock = threading.Lock()
+
+    def _get_pool(self) -> psycopg2.pool.ThreadedConnectionPool:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = psycopg2.pool.ThreadedConnectionPool(0, self.connections, dsn=self.url,
+                                                                  **_CONNECTION_OPTIONS)
+            return self._pool
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        try:
+            pool = self._get_pool()
+            connection = pool.getconn()
+        except psycopg2.pool.PoolError as error:  # every connection busy
+            raise LookupUnavailable(f"no free connection to the certificate database: {error}") from error
+        except psycopg2.Error as error:
+            raise _unreachable(self.url, error) from error
+        broken = False
+        try:
+            connection.autocommit = True  # one read per lookup: no transaction to keep open
+            with connection.cursor() as cursor:
+                yield cursor
+        except psycopg2.Error as error:
+            broken = connection.closed != 0 or isinstance(error, psycopg2.OperationalError)
+            raise LookupUnavailable(f"certificate database error: {str(error).strip()}") from error
+        finally:
+            pool.putconn(connection, close=broken)
+
+    def lookup(self, number: str, holder_name: str) -> Certificate:
+        """The certificate with this normalized number, if the holder's name matches too.
+
+        Raises:
+            CertificateNotFound: no such number, or the name does not match (the same error).
+            LookupUnavailable: the database is unreachable or not migrated.
+        """
+        with self._cursor() as cursor:
+            cursor.execute(f"SELECT {_COLUMNS} FROM certificates WHERE certificate_number = %s", (number,))
+            row = cursor.fetchone()
+        if row is None:
+            raise CertificateNotFound("no certificate matches that number and name")
+        record = dict(zip(DATA_COLUMNS, row, strict=True))
+        if record["holder_name_key"] != normalize_name(holder_name):
+            raise CertificateNotFound("no certificate matches that number and name")
+        return Certificate(
+            number=record["certificate_number"], holder_name=record["holder_name"],
+            certificate_type=record["certificate_type"], catalog_entry=record["catalog_entry"],
+            level=record["level"] or "", issuer=record["issuer"], issued_on=record["issued_on"],
+            valid_until=record["valid_until"], status=record["status"],
+        )
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.closeall()
+                self._pool = None
+

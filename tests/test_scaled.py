@@ -1,0 +1,138 @@
+"""End to end, scaled out (issue #12): two Rasa server replicas and an action server behind
+nginx, sharing the machine's real PostgreSQL (conversations, certificates) and Redis (locks,
+limits, the widget's replies), started here on free ports as `make run-scaled` starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from bot.certificates.demo import demo_records
+from bot.dialogue import Dialogue
+from bot.evaluation import HELDOUT_SETS, expected_response, load_examples
+from bot.scaled import ScaledStack
+from tests.ordering import send_rapidly, stored_events
+from tests.servers import SCALED_REDIS_URL as REDIS_URL
+from tests.servers import started_scaled
+from tests.services import postgres_stopped, redis_stopped
+from tests.test_heldout_accuracy import MIN_ACCURACY
+
+
+@pytest.fixture(scope="module")
+def scaled(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
+    with started_scaled(trained_model, tmp_path_factory.mktemp("scaled")) as stack:
+        yield stack
+
+
+def say(url: str, sender: str, text: str, timeout: float = 30) -> requests.Response:
+    return requests.post(url, json={"sender": sender, "message": text}, timeout=timeout)
+
+
+def reply_text(response: requests.Response) -> str:
+    assert response.status_code == 200, response.text
+    return "\n".join(message.get("text", "") for message in response.json())
+
+
+def replica_url(stack: ScaledStack, port: int) -> str:
+    return f"http://{stack.config.host}:{port}/webhooks/rest/webhook"
+
+
+def wait_for(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("language", HELDOUT_SETS)
+def test_heldout_answers_hold_through_nginx(scaled: ScaledStack, dialogue: Dialogue,
+                                            localized_responses: dict[str, dict[str, str]], language: str) -> None:
+    """Every held-out phrasing through nginx, each in a new conversation: the answers are the
+    ones the held-out accuracy test expects, as often as it requires."""
+    examples = [(example, expected_response(dialogue, example)) for example in load_examples(HELDOUT_SETS[language])]
+    examples = [(example, expected) for example, expected in examples if expected is not None]
+
+    def answered_right(item: tuple[Any, str]) -> bool:
+        example, expected = item
+        return reply_text(say(scaled.config.rest_url, f"heldout-{uuid.uuid4().hex}", example.text)) == \
+            localized_responses[expected][language]
+
+    with ThreadPoolExecutor(4) as pool:
+        right = sum(pool.map(answered_right, examples))
+    assert right / len(examples) >= MIN_ACCURACY[language], f"{right} of {len(examples)}"
+
+
+def test_a_lookup_through_nginx_reads_postgresql(scaled: ScaledStack) -> None:
+    record = next(r for r in demo_records(20, seed=1, today=date.today()) if r["status"] == "revoked")
+    sender = f"lookup-{uuid.uuid4().hex}"
+    say(scaled.config.rest_url, sender, "I want to check a certificate")
+    say(scaled.config.rest_url, sender, record["certificate_number"])
+    answer = reply_text(say(scaled.config.rest_url, sender, record["holder_name"]))
+    assert "revoked" in answer
+
+
+def test_rapid_messages_to_two_replicas_are_answered_once_each_in_order(scaled: ScaledStack) -> None:
+    """10 messages of one conversation, alternately straight to each replica, each sent as
+    soon as the one before it arrived: Redis's lock lets one through at a time, in order."""
+    sender = f"order-{uuid.uuid4().hex}"
+    texts = [f"how do I renew an expired certificate? ({index})" for index in range(10)]
+    urls = [replica_url(scaled, port) for port in scaled.config.replica_ports]
+    result = send_rapidly(urls, sender, texts, redis.Redis.from_url(REDIS_URL))
+    assert result.problems(stored_events(os.environ["BOT_TRACKER_DB_URL"], sender)) == []
+
+
+def test_a_replica_failing_its_health_check_gets_no_requests(scaled: ScaledStack) -> None:
+    """A frozen replica (SIGSTOP: it still holds its port) is taken out of nginx's list
+    within seconds, and its clients are answered by the other one; it comes back after."""
+    sender = f"frozen-{uuid.uuid4().hex}"
+    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
+    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
+    os.killpg(scaled.replicas[serving].pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: serving not in scaled.watcher.healthy)
+        started = time.monotonic()
+        follow_up = say(scaled.config.rest_url, sender, "what about lawyers?", timeout=10)
+        assert time.monotonic() - started < 5
+        assert follow_up.headers["X-Replica"] != first.headers["X-Replica"]
+        assert "lawyer" in reply_text(follow_up).lower()  # the context came along, from PostgreSQL
+    finally:
+        os.killpg(scaled.replicas[serving].pid, signal.SIGCONT)
+    wait_for(lambda: serving in scaled.watcher.healthy)
+
+
+def test_store_failures_get_the_unavailable_reply_and_a_failing_health_check(scaled: ScaledStack) -> None:
+    rest, health = scaled.config.rest_url, scaled.config.rest_url.replace("/rest/webhook", "/health/")
+    sender = f"stores-{uuid.uuid4().hex}"
+    assert reply_text(say(rest, sender, "do tour guides need a certificate?"))
+    for stopped, part in ((postgres_stopped, "conversations"), (redis_stopped, "locks")):
+        with stopped():
+            refused = say(rest, sender, "what about lawyers?")
+            assert refused.status_code == 503
+            assert refused.json()["reply"].startswith("Sorry, I cannot answer right now")
+            checked = requests.get(health, timeout=10)
+            assert checked.status_code == 503 and checked.json()[part] != "ok", checked.text
+        wait_for(lambda: requests.get(health, timeout=10).status_code == 200, timeout=30)
+        # Service resumes, with the conversation's context: never a forgotten conversation.
+        assert "lawyer" in reply_text(say(rest, sender, "what about lawyers?")).lower()
+
+
+def test_a_killed_replica_s_conversations_continue_on_the_other(scaled: ScaledStack) -> None:
+    """Last: it leaves one replica."""
+    sender = f"failover-{uuid.uuid4().hex}"
+    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
+    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
+    os.killpg(scaled.replicas[serving].pid, signal.SIGKILL)
+    follow_up = say(scaled.config.rest_url, sender, "what about lawyers?")
+    assert "lawyer" in reply_text(follow_up).lower()
+    assert follow_up.headers["X-Replica"].endswith(str(next(p for p in scaled.replicas if p != serving)))
