@@ -58,7 +58,7 @@ from bot.evaluation import (  # noqa: E402
 from bot.response_names import FAQ_PREFIX  # noqa: E402
 from bot.runtime import dialogue  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.stack import RASA, UNLIMITED_CLIENTS, StackConfig, free_port, running_stack, training_environment  # noqa: E402
+from bot.stack import RASA, UNLIMITED_CLIENTS, StackConfig, free_port, running_stack, server_environment  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 # Issue #8's targets for held-out intent and answer accuracy.
@@ -115,7 +115,7 @@ def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
     started = time.perf_counter()
     subprocess.run(
         [RASA, "train", "--force", "--fixed-model-name", "retrained", "--out", str(out_dir)],
-        cwd=PROJECT_ROOT, env=training_environment(config), check=True, stdout=subprocess.DEVNULL,
+        cwd=PROJECT_ROOT, env=server_environment(config), check=True, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started, out_dir / "retrained.tar.gz"
@@ -141,7 +141,7 @@ def retrain_after_answer_edit(out_dir: Path) -> tuple[float, list[str]]:
     log = subprocess.run(
         [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(inputs / "data"),
          "--fixed-model-name", "edited", "--out", str(out_dir)],
-        cwd=PROJECT_ROOT, env=training_environment(StackConfig(model=MODEL)), check=True, capture_output=True,
+        cwd=PROJECT_ROOT, env=server_environment(StackConfig(model=MODEL)), check=True, capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - started

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
@@ -92,7 +92,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             # pooled connection.
             engine_url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(engine_url, pool_pre_ping=True)
+            self.engine = sa.create_engine(engine_url, pool_pre_ping=True, **create_engine_kwargs(engine_url))
             self.sessionmaker = sessionmaker(bind=self.engine)
         self.turns = settings.conversation_turns
         self.address = repr(url)  # with the password masked

@@ -1,5 +1,6 @@
-"""A lock store that several Rasa server processes on one machine share: a SQLite file
-(issue #10: two Sanic workers use both cores).
+"""Lock stores that several Rasa server processes share: a SQLite file for the processes
+of one machine (issue #10: two Sanic workers use both cores), and the choice between it and
+Redis (bot.redis_lock_store) for replicas on several (issue #12).
 
 Rasa lets only one message of a conversation through at a time, with a ticket lock kept in
 a lock store. Its own stores read a lock, change it and write it back as separate steps, so

@@ -130,7 +130,8 @@ def nginx_config(config: ScaledConfig) -> str:
             # A message that meets a replica that just died (a dead kept-alive connection,
             # say) goes to the next one: the user sees no error. Should that replica have
             # died while answering, the message is answered again, which beats an error.
-            proxy_next_upstream error timeout non_idempotent;
+            # A slow answer is not sent again: it would be answered twice.
+            proxy_next_upstream error non_idempotent;
             proxy_read_timeout 30s;
         }}
         location /socket.io/ {{{proxied}
@@ -155,6 +156,10 @@ http {{
     uwsgi_temp_path {directory}/tmp/uwsgi;
     scgi_temp_path {directory}/tmp/scgi;
     client_max_body_size {config.max_request_bytes};
+    # Nothing goes through temporary files, which nginx's unprivileged workers may not be
+    # allowed to write where this configuration lives.
+    client_body_buffer_size {config.max_request_bytes};
+    proxy_max_temp_file_size 0;
     # Upgrade for the widget's WebSocket; otherwise keep-alive connections to the replicas.
     map $http_upgrade $connection_upgrade {{ default upgrade; '' ""; }}
     include {directory}/upstreams.conf;

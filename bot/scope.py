@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.certificates.model import is_valid_number, normalize_number
-from bot.knowledge import KnowledgeBase, LocalizedList, UncoveredTopic
+from bot.knowledge import ALIAS_KINDS, KnowledgeBase, LocalizedList, UncoveredTopic
 from bot.mentions import MentionFinder
 from bot.routing import (
     DETAILS_INTENT,
@@ -304,6 +304,31 @@ def _knowledge_texts(kb: KnowledgeBase) -> list[str]:
     return [normalize_phrase(_PLACEHOLDER.sub(" ", text)) for text in texts]
 
 
+# Stands for the named job or certificate when a message is compared with the knowledge's
+# phrasings that only name one ("what about {profession}").
+_NAMED = " namedentry "
+
+
+def _naming_frames(kb: KnowledgeBase) -> tuple[str, set[str]]:
+    """The catalog question that only names an entry (the "overview" one, which continues the
+    conversation's topic), and its phrasings with the placeholder marked."""
+    question = next(question for question in kb.questions if question.aspect == "overview")
+    placeholder = re.compile("|".join(re.escape(f"{{{kind}}}") for kind in ALIAS_KINDS))
+    frames = {normalize_phrase(placeholder.sub(_NAMED, phrasing))
+              for phrasings in question.phrasings.values() for phrasing in phrasings}
+    return question.intent, frames
+
+
+def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
+    """The text with its first recognised job or certificate replaced by the mark."""
+    text = str(message.get("text") or "")
+    for entity in message.get("entities") or []:
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") in ALIAS_KINDS and isinstance(start, int) and isinstance(end, int):
+            return normalize_phrase(text[:start] + _NAMED + text[end:])
+    return None
+
+
 class DomainGate:
     """The NLU's last word on scope, after the classifiers. A message that names no catalog
     entry becomes `out_of_scope` when it is a certificate question (or not understood) with
@@ -319,14 +344,19 @@ class DomainGate:
         # too, unless it says whose certificate it is ("check my forklift licence").
         self._may_be_unlisted = {*knowledge_intents(kb), NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, "help",
                                  LOOKUP_INTENT}
+        self._naming_intent, self._naming_frames = _naming_frames(kb)
 
     def intent(self, intent: str, message: Mapping[str, Any]) -> str:
         text = str(message.get("text") or "")
         if _is_bare_certificate_number(text):
             # "DEMO-EXPIRED-0001" is a detail for the lookup, whatever words it contains.
             return DETAILS_INTENT
-        if (intent not in self._gated and intent not in self._may_be_unlisted) or self._mentions.find(message):
+        if intent not in self._gated and intent not in self._may_be_unlisted:
             return intent
+        if self._mentions.find(message):
+            # "what about lawyers?" is one of the knowledge's own phrasings that only name an
+            # entry, whatever the classifiers made of it (some trainings call it unrelated).
+            return self._naming_intent if _with_named_entry_marked(message) in self._naming_frames else intent
         if self._scope.is_unrelated(text):
             return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
         if intent == LOOKUP_INTENT and self._scope.names_a_holder(text):

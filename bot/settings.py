@@ -95,8 +95,8 @@ class Settings:
             BOT_CERTIFICATES_DB_URL) or "http" (an issuing authority's verification API at
             BOT_REGISTRY_URL) (BOT_LOOKUP_BACKEND).
         certificates_db_url: the PostgreSQL database of certificates, e.g.
-            postgresql://user:password@host/dbname (BOT_CERTIFICATES_DB_URL); created if the
-            server has none of that name.
+            postgresql://user:password@host/dbname (BOT_CERTIFICATES_DB_URL, by default
+            BOT_POSTGRES_URL); created if the server has none of that name.
         registry_url, registry_timeout, registry_retries: the HTTP backend's base URL,
             per-request timeout in seconds and number of retries (BOT_REGISTRY_URL,
             BOT_REGISTRY_TIMEOUT, BOT_REGISTRY_RETRIES).
@@ -114,9 +114,9 @@ class Settings:
             (BOT_LOCK_STORE): "sqlite", a file that the processes of one machine share
             (BOT_LOCK_DB), or "redis", which replicas on several machines share (BOT_REDIS_URL).
         lock_db_path: that SQLite file (BOT_LOCK_DB).
-        postgres_url: the PostgreSQL that `make run-scaled` uses for conversations and
-            certificates unless BOT_TRACKER_DB_URL / BOT_CERTIFICATES_DB_URL say otherwise
-            (BOT_POSTGRES_URL; bot.scaled).
+        postgres_url: the PostgreSQL of the certificates (unless BOT_CERTIFICATES_DB_URL
+            says otherwise) and, under `make run-scaled`, of the conversations (unless
+            BOT_TRACKER_DB_URL does) (BOT_POSTGRES_URL; bot.scaled).
         redis_url: the Redis that replicas on several machines share (BOT_REDIS_URL), for
             their locks (BOT_LOCK_STORE=redis) and the web widget's replies
             (BOT_SOCKETIO_MANAGER=redis).
@@ -150,6 +150,7 @@ class Settings:
 
 def load_settings() -> Settings:
     """Reads the settings from the environment, with defaults for a local run."""
+    postgres_url = _text("BOT_POSTGRES_URL", POSTGRES_URL)
     return Settings(
         knowledge_dir=Path(os.environ.get("BOT_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")),
         generated_dir=Path(os.environ.get("BOT_GENERATED_DIR", PROJECT_ROOT / "data" / "generated")),
@@ -163,7 +164,7 @@ def load_settings() -> Settings:
         lookups_per_client_per_hour=_int_between("BOT_LOOKUPS_PER_CLIENT_PER_HOUR", 10, 1, 1_000_000),
         limits_url=_text("BOT_LIMITS_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'limits.db'}"),
         lookup_backend=_choice("BOT_LOOKUP_BACKEND", "sqlite", ("sqlite", "postgresql", "http")),
-        certificates_db_url=_text("BOT_CERTIFICATES_DB_URL", POSTGRES_URL),
+        certificates_db_url=_text("BOT_CERTIFICATES_DB_URL", postgres_url),
         registry_url=os.environ.get("BOT_REGISTRY_URL", "").strip(),
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
@@ -173,7 +174,7 @@ def load_settings() -> Settings:
         tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
         lock_store=_choice("BOT_LOCK_STORE", "sqlite", ("sqlite", "redis")),
         lock_db_path=Path(os.environ.get("BOT_LOCK_DB", PROJECT_ROOT / "var" / "locks.db")),
-        postgres_url=_text("BOT_POSTGRES_URL", POSTGRES_URL),
+        postgres_url=postgres_url,
         redis_url=_text("BOT_REDIS_URL", REDIS_URL),
     )
 

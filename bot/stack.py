@@ -93,16 +93,6 @@ def server_environment(config: StackConfig) -> dict[str, str]:
     return env
 
 
-# Training gives the same model every time only with a fixed hash seed: with Python's
-# random one, 15 of 320 held-out messages changed intent between two trainings of the same
-# inputs. The Makefile's training sets the same. (Servers keep the random seed.)
-TRAINING_HASH_SEED = "0"
-
-
-def training_environment(config: StackConfig) -> dict[str, str]:
-    return {**server_environment(config), "PYTHONHASHSEED": TRAINING_HASH_SEED}
-
-
 def wait_until_up(url: str, process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

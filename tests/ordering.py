@@ -46,7 +46,7 @@ class OrderingResult:
         stored_answers = ["\n".join(texts) for texts in answers]
         if stored_answers != [self.replies.get(index) for index in range(len(self.sent))]:
             problems.append("the answers stored after the messages are not the replies each message got")
-        if len({(event["event"], event["timestamp"]) for event in stored}) != len(stored):
+        if len({json.dumps(event, sort_keys=True) for event in stored}) != len(stored):
             problems.append("an event is stored twice")
         return problems
 

@@ -157,6 +157,28 @@ def test_the_gate_turns_unrelated_and_unlisted_questions(dialogue: Dialogue) -> 
     assert gate.intent("provide_details", {"text": "Zhang Wei"}) == "provide_details"
 
 
+def named(text: str, name: str, kind: str = "profession") -> dict:
+    start = text.index(name)
+    return {"text": text, "entities": [{"entity": kind, "value": name, "start": start, "end": start + len(name)}]}
+
+
+def test_a_message_that_only_names_an_entry_continues_the_topic_whatever_the_classifier_said(
+        dialogue: Dialogue) -> None:
+    """The knowledge's own phrasings of the question that only names an entry."""
+    from bot.scope import DomainGate
+
+    gate = DomainGate(dialogue.kb)
+    for intent in ("out_of_scope", "nlu_fallback", "faq"):
+        assert gate.intent(intent, named("what about lawyers?", "lawyers")) == "inform"
+        assert gate.intent(intent, named("那要是律师呢", "律师")) == "inform"
+        assert gate.intent(intent, named("What about the CPA qualification", "CPA qualification", "certificate")) == \
+            "inform"
+    # More than a name: the classifier decides ("find me a divorce lawyer" asks for no certificate).
+    assert gate.intent("out_of_scope", named("find me a good divorce lawyer", "lawyer")) == "out_of_scope"
+    assert gate.intent("out_of_scope", named("what about lawyers' fees in court?", "lawyers")) == "out_of_scope"
+    assert gate.intent("greet", named("lawyers", "lawyers")) == "greet"
+
+
 def test_an_unlisted_question_keeps_the_closest_general_rule(dialogue: Dialogue) -> None:
     message = parsed("is a scaffolding licence valid for life", "ask_unlisted", "expiry_and_renewal")
     reply = dialogue.answer(message, None, "en")

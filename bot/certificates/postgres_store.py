@@ -52,8 +52,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
-# Every connection gives up on a statement after TIMEOUT_SECONDS.
-_CONNECTION_OPTIONS = {"connect_timeout": TIMEOUT_SECONDS, "options": f"-c statement_timeout={TIMEOUT_SECONDS * 1000}"}
+_CONNECTION_OPTIONS = {"connect_timeout": TIMEOUT_SECONDS}
+# A lookup gives up after TIMEOUT_SECONDS; an import's merge takes as long as it takes.
+_LOOKUP_CONNECTION_OPTIONS = {**_CONNECTION_OPTIONS, "options": f"-c statement_timeout={TIMEOUT_SECONDS * 1000}"}
 
 
 def _unreachable(url: str, error: psycopg2.Error) -> LookupUnavailable:
@@ -189,28 +190,38 @@ class PostgresCertificateStore:
         self.connections = connections
         self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
         self._pool_lock = threading.Lock()
+        # psycopg2's pool fails at once when every connection is out: a lookup waits instead.
+        self._free = threading.BoundedSemaphore(connections)
 
     def _get_pool(self) -> psycopg2.pool.ThreadedConnectionPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = psycopg2.pool.ThreadedConnectionPool(0, self.connections, dsn=self.url,
-                                                                  **_CONNECTION_OPTIONS)
+                # As many kept connections as allowed: psycopg2 closes any returned beyond minconn.
+                self._pool = psycopg2.pool.ThreadedConnectionPool(self.connections, self.connections, dsn=self.url,
+                                                                  **_LOOKUP_CONNECTION_OPTIONS)
             return self._pool
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
+        if not self._free.acquire(timeout=TIMEOUT_SECONDS):
+            raise LookupUnavailable(f"every connection to the certificate database busy for {TIMEOUT_SECONDS} s")
+        try:
+            with self._connection() as connection, connection.cursor() as cursor:
+                yield cursor
+        finally:
+            self._free.release()
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg2.extensions.connection]:
         try:
             pool = self._get_pool()
             connection = pool.getconn()
-        except psycopg2.pool.PoolError as error:  # every connection busy
-            raise LookupUnavailable(f"no free connection to the certificate database: {error}") from error
         except psycopg2.Error as error:
             raise _unreachable(self.url, error) from error
         broken = False
         try:
             connection.autocommit = True  # one read per lookup: no transaction to keep open
-            with connection.cursor() as cursor:
-                yield cursor
+            yield connection
         except psycopg2.Error as error:
             broken = connection.closed != 0 or isinstance(error, psycopg2.OperationalError)
             raise LookupUnavailable(f"certificate database error: {str(error).strip()}") from error
