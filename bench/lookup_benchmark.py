@@ -6,6 +6,7 @@
    a new database (rows per second, validation included).
 2. Lookup latency on that database: p50 and p99 over --lookups lookups through the store,
    half of them hits and half misses (unknown numbers and wrong names).
+3. The same file imported again: every row compared with the stored one, none changed.
 
 Results are printed and written to results/lookup_benchmark.json (SQLite) or
 results/lookup_benchmark_postgresql.json.
@@ -97,11 +98,17 @@ def main() -> None:
             timings.append((time.perf_counter() - started) * 1000)
         p50, p99 = percentile(timings, 0.50), percentile(timings, 0.99)
         print(f"lookup on {args.rows} certificates: p50 {p50:.3f} ms, p99 {p99:.3f} ms ({args.lookups} lookups)")
+        # The same file again: every row compared with the stored one, none written.
+        started = time.perf_counter()
+        again = import_file(database, csv_path, lambda _: "electrician", date.today())
+        again_seconds = time.perf_counter() - started
+        assert again.unchanged == args.rows, again
+        print(f"import of the same file again (all unchanged): {args.rows / again_seconds:,.0f} rows/s", flush=True)
         database.close()
         if isinstance(store, PostgresCertificateStore):
             store.close()
     results = {"backend": args.backend, "rows": args.rows, "import_rows_per_second": round(rate),
-               "import_seconds": round(seconds, 1),
+               "import_seconds": round(seconds, 1), "reimport_rows_per_second": round(args.rows / again_seconds),
                "lookups": args.lookups, "lookup_p50_ms": round(p50, 3), "lookup_p99_ms": round(p99, 3)}
     out = PROJECT_ROOT / "results" / f"lookup_benchmark{'' if args.backend == 'sqlite' else '_' + args.backend}.json"
     out.parent.mkdir(exist_ok=True)

@@ -8,6 +8,7 @@ re-run of the same file changes nothing.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from bot.errors import ImportFileError
 FIELDS = ("certificate_number", "holder_name", "certificate_type", "level", "issuer", "issued_on", "valid_until",
           "status")
 REQUIRED = ("certificate_number", "holder_name", "certificate_type", "issuer", "issued_on", "status")
+_FIELD_SET = frozenset(FIELDS)
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT_LENGTH = 200
 
@@ -116,10 +118,9 @@ def validate_row(raw: Any, link: CatalogLinker, today: date) -> dict[str, Any]:
         raise ValueError(raw)
     if not isinstance(raw, dict):
         raise ValueError("each line must be a JSON object with the certificate's fields")
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(unknown)}")
-    row = {name: ("" if raw.get(name) is None else str(raw.get(name))).strip() for name in FIELDS}
+    if not _FIELD_SET.issuperset(raw):
+        raise ValueError(f"unknown field(s): {', '.join(sorted(set(raw) - _FIELD_SET))}")
+    row = {name: "" if (value := raw.get(name)) is None else str(value).strip() for name in FIELDS}
     missing = [name for name in REQUIRED if not row[name]]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
@@ -129,7 +130,8 @@ def validate_row(raw: Any, link: CatalogLinker, today: date) -> dict[str, Any]:
     number = normalize_number(row["certificate_number"])
     if not is_valid_number(number):
         raise ValueError(f"certificate_number {row['certificate_number']!r} is not {NUMBER_FORMAT}")
-    name_problem = holder_name_problem(clean_holder_name(row["holder_name"]))
+    holder_name = clean_holder_name(row["holder_name"])
+    name_problem = holder_name_problem(holder_name)
     if name_problem:
         raise ValueError(name_problem)
     status = row["status"].lower()
@@ -143,7 +145,7 @@ def validate_row(raw: Any, link: CatalogLinker, today: date) -> dict[str, Any]:
         raise ValueError(f"valid_until {row['valid_until']} is before issued_on {row['issued_on']}")
     return {
         "certificate_number": number,
-        "holder_name": clean_holder_name(row["holder_name"]),
+        "holder_name": holder_name,
         "holder_name_key": normalize_name(row["holder_name"]),
         "certificate_type": row["certificate_type"],
         "catalog_entry": link(row["certificate_type"]),
@@ -171,26 +173,31 @@ def import_file(
     today: date,
     progress: Callable[[int], None] = lambda lines: None,
 ) -> ImportSummary:
-    """Validates every row of `path` and upserts the valid ones in one transaction."""
+    """Validates every row of `path` and upserts the valid ones in one transaction. Rows
+    are validated as the store takes them in, so PostgreSQL works on one part of the file
+    while the next is validated; an error in the file leaves the store as it was."""
     summary = ImportSummary()
-    records: dict[str, dict[str, Any]] = {}
-    first_line: dict[str, int] = {}
-    last_line = 0
-    for line, raw in read_rows(path):
-        progress(line - last_line)
-        last_line = line
-        original = raw if isinstance(raw, dict) else {}
-        try:
-            record = validate_row(raw, link, today)
-        except ValueError as error:
-            summary.rejected.append(Rejected(line, str(error), original))
-            continue
-        number = record["certificate_number"]
-        if number in records:
-            reason = f"duplicate certificate_number {number} (first on line {first_line[number]})"
-            summary.rejected.append(Rejected(line, reason, original))
-            continue
-        records[number] = record
-        first_line[number] = line
-    summary.inserted, summary.updated, summary.unchanged = database.upsert(records.values())
+    # A file names few certificate types, and matching one to the catalog is not cheap.
+    link = functools.lru_cache(maxsize=4096)(link)
+
+    def valid_records() -> Iterator[dict[str, Any]]:
+        first_line: dict[str, int] = {}
+        last_line = 0
+        for line, raw in read_rows(path):
+            progress(line - last_line)
+            last_line = line
+            try:
+                record = validate_row(raw, link, today)
+            except ValueError as error:
+                summary.rejected.append(Rejected(line, str(error), raw if isinstance(raw, dict) else {}))
+                continue
+            number = record["certificate_number"]
+            if number in first_line:
+                reason = f"duplicate certificate_number {number} (first on line {first_line[number]})"
+                summary.rejected.append(Rejected(line, reason, raw))
+                continue
+            first_line[number] = line
+            yield record
+
+    summary.inserted, summary.updated, summary.unchanged = database.upsert(valid_records())
     return summary

@@ -29,8 +29,7 @@ from bot.limit_storage import without_password
 
 # A lookup waits this long for a connection or a query (well under the action's timeout).
 TIMEOUT_SECONDS = 2
-# Rows sent per COPY: large enough to amortize a round trip, small enough to hold in memory.
-_COPY_CHUNK = 50_000
+_COPY_READ_SIZE = 1 << 20  # characters of CSV per read of the COPY
 # One number for the advisory lock that lets one process at a time migrate.
 _MIGRATION_LOCK = 7_204_512
 
@@ -49,6 +48,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             status text NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked')),
             updated_at timestamptz NOT NULL        -- the last insert or change
         )"""),
+    (2, "certificates stamped when inserted", "ALTER TABLE certificates ALTER COLUMN updated_at SET DEFAULT now()"),
 ]
 
 
@@ -105,24 +105,36 @@ def migrate(connection: psycopg2.extensions.connection) -> list[int]:
     return newly_applied
 
 
-def _copy_rows(records: Iterable[dict[str, Any]]) -> Iterator[io.StringIO]:
-    """The records as CSV for COPY, a chunk at a time; None becomes an unquoted empty
+class _CsvStream(io.TextIOBase):
+    """The records as CSV for one COPY, produced as PostgreSQL reads them: the server
+    stores one part while the next is read and validated. None becomes an unquoted empty
     field, which COPY reads as NULL (no column holds an empty string)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    rows = 0
-    for record in records:
-        writer.writerow([record[column] for column in DATA_COLUMNS])
-        rows += 1
-        if rows == _COPY_CHUNK:
-            buffer.seek(0)
-            yield buffer
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            rows = 0
-    if rows:
-        buffer.seek(0)
-        yield buffer
+
+    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
+        self._records = iter(records)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+        # What went wrong while reading the records (a bad file): psycopg2 reports it only as
+        # a cancelled COPY.
+        self.error: Exception | None = None
+        self.rows = 0
+
+    def read(self, size: int | None = -1) -> str:
+        wanted = size if size is not None and size >= 0 else float("inf")
+        while self._buffer.tell() < wanted:
+            try:
+                record = next(self._records, None)
+            except Exception as error:
+                self.error = error
+                raise
+            if record is None:
+                break
+            self._writer.writerow([record[column] for column in DATA_COLUMNS])
+            self.rows += 1
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
 
 
 _COLUMNS = ", ".join(DATA_COLUMNS)
@@ -155,22 +167,31 @@ class PostgresCertificateDatabase:
 
         Returns (inserted, updated, unchanged).
         """
-        total = 0
+        stream = _CsvStream(records)
+        try:
+            return self._upsert(stream)
+        except psycopg2.Error:
+            if stream.error is not None:
+                raise stream.error from None
+            raise
 
-        def counted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-            nonlocal total
-            for row in rows:
-                total += 1
-                yield row
-
+    def _upsert(self, stream: _CsvStream) -> tuple[int, int, int]:
         with self.connection, self.connection.cursor() as cursor:
+            # One import at a time; lookups go on meanwhile.
+            cursor.execute("LOCK TABLE certificates IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM certificates)")
+            if cursor.fetchone()[0]:
+                # The first load has nothing to merge with: the rows go straight in.
+                cursor.copy_expert(f"COPY certificates ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)", stream,
+                                   size=_COPY_READ_SIZE)
+                return stream.rows, 0, 0
             cursor.execute("CREATE TEMPORARY TABLE incoming (LIKE certificates INCLUDING DEFAULTS) ON COMMIT DROP")
             cursor.execute("ALTER TABLE incoming DROP COLUMN updated_at")
-            for chunk in _copy_rows(counted(records)):
-                cursor.copy_expert(f"COPY incoming ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)", chunk)
+            cursor.copy_expert(f"COPY incoming ({_COLUMNS}) FROM STDIN WITH (FORMAT csv)", stream,
+                               size=_COPY_READ_SIZE)
             cursor.execute(_MERGE)
             inserted, updated = cursor.fetchone()
-        return inserted, updated, total - inserted - updated
+        return inserted, updated, stream.rows - inserted - updated
 
     def count(self) -> int:
         with self.connection, self.connection.cursor() as cursor:
