@@ -4,6 +4,8 @@
    bench/load_generator.py in its own process, 16 users, each a new conversation of 10
    held-out questions in both languages, over REST through nginx. Each user comes from its
    own loopback address, as real clients do, so nginx spreads them over the replicas.
+   What limits it: the share of both cores that the replicas, the action server, nginx,
+   PostgreSQL, Redis and the load generator used meanwhile.
 2. Ordering: --rounds conversations of 10 rapid messages, alternately straight to two
    replicas (tests/ordering.py), 4 conversations at a time: lost, duplicated or reordered
    messages are counted.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis  # noqa: E402
 
-from bench.load_benchmark import GENERATOR, our_texts, resident_memory_mb, summarise  # noqa: E402
+from bench.load_benchmark import GENERATOR, cpu_seconds, our_texts, resident_memory_mb, summarise  # noqa: E402
 from bot.scaled import ScaledStack  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from tests.ordering import send_rapidly, stored_events  # noqa: E402
@@ -50,12 +53,48 @@ def drive(url: str, texts_file: Path, users: int, conversations: int) -> dict[st
     return json.loads(output)  # type: ignore[no-any-return]
 
 
+# Who uses the 2 cores, by what each process's command line says.
+ROLES = (("replicas", "bot.rasa_server"), ("action server", "rasa run actions"), ("nginx", "nginx"),
+         ("PostgreSQL", "postgres"), ("Redis", "redis-server"))
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user and system) used so far by the running processes of each role."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys([role for role, _ in ROLES], 0.0)
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it has just exited
+        role = next((role for role, marker in ROLES if marker in command), None)
+        if role is not None:
+            used[role] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def throughput(stack: ScaledStack, replicas: int, texts_file: Path) -> dict[str, object]:
     drive(stack.config.rest_url, texts_file, USERS, 1)  # warm-up
+    before, generators_before, started = cpu_by_role(), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    replicas_before = {port: sum(cpu_seconds(process.pid).values()) for port, process in stack.replicas.items()}
     runs = [drive(stack.config.rest_url, texts_file, USERS, 2) for _ in range(2)]
+    after, generators_after = cpu_by_role(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    replicas_after = {port: sum(cpu_seconds(process.pid).values()) for port, process in stack.replicas.items()}
+    wall = time.monotonic() - started
+    available = wall * (os.cpu_count() or 1)
+    # A replica answers on one event loop: near 100 % of one core, it is saturated.
+    per_replica = {port: round(100 * (replicas_after[port] - replicas_before[port]) / wall, 1)
+                   for port in replicas_after}
+    used = {role: after[role] - before.get(role, 0.0) for role in after}
+    # The load generator runs in a child process of this one, which has ended by now.
+    used["load generator"] = (generators_after.ru_utime + generators_after.ru_stime
+                              - generators_before.ru_utime - generators_before.ru_stime)
+    cpu_share = {role: round(100 * seconds / available, 1) for role, seconds in used.items()}
     errors = sum(len(run["errors"]) for run in runs)  # type: ignore[arg-type]
     memory = {port: resident_memory_mb(process.pid)["all_processes_mb"] for port, process in stack.replicas.items()}
-    return {"replicas": replicas, **summarise(runs), "errors": errors, "replica_memory_mb": memory}
+    return {"replicas": replicas, **summarise(runs), "errors": errors, "replica_memory_mb": memory,
+            "cpu_percent_of_all_cores": cpu_share, "cpu_percent_of_one_core_per_replica": per_replica}
 
 
 def ordering(stack: ScaledStack, rounds: int) -> dict[str, object]:
@@ -119,10 +158,14 @@ def main() -> None:
 
 
 def print_report(results: dict[str, object]) -> None:
-    print("\n| replicas | messages/s | p50 ms | p95 ms | errors |\n| --- | --- | --- | --- | --- |")
+    roles = [role for role, _ in ROLES] + ["load generator"]
+    print("\n| replicas | messages/s | p50 ms | p95 ms | errors | CPU, % of both cores: " + ", ".join(roles)
+          + " | CPU of each replica, % of one core |\n| --- | --- | --- | --- | --- | --- | --- |")
     for row in results["throughput"]:  # type: ignore[attr-defined]
+        shares = " / ".join(str(row["cpu_percent_of_all_cores"][role]) for role in roles)
+        each = " / ".join(str(value) for value in row["cpu_percent_of_one_core_per_replica"].values())
         print(f"| {row['replicas']} | {row['messages_per_second']} | {row['p50_ms']} | {row['p95_ms']} | "
-              f"{row['errors']} |")
+              f"{row['errors']} | {shares} | {each} |")
     ordering_result, failover_result = results["ordering"], results["failover"]
     print(f"ordering: {ordering_result['rounds_with_problems']} of {ordering_result['rounds']} rounds "  # type: ignore[index]
           f"lost, duplicated or reordered a message (target 0)")

@@ -7,9 +7,10 @@ on any conversation. nginx listens on the usual ports: the Rasa port (REST, sock
 health, messaging webhooks) and the web port (the page, and the same routes, so the widget
 talks to its own origin). It sends all requests of one client to one replica (a
 consistent hash of the client's address) while that replica is healthy. A watcher here asks
-every replica's health check each second and takes failing replicas out of nginx's list
-(a reload), and puts them back when they recover; a replica that dies between two checks
-is skipped by nginx itself, which passes a refused connection on to the next replica.
+every replica's health check each second and takes a replica that still takes connections
+but fails its checks out of nginx's list (a reload), and puts it back when it recovers; a
+replica that died is skipped by nginx itself, which passes a refused connection on to the
+next replica.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -201,15 +203,19 @@ class Nginx:
         self.process = spawn(command, dict(os.environ), self.log)
         wait_until_up(f"http://{self.config.host}:{self.config.rasa_port}/webhooks/rest/", self.process, "nginx", 30)
 
-    def write_upstreams(self, healthy: list[int]) -> None:
-        (self.config.nginx_dir / "upstreams.conf").write_text(upstream_block(self.config, healthy), encoding="utf-8")
+    def write_upstreams(self, ports: list[int]) -> bool:
+        """Writes the list of replicas; whether it changed."""
+        path, block = self.config.nginx_dir / "upstreams.conf", upstream_block(self.config, ports)
+        if path.exists() and path.read_text(encoding="utf-8") == block:
+            return False
+        path.write_text(block, encoding="utf-8")
+        return True
 
-    def route_to(self, healthy: list[int]) -> None:
+    def route_to(self, ports: list[int]) -> None:
         """Sends requests to these replicas only (all of them when the list is empty); returns
         once nginx routes new connections by the new list."""
         with self._lock:
-            self.write_upstreams(healthy)
-            if self.process is None or self.process.poll() is not None:
+            if not self.write_upstreams(ports) or self.process is None or self.process.poll() is not None:
                 return
             old_workers = nginx_workers(self.process.pid)
             os.kill(self.process.pid, signal.SIGHUP)  # nginx re-reads its configuration
@@ -250,21 +256,43 @@ def reload_took_effect(master: int, old_workers: dict[int, str]) -> bool:
     return started and not old_still_listening
 
 
-def replica_is_healthy(host: str, port: int) -> bool:
+HEALTHY, REFUSING, FAILING = "healthy", "refusing", "failing"
+# Checks in a row that a replica taking connections must fail before it is taken out: a busy
+# replica may miss one, and every change of the list is a reload of nginx.
+FAILED_CHECKS_TO_REMOVE = 2
+
+
+def replica_state(host: str, port: int) -> str:
+    """HEALTHY; REFUSING when nothing listens on its port (it died); FAILING otherwise."""
     try:
-        return requests.get(f"http://{host}:{port}{HEALTH_PATH}", timeout=CHECK_TIMEOUT_SECONDS).ok
+        return HEALTHY if requests.get(f"http://{host}:{port}{HEALTH_PATH}", timeout=CHECK_TIMEOUT_SECONDS).ok \
+            else FAILING
+    except requests.Timeout:
+        return FAILING
     except requests.RequestException:
-        return False
+        try:
+            socket.create_connection((host, port), timeout=CHECK_TIMEOUT_SECONDS).close()
+        except ConnectionRefusedError:
+            return REFUSING
+        except OSError:
+            pass
+        return FAILING
 
 
 class HealthWatcher:
-    """Asks each replica's health check every second; calls `on_change` with the healthy
-    replicas' ports whenever that list changes."""
+    """Asks each replica's health check every second. `healthy` lists the replicas that
+    passed the last one; `routable` those nginx sends requests to, which it passes to
+    `on_change` whenever that list changes. A replica that refuses connections stays
+    routable: nginx itself passes a refused request on to the next replica, whereas a
+    reload closes the idle kept-alive connections of every client, and a client that sent
+    a message on one at that moment gets an error."""
 
     def __init__(self, config: ScaledConfig, on_change: Callable[[list[int]], None]) -> None:
         self.config = config
         self.on_change = on_change
         self.healthy = list(config.replica_ports)
+        self.routable = list(config.replica_ports)
+        self._failed_checks = dict.fromkeys(config.replica_ports, 0)
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replica-health", daemon=True)
 
@@ -277,14 +305,25 @@ class HealthWatcher:
 
     def _run(self) -> None:
         while not self._stopped.wait(CHECK_INTERVAL_SECONDS):
-            healthy = [port for port in self.config.replica_ports if replica_is_healthy(self.config.host, port)]
-            if healthy != self.healthy:
-                gone = sorted(set(self.healthy) - set(healthy))
-                back = sorted(set(healthy) - set(self.healthy))
-                logger.warning("Replicas failing their health check: %s; back in service: %s",
-                               gone or "none", back or "none")
-                self.on_change(healthy)
-                self.healthy = healthy
+            self.check()
+
+    def check(self) -> None:
+        states = {port: replica_state(self.config.host, port) for port in self.config.replica_ports}
+        for port, state in states.items():
+            self._failed_checks[port] = self._failed_checks[port] + 1 if state == FAILING else 0
+        routable = [port for port in self.config.replica_ports
+                    if self._failed_checks[port] < FAILED_CHECKS_TO_REMOVE]
+        if routable != self.routable:
+            logger.warning("Replicas taken out of nginx's list: %s; back in it: %s",
+                           sorted(set(self.routable) - set(routable)) or "none",
+                           sorted(set(routable) - set(self.routable)) or "none")
+            self.on_change(routable)
+            self.routable = routable
+        healthy = [port for port, state in states.items() if state == HEALTHY]
+        if healthy != self.healthy:
+            logger.warning("Replicas failing their health check: %s", [
+                f"{port} ({states[port]})" for port in self.config.replica_ports if port not in healthy] or "none")
+            self.healthy = healthy
 
 
 @dataclass
