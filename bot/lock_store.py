@@ -35,13 +35,24 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lo
 BUSY_TIMEOUT_SECONDS = 10.0
 
 
+def ticket_lifetime_seconds() -> float:
+    """How long a message's ticket lasts, from its arrival: long enough for the slowest
+    message (twice the action timeout, with NLU), and short, because a process that died
+    holding a conversation's turn blocks that conversation until then. With Rasa's 60 s, a
+    replica killed under load blocked its conversations past nginx's 30 s: 87 of 233
+    messages failed in bench/scaled_benchmark.py's failover run."""
+    return 2 * load_settings().action_timeout + 2
+
+
 class PromptTurnLockStore(LockStore):
-    """Rasa's lock store, asking for the next turn every TURN_POLL_SECONDS."""
+    """Rasa's lock store, asking for the next turn every TURN_POLL_SECONDS, with tickets that
+    last ticket_lifetime_seconds()."""
 
     @asynccontextmanager
-    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+    async def lock(self, conversation_id: str, lock_lifetime: float | None = None,
                    wait_time_in_seconds: float = TURN_POLL_SECONDS) -> AsyncIterator[TicketLock]:
-        async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as lock:
+        lifetime = lock_lifetime or ticket_lifetime_seconds()
+        async with super().lock(conversation_id, lifetime, wait_time_in_seconds) as lock:
             yield lock
 
 

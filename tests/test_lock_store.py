@@ -8,6 +8,7 @@ import asyncio
 import multiprocessing
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,6 +111,22 @@ def test_a_lock_left_by_a_process_that_died_expires(new_store: Callable[[], Lock
             return asyncio.get_running_loop().time() - started
 
     assert 0.1 < asyncio.run(next_message()) < 5
+
+
+def test_a_message_s_ticket_lasts_twice_the_action_timeout_and_two_seconds(
+        new_store: Callable[[], LockStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa's default is 60 s: a replica that died holding a turn blocked its conversation
+    longer than nginx waits for an answer."""
+    monkeypatch.setenv("BOT_ACTION_TIMEOUT", "0.5")
+    store = new_store()
+
+    async def time_left_on_the_ticket() -> float:
+        async with store.lock("someone"):
+            lock = store.get_lock("someone")
+            assert lock is not None
+            return lock.tickets[0].expires - time.time()
+
+    assert 2.5 < asyncio.run(time_left_on_the_ticket()) <= 3.0
 
 
 def test_a_failed_step_leaves_no_write_lock_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
