@@ -48,10 +48,14 @@ class PromptTurnLockStore(LockStore):
     """Rasa's lock store, asking for the next turn every TURN_POLL_SECONDS, with tickets that
     last ticket_lifetime_seconds()."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.ticket_lifetime = ticket_lifetime_seconds()  # read once, not per message
+
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float | None = None,
                    wait_time_in_seconds: float = TURN_POLL_SECONDS) -> AsyncIterator[TicketLock]:
-        lifetime = lock_lifetime or ticket_lifetime_seconds()
+        lifetime = lock_lifetime or self.ticket_lifetime
         async with super().lock(conversation_id, lifetime, wait_time_in_seconds) as lock:
             yield lock
 

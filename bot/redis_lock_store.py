@@ -26,7 +26,7 @@ from bot.settings import load_settings
 
 KEY_PREFIX = "bot:lock:"
 # A lock left by a replica that died goes away by itself after this long (its tickets
-# expire much sooner: Rasa's LOCK_LIFETIME).
+# expire much sooner: bot.lock_store.ticket_lifetime_seconds).
 KEY_LIFETIME_SECONDS = 3600
 T = TypeVar("T")
 

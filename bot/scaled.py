@@ -102,8 +102,13 @@ class ScaledConfig:
                            host=self.host, workers=1, startup_timeout=self.startup_timeout)
 
     @property
+    def front(self) -> StackConfig:
+        """nginx's Rasa port, seen as one server's: the URLs users and integrations use."""
+        return self.replica(self.rasa_port)
+
+    @property
     def rest_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}/webhooks/rest/webhook"
+        return self.front.rest_url
 
 
 def upstream_block(config: ScaledConfig, healthy: list[int]) -> str:
@@ -201,7 +206,7 @@ class Nginx:
         if checked.returncode != 0:
             raise BotError(f"nginx refused its configuration: {checked.stderr.strip()}")
         self.process = spawn(command, dict(os.environ), self.log)
-        wait_until_up(f"http://{self.config.host}:{self.config.rasa_port}/webhooks/rest/", self.process, "nginx", 30)
+        wait_until_up(self.config.front.rasa_up_url, self.process, "nginx", 30)
 
     def write_upstreams(self, ports: list[int]) -> bool:
         """Writes the list of replicas; whether it changed."""
