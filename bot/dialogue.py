@@ -146,7 +146,7 @@ class Dialogue:
             # "一建通过率多少" asks about a known entry; "find me a divorce lawyer" names a job,
             # but asks nothing about its certificate.
             return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
-        if self.scope.is_unrelated(text):
+        if self.scope.is_unrelated(text, classified_unrelated=True):
             return declined
         name = self.scope.unlisted_name(text)
         if name:

@@ -134,6 +134,7 @@ class Scope:
     certificate_words: LocalizedList
     not_certificate_words: LocalizedList
     job_words: LocalizedList
+    job_nouns: LocalizedList
     name_boundaries: LocalizedList
     uncovered_topics: tuple[UncoveredTopic, ...]
     replies: Mapping[str, Localized]

@@ -18,6 +18,9 @@ LOOKUP_FORM = "certificate_lookup_form"
 CHOOSE_ENTRY_INTENT = "choose_entry"
 NLU_FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+# Ends a lookup under way (domain.yml, data/rules/lookup.yml).
+CANCEL_INTENT = "cancel"
+BOT_CHALLENGE_INTENT = "bot_challenge"
 LOOKUP_INTENT = "check_certificate"
 # A certificate number or a holder's name, typed for the lookup.
 DETAILS_INTENT = "provide_details"
@@ -32,7 +35,7 @@ CONVERSATION_REPLIES = {
     "greet": "greet",
     "goodbye": "goodbye",
     "thank": "youre_welcome",
-    "bot_challenge": "iamabot",
+    BOT_CHALLENGE_INTENT: "iamabot",
     "help": "help",
     "switch_language": "language_switched",
     # A number or a name typed outside a lookup: explain how to start one, never start it.

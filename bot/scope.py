@@ -14,6 +14,8 @@ from bot.certificates.model import is_valid_number, normalize_number
 from bot.knowledge import ALIAS_KINDS, KnowledgeBase, LocalizedList, UncoveredTopic
 from bot.mentions import MentionFinder
 from bot.routing import (
+    BOT_CHALLENGE_INTENT,
+    CANCEL_INTENT,
     DETAILS_INTENT,
     LOOKUP_INTENT,
     NLU_FALLBACK_INTENT,
@@ -27,6 +29,8 @@ from bot.text import HAN_CHARACTER, normalize_phrase
 KNOWN_WORD_CUTOFF = 0.85
 # English names longer than this many words are sentences, not names.
 MAX_NAME_WORDS = 4
+# Shorter words with a job ending are seldom jobs ("exist", "assist").
+MIN_JOB_NOUN_LENGTH = 7
 # A Chinese name needs two characters: one character is too often part of another word.
 MIN_CHINESE_NAME = 2
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -35,17 +39,21 @@ _ENGLISH_ENDINGS = ("s", "es", "ing", "ed", "er", "ers")
 _ARTICLES = ("a", "an", "the")
 # Characters that end the names of trades (焊工, 育婴师, 安全员, 月嫂 ...): jieba often tags such
 # names as verbs, so they count as nouns whatever it says.
-_TRADE_ENDINGS = "工师员嫂姆士匠手"
+_TRADE_ENDINGS = "工师员嫂姆士匠手傅"
 # Common words that begin with such a character: "涨工资" names no trade "涨工".
-_WORDS_AFTER_A_TRADE = ("工资", "工作", "工种", "手续", "手机")
+_WORDS_AFTER_A_TRADE = ("工资", "工作", "工种", "手续", "手机", "员工", "师傅")
 # jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...), of abbreviations (j: 房产,
 # 中介) and of Latin words (eng).
 _NOUN_TAGS = ("n", "vn", "j", "eng")
 # Latin letters in a Chinese message, right before a certificate or level word: the name of
 # a certificate ("catti二级", "tesol证"), which jieba cannot tag.
+# A grade after a Chinese name ("普通话二甲", "人力资源管理师二级"), which is not what makes it
+# a noun.
+_GRADE = re.compile(r"[一二三四五六七八九十初中高特][级甲乙等]$")
 _LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级)")
 # An acronym in capitals ("PMP", "ACCA"): most often the name of a certificate.
-_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{3,6}(?![\w-])")
+# Latin letters only count as its edges: "华为HCIE" names HCIE.
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 
 
 def _is_bare_certificate_number(text: str) -> bool:
@@ -56,6 +64,7 @@ def _is_bare_certificate_number(text: str) -> bool:
 def _ends_like_a_noun(name: str, verbs_too: bool = False) -> bool:
     """Whether a Chinese name ends with a noun ("叉车"), not a verb ("颁发", "设立"); with
     `verbs_too`, a verb counts as well (after 做, "推拿" is a trade; jieba tags "会计" as a verb)."""
+    name = _GRADE.sub("", name) or name
     if name[-1] in _TRADE_ENDINGS:
         return True
     import jieba.posseg  # loaded on first use: its dictionary takes a moment
@@ -108,12 +117,14 @@ class ScopeFinder:
         self._domain = _Words(scope.domain_words, stems=True)
         self._qualification = _Words(scope.qualification_words, stems=True)
         # Holders of a certificate, not trades ("员工的证书" asks about an employee's).
-        self._not_trades = {normalize_phrase(w) for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])}
+        self._not_trades = tuple({normalize_phrase(w) for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])})
         self._holders = _Words(scope.holder_words)
         self._unrelated = _Words(scope.unrelated_words)
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
         self._en_boundaries = {normalize_phrase(w) for w in scope.name_boundaries["en"]}
         self._en_job = _phrase_pattern(scope.job_words["en"])
+        self._en_job_nouns = {normalize_phrase(w) for w in scope.job_nouns["en"] if not w.startswith("-")}
+        self._en_job_endings = tuple(w[1:] for w in scope.job_nouns["en"] if w.startswith("-"))
         self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
         self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
         self._zh_job = _substring_pattern(scope.job_words["zh"])
@@ -121,17 +132,21 @@ class ScopeFinder:
         self._topics = [(topic, _Words(topic.words)) for topic in scope.uncovered_topics]
         _ends_like_a_noun("证书")  # loads jieba's dictionaries now, not on a user's message
         texts = _knowledge_texts(kb)
-        self._known_en_words = {word for text in texts if not HAN_CHARACTER.search(text) for word in text.split()}
+        english = [text for text in texts if not HAN_CHARACTER.search(text)]
+        self._known_en_words = {word for text in english for word in text.split()}
+        self._known_en_text = "".join(f" {text} " for text in english)
         self._known_zh_text = "\n".join(text.replace(" ", "") for text in texts if HAN_CHARACTER.search(text))
         self._known_zh_bigrams = {self._known_zh_text[i : i + 2] for i in range(len(self._known_zh_text) - 1)}
 
     # The domain gate
 
-    def is_unrelated(self, text: str) -> bool:
+    def is_unrelated(self, text: str, classified_unrelated: bool = False) -> bool:
         """Whether a message that names no catalog entry is about something other than
-        qualification certificates: another meaning of "certificate", or no word of the domain."""
+        qualification certificates: another meaning of "certificate", or no word of the domain.
+        The name of a trade counts as a word of the domain ("育婴师有用吗"), unless the
+        classifier found the message unrelated ("理发师把我头发剪坏了")."""
         normalized = normalize_phrase(text)
-        if not self._domain.found_in(normalized) and not self._chinese_trade(normalized):
+        if not self._domain.found_in(normalized) and (classified_unrelated or not self._chinese_trade(normalized)):
             return True
         return self._unrelated.found_in(normalized) and not self._qualification.found_in(normalized)
 
@@ -145,9 +160,12 @@ class ScopeFinder:
         """The name of a certificate or job the message asks about, when the knowledge's own
         words do not contain it; None when it names none or only known words."""
         normalized = normalize_phrase(text)
-        names = [*self._english_names(normalized), *self._chinese_names(normalized), *_acronyms(text, normalized)]
+        # An acronym first: "do i need a TEFL to get hired as an english tutor" asks about TEFL.
+        acronyms = [self._with_job_after(name, normalized) for name in _acronyms(text, normalized)
+                    if name not in self._en_boundaries]
+        names = [*acronyms, *self._english_names(normalized), *self._chinese_names(normalized)]
         for name in names:
-            if self._is_unknown(name) and name not in self._not_trades:
+            if self._is_unknown(name) and not self._names_a_holder(name):
                 return name
         return self._chinese_trade(normalized)
 
@@ -155,29 +173,64 @@ class ScopeFinder:
         """An unknown Chinese word that ends like the name of a trade ("育婴师有用吗"), which
         names a job even without a certificate word."""
         for word in [word for word in normalized.split() if HAN_CHARACTER.search(word)]:
-            for run in map(self._after_last_boundary, self._unknown_chinese(word)):
-                if len(run) >= MIN_CHINESE_NAME and run[-1] in _TRADE_ENDINGS and run not in self._not_trades:
+            runs = [*self._unknown_chinese(word), *self._unknown_trades(word)]
+            for run in map(self._after_last_boundary, runs):
+                if len(run) >= MIN_CHINESE_NAME and run[-1] in _TRADE_ENDINGS and not self._names_a_holder(run):
                     return run
         return None
 
+    def _unknown_trades(self, text: str) -> list[str]:
+        """What precedes a trade's last character whose last three characters the knowledge
+        never uses, although every two of them it does ("健康管理师": 健康, 管理 and 理师 are
+        known words, 管理师 is not)."""
+        return [text[:index + 1] for index in range(MIN_CHINESE_NAME, len(text))
+                if text[index] in _TRADE_ENDINGS and not text.startswith(_WORDS_AFTER_A_TRADE, index)
+                and _HAN_RUN.fullmatch(text[index - 2 : index + 1])
+                and text[index - 2 : index + 1] not in self._known_zh_text]
+
+    def _with_job_after(self, acronym: str, normalized: str) -> str:
+        """An acronym with the job noun right after it ("PADI divemaster")."""
+        following = re.search(rf"(?<!\w){re.escape(acronym)} (\w+)", normalized)
+        return f"{acronym} {following.group(1)}" if following and self._is_job_noun(following.group(1)) else acronym
+
+    def _names_a_holder(self, name: str) -> bool:
+        """"公司员工" names whose certificate it is, not a trade."""
+        return name.endswith(self._not_trades)
+
     def _english_names(self, normalized: str) -> list[str]:
         words = [w.removesuffix("'s").strip("'") for w in normalized.split()]
-        # After a job word first: "do truck drivers need a special permit" asks about truck drivers.
-        names = [" ".join(self._words_until_boundary(normalized[match.end():].split()))
-                 for match in (self._en_job.finditer(normalized) if self._en_job else ())]
+        # A person at work first ("do gyms require personal trainers to ..."), then what
+        # follows a job word: "do truck drivers need a special permit" asks about truck drivers.
+        names = [" ".join(self._words_before(words, index) + [word])
+                 for index, word in enumerate(words) if self._is_job_noun(word)]
+        names += [" ".join(self._words_until_boundary(normalized[match.end():].split()))
+                  for match in (self._en_job.finditer(normalized) if self._en_job else ())]
         for index, word in enumerate(words):
             if word not in self._en_certificate:
                 continue
-            before: list[str] = []
-            for previous in reversed(words[:index]):
-                if previous in self._en_boundaries or len(before) == MAX_NAME_WORDS:
-                    break
-                if previous not in self._en_certificate:
-                    before.insert(0, previous)
-            names.append(" ".join(before))
+            names.append(" ".join(self._words_before(words, index)))
             if index + 1 < len(words) and words[index + 1] in ("of", "for"):
                 names.append(" ".join(self._words_until_boundary(words[index + 2:])))
         return [name for name in names if name]
+
+    def _words_before(self, words: list[str], index: int) -> list[str]:
+        """The words in front of words[index] back to a boundary, certificate words left out."""
+        before: list[str] = []
+        for previous in reversed(words[:index]):
+            if previous in self._en_boundaries or len(before) == MAX_NAME_WORDS:
+                break
+            if previous not in self._en_certificate:
+                before.insert(0, previous)
+        return before
+
+    def _is_job_noun(self, word: str) -> bool:
+        """A word for a person at work ("trainers", "florist"), in the singular or plural."""
+        for singular in (word, word.removesuffix("s"), word.removesuffix("es")):
+            if singular in self._en_job_nouns or (
+                    singular.endswith(self._en_job_endings) and not singular.endswith("list")
+                    and len(singular) >= MIN_JOB_NOUN_LENGTH):
+                return True
+        return False
 
     def _words_until_boundary(self, words: list[str]) -> list[str]:
         while words and words[0] in _ARTICLES:
@@ -241,7 +294,7 @@ class ScopeFinder:
         job. (English names are found by their job words: "do welders need ...".)"""
         runs = [run for word in normalize_phrase(text).split() if HAN_CHARACTER.search(word)
                 for run in map(self._after_last_boundary, self._unknown_chinese(word))
-                if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run) and run not in self._not_trades]
+                if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run) and not self._names_a_holder(run)]
         return max(runs, key=len, default=None)
 
     def _unknown_chinese(self, text: str) -> list[str]:
@@ -264,7 +317,10 @@ class ScopeFinder:
         if HAN_CHARACTER.search(name):
             return bool(_HAN_RUN.fullmatch(name)) and any(
                 len(run) >= MIN_CHINESE_NAME for run in self._unknown_chinese(name))
-        return any(not self._is_known_word(word) for word in name.split())
+        words = name.split()
+        if len(words) > 1 and self._is_job_noun(words[-1]) and f" {name} " not in self._known_en_text:
+            return True  # "social worker": known words, but not a job the knowledge names
+        return any(not self._is_known_word(word) for word in words)
 
     def _is_known_word(self, word: str) -> bool:
         """Known as it is, or without an ending ("awarding" -> "award"), or misspelt."""
@@ -342,8 +398,10 @@ class DomainGate:
         self._gated = {*knowledge_intents(kb), LOOKUP_INTENT, NLU_FALLBACK_INTENT}
         # Intents a question about an unlisted certificate may be mistaken for; the lookup
         # too, unless it says whose certificate it is ("check my forklift licence").
+        # "招标师证取消了吗" asks whether it was abolished, not to cancel; "收纳师证是国家认证
+        # 的吗" is not asking whether this is a bot.
         self._may_be_unlisted = {*knowledge_intents(kb), NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, "help",
-                                 LOOKUP_INTENT}
+                                 LOOKUP_INTENT, CANCEL_INTENT, BOT_CHALLENGE_INTENT}
         self._naming_intent, self._naming_frames = _naming_frames(kb)
 
     def intent(self, intent: str, message: Mapping[str, Any]) -> str:
@@ -357,7 +415,7 @@ class DomainGate:
             # "what about lawyers?" is one of the knowledge's own phrasings that only name an
             # entry, whatever the classifiers made of it (some trainings call it unrelated).
             return self._naming_intent if _with_named_entry_marked(message) in self._naming_frames else intent
-        if self._scope.is_unrelated(text):
+        if self._scope.is_unrelated(text, classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
             return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
         if intent == LOOKUP_INTENT and self._scope.names_a_holder(text):
             return intent

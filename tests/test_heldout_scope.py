@@ -19,11 +19,11 @@ from bot.evaluation import (
 from bot.text import HAN_CHARACTER, normalize_phrase
 from tests.conftest import training_texts
 
-# Issue #9 asks for at most 3% false answers here (2% in `make bench`: 1.5% measured) and
-# no other entry's answer. Its 0.90 honest answers are not reached yet (0.82 measured on a
-# set written apart and never read while tuning): this guard keeps what has been reached.
+# Issue #9 asks for at most 3% false answers here (2% in `make bench`: 1.5% measured), no
+# other entry's answer, and at least 0.90 honest answers about unlisted certificates (0.909
+# measured on a set written apart, whose failures were never read while tuning).
 MAX_FALSE_ANSWERS = 0.03
-MIN_HONEST_UNLISTED = 0.78
+MIN_HONEST_UNLISTED = 0.90
 MAX_OTHER_ENTRY_ANSWERS = 0
 MAX_OTHER_ASPECT_ANSWERS = 5
 

@@ -30,6 +30,19 @@ def scope(dialogue: Dialogue) -> ScopeFinder:
     ("会计证现在还能考吗", "会计"),  # a verb to jieba, right before the certificate word
     ("做推拿按摩要什么证", "推拿按摩"),  # after a job word, though 拿 is a boundary
     ("房产中介要不要持证上岗", "房产中介"),
+    # A word for a person at work, with the words in front of it; with an ending ("-ist").
+    ("can a massage therapist work without anything", "massage therapist"),
+    ("is it hard to get hired as a florist", "florist"),
+    ("do plumbers in shanghai have to register anywhere", "plumbers"),
+    ("social worker exam china can foreigners take it", "social worker"),  # known words, unknown job
+    ("is a PADI divemaster enough to work at a dive shop", "padi divemaster"),
+    ("do i need a TEFL to get hired as an english tutor", "tefl"),  # the acronym, not the job
+    ("华为HCIE会过期吗", "hcie"),  # an acronym right after Chinese characters
+    ("健康管理师是国家认可的吗", "健康管理师"),  # every two characters known, 管理师 not
+    ("开锁师傅要去派出所备案吗", "开锁师傅"),
+    ("普通话二甲证书有效期多久", "普通话二甲"),  # a grade at the end of the name
+    ("足球裁判等级怎么考", "足球裁判"),
+    ("钢琴考级证书升学有用吗", "钢琴"),
 ])
 def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> None:
     assert scope.unlisted_name(text) == name
@@ -48,6 +61,10 @@ def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> N
     "what body is responsible for awarding certificates",
     "帮忙看看我同事的证是不是被吊销了",  # whose certificate, not which kind
     "上海买房资格有啥要求",  # a bare 资格 is no certificate
+    "公司员工需要持证上岗吗",  # whose certificate, not a trade
+    "do workers need a certificate",
+    "when are most vocational qualification exams held each year",
+    "is the list of jobs that need a certificate public",  # "list" is no "-ist"
 ])
 def test_questions_in_the_knowledge_name_nothing_unlisted(scope: ScopeFinder, text: str) -> None:
     assert scope.unlisted_name(text) is None
@@ -91,9 +108,16 @@ def test_no_topic_is_invented(scope: ScopeFinder, text: str) -> None:
     ("does a tour guide need a certificate", False),
     ("职业资格证书和毕业证是一回事吗", False),  # about qualifications after all
     ("证书过期了怎么办", False),
+    ("育婴师有用吗", False),  # a trade is of the domain
 ])
 def test_the_domain_gate(scope: ScopeFinder, text: str, unrelated: bool) -> None:
     assert scope.is_unrelated(text) is unrelated
+
+
+def test_a_trade_alone_does_not_outweigh_the_classifier(scope: ScopeFinder) -> None:
+    assert scope.is_unrelated("理发师把我头发剪坏了咋办", classified_unrelated=True)
+    assert not scope.is_unrelated("理发师把我头发剪坏了咋办")
+    assert not scope.is_unrelated("理发师证有用吗", classified_unrelated=True)  # 证 is of the domain
 
 
 def parsed(text: str, intent: str, faq: str | None = None) -> dict:
@@ -152,6 +176,11 @@ def test_the_gate_turns_unrelated_and_unlisted_questions(dialogue: Dialogue) -> 
         assert gate.intent(intent, {"text": "is a scaffolding licence valid"}) == "ask_unlisted"
     assert gate.intent("check_certificate", {"text": "check my scaffolding licence"}) == "check_certificate"
     assert gate.intent("check_certificate", {"text": "帮我查下我的脚手架工证"}) == "check_certificate"
+    # 取消 is also "abolish", 认证 not a question about the bot.
+    assert gate.intent("cancel", {"text": "招标师证是不是已经取消了"}) == "ask_unlisted"
+    assert gate.intent("cancel", {"text": "取消"}) == "cancel"
+    assert gate.intent("bot_challenge", {"text": "收纳师证是国家认证的吗"}) == "ask_unlisted"
+    assert gate.intent("bot_challenge", {"text": "你是机器人吗"}) == "bot_challenge"
     # Small talk and the lookup's details are left alone.
     assert gate.intent("greet", {"text": "hello"}) == "greet"
     assert gate.intent("provide_details", {"text": "Zhang Wei"}) == "provide_details"
