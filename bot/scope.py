@@ -117,7 +117,8 @@ class ScopeFinder:
         self._domain = _Words(scope.domain_words, stems=True)
         self._qualification = _Words(scope.qualification_words, stems=True)
         # Holders of a certificate, not trades ("员工的证书" asks about an employee's).
-        self._not_trades = tuple({normalize_phrase(w) for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])})
+        self._not_trades = tuple({normalize_phrase(w)
+                                  for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])})
         self._holders = _Words(scope.holder_words)
         self._unrelated = _Words(scope.unrelated_words)
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
