@@ -45,11 +45,11 @@ _WORDS_AFTER_A_TRADE = ("工资", "工作", "工种", "手续", "手机", "员�
 # jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...), of abbreviations (j: 房产,
 # 中介) and of Latin words (eng).
 _NOUN_TAGS = ("n", "vn", "j", "eng")
-# Latin letters in a Chinese message, right before a certificate or level word: the name of
-# a certificate ("catti二级", "tesol证"), which jieba cannot tag.
 # A grade after a Chinese name ("普通话二甲", "人力资源管理师二级"), which is not what makes it
 # a noun.
 _GRADE = re.compile(r"[一二三四五六七八九十初中高特][级甲乙等]$")
+# Latin letters in a Chinese message, right before a certificate or level word: the name of
+# a certificate ("catti二级", "tesol证"), which jieba cannot tag.
 _LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级)")
 # An acronym in capitals ("PMP", "ACCA"): most often the name of a certificate.
 # Latin letters only count as its edges: "华为HCIE" names HCIE.
