@@ -371,9 +371,14 @@ def _naming_frames(kb: KnowledgeBase) -> tuple[str, set[str]]:
     conversation's topic), and its phrasings with the placeholder marked."""
     question = next(question for question in kb.questions if question.aspect == "overview")
     placeholder = re.compile("|".join(re.escape(f"{{{kind}}}") for kind in ALIAS_KINDS))
-    frames = {normalize_phrase(placeholder.sub(_NAMED, phrasing))
+    frames = {_frame(placeholder.sub(_NAMED, phrasing))
               for phrasings in question.phrasings.values() for phrasing in phrasings}
     return question.intent, frames
+
+
+def _frame(text: str) -> str:
+    """A phrasing compared without its articles: "how about lawyers" is "how about the CPA"."""
+    return " ".join(word for word in normalize_phrase(text).split() if word not in _ARTICLES)
 
 
 def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
@@ -382,7 +387,7 @@ def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
     for entity in message.get("entities") or []:
         start, end = entity.get("start"), entity.get("end")
         if entity.get("entity") in ALIAS_KINDS and isinstance(start, int) and isinstance(end, int):
-            return normalize_phrase(text[:start] + _NAMED + text[end:])
+            return _frame(text[:start] + _NAMED + text[end:])
     return None
 
 

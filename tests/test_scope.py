@@ -199,6 +199,7 @@ def test_a_message_that_only_names_an_entry_continues_the_topic_whatever_the_cla
     gate = DomainGate(dialogue.kb)
     for intent in ("out_of_scope", "nlu_fallback", "faq"):
         assert gate.intent(intent, named("what about lawyers?", "lawyers")) == "inform"
+        assert gate.intent(intent, named("how about lawyers?", "lawyers")) == "inform"  # articles aside
         assert gate.intent(intent, named("那要是律师呢", "律师")) == "inform"
         assert gate.intent(intent, named("What about the CPA qualification", "CPA qualification", "certificate")) == \
             "inform"
