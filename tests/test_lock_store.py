@@ -141,3 +141,11 @@ def test_a_failed_step_leaves_no_write_lock_behind(tmp_path: Path, monkeypatch: 
     other_process = sqlite3.connect(tmp_path / "locks.db", timeout=0, isolation_level=None)
     other_process.execute("BEGIN IMMEDIATE")  # would fail at once if the store still held it
     other_process.execute("ROLLBACK")
+
+
+def test_a_commit_does_not_wait_for_the_disk(tmp_path: Path) -> None:
+    """Two commits a message: with SQLite's default, each waited for an fsync on the event loop."""
+    store = SQLiteLockStore(tmp_path / "locks.db")
+    store.issue_ticket("someone")
+    assert store._connect().execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL, in WAL mode
+    assert store._connect().execute("PRAGMA journal_mode").fetchone() == ("wal",)
