@@ -90,10 +90,22 @@ def configure_sanic(settings: ServerSettings) -> None:
         os.environ["SANIC_REAL_IP_HEADER"] = settings.real_ip_header
 
 
+def configure_tensorflow_threads(workers: int) -> None:
+    """With several server processes sharing the cores, each runs TensorFlow on one thread
+    (Rasa reads these when it starts). Each of DIET's and the ResponseSelector's small
+    predictions was split over threads that the other processes needed: at 8 users, 77.6
+    messages/s became 86.4 (bench/load_benchmark.py). One process keeps TensorFlow's threads."""
+    if workers > 1:
+        os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+        os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
+
+
 def main() -> None:
     configure_sanic(load_server_settings())
-    if int(os.environ.get("SANIC_WORKERS", "1")) > 1:
+    workers = int(os.environ.get("SANIC_WORKERS", "1"))
+    if workers > 1:
         sanic_workers.install()
+    configure_tensorflow_threads(workers)
     action_endpoint.install()
     install_strict_tracker_store()
     install_action_fallback(load_settings().action_timeout)

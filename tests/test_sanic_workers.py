@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
@@ -52,3 +53,16 @@ def test_a_worker_listens_on_its_own_socket_at_the_held_address(monkeypatch: pyt
         socket.create_connection(("127.0.0.1", address[1]), timeout=2).close()
     finally:
         own.close()
+
+
+@pytest.mark.parametrize(("workers", "threads"), [(2, "1"), (1, None)])
+def test_tensorflow_runs_on_one_thread_a_process_when_processes_share_the_cores(
+        monkeypatch: pytest.MonkeyPatch, workers: int, threads: str | None) -> None:
+    from bot.rasa_server import configure_tensorflow_threads
+
+    for name in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
+        monkeypatch.setenv(name, "")  # restored (or removed) after the test
+        monkeypatch.delenv(name)
+    configure_tensorflow_threads(workers)
+    assert os.environ.get("TF_INTRA_OP_PARALLELISM_THREADS") == threads
+    assert os.environ.get("TF_INTER_OP_PARALLELISM_THREADS") == threads
