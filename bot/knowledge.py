@@ -135,6 +135,7 @@ class Scope:
     not_certificate_words: LocalizedList
     job_words: LocalizedList
     job_nouns: LocalizedList
+    not_job_nouns: LocalizedList
     name_boundaries: LocalizedList
     uncovered_topics: tuple[UncoveredTopic, ...]
     replies: Mapping[str, Localized]

@@ -448,8 +448,8 @@ def _load_scope(root: Path, problems: list[Problem]) -> Scope:
         data = {}
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
-                           "certificate_words", "not_certificate_words", "job_words", "job_nouns", "name_boundaries",
-                           "uncovered_topics", "replies"})
+                           "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
+                           "name_boundaries", "uncovered_topics", "replies"})
     topics = []
     raw_topics = data.get("uncovered_topics")
     if not isinstance(raw_topics, Mapping) or not raw_topics:
@@ -472,6 +472,7 @@ def _load_scope(root: Path, problems: list[Problem]) -> Scope:
         not_certificate_words=fields.text_list("not_certificate_words", 0),
         job_words=fields.text_list("job_words", 1),
         job_nouns=fields.text_list("job_nouns", 0),
+        not_job_nouns=fields.text_list("not_job_nouns", 0),
         name_boundaries=fields.text_list("name_boundaries", 1),
         uncovered_topics=tuple(topics),
         replies={key: replies.text(key) or {} for key in SCOPE_REPLY_KEYS},

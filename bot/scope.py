@@ -37,11 +37,6 @@ _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _HAN_RUN = re.compile(f"(?:{HAN_CHARACTER.pattern})+")
 _ENGLISH_ENDINGS = ("s", "es", "ing", "ed", "er", "ers")
 _ARTICLES = ("a", "an", "the")
-# Characters that end the names of trades (焊工, 育婴师, 安全员, 月嫂 ...): jieba often tags such
-# names as verbs, so they count as nouns whatever it says.
-_TRADE_ENDINGS = "工师员嫂姆士匠手傅"
-# Common words that begin with such a character: "涨工资" names no trade "涨工".
-_WORDS_AFTER_A_TRADE = ("工资", "工作", "工种", "手续", "手机", "员工", "师傅")
 # jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...), of abbreviations (j: 房产,
 # 中介) and of Latin words (eng).
 _NOUN_TAGS = ("n", "vn", "j", "eng")
@@ -61,11 +56,12 @@ def _is_bare_certificate_number(text: str) -> bool:
     return is_valid_number(number) and any(character.isdigit() for character in number)
 
 
-def _ends_like_a_noun(name: str, verbs_too: bool = False) -> bool:
-    """Whether a Chinese name ends with a noun ("叉车"), not a verb ("颁发", "设立"); with
-    `verbs_too`, a verb counts as well (after 做, "推拿" is a trade; jieba tags "会计" as a verb)."""
+def _ends_like_a_noun(name: str, trade_endings: str, verbs_too: bool = False) -> bool:
+    """Whether a Chinese name ends with a noun ("叉车") or a trade's ending, not a verb
+    ("颁发", "设立"); with `verbs_too`, a verb counts as well (after 做, "推拿" is a trade;
+    jieba tags "会计" as a verb)."""
     name = _GRADE.sub("", name) or name
-    if name[-1] in _TRADE_ENDINGS:
+    if name[-1] in trade_endings:
         return True
     import jieba.posseg  # loaded on first use: its dictionary takes a moment
 
@@ -126,12 +122,14 @@ class ScopeFinder:
         self._en_job = _phrase_pattern(scope.job_words["en"])
         self._en_job_nouns = {normalize_phrase(w) for w in scope.job_nouns["en"] if not w.startswith("-")}
         self._en_job_endings = tuple(w[1:] for w in scope.job_nouns["en"] if w.startswith("-"))
+        self._trade_endings = "".join(w[1:] for w in scope.job_nouns["zh"] if w.startswith("-"))
+        self._not_trade_words = tuple(normalize_phrase(w) for w in scope.not_job_nouns["zh"])
         self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
         self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
         self._zh_job = _substring_pattern(scope.job_words["zh"])
         self._zh_boundaries = _substring_pattern(scope.name_boundaries["zh"])
         self._topics = [(topic, _Words(topic.words)) for topic in scope.uncovered_topics]
-        _ends_like_a_noun("证书")  # loads jieba's dictionaries now, not on a user's message
+        _ends_like_a_noun("证书", "")  # loads jieba's dictionaries now, not on a user's message
         texts = _knowledge_texts(kb)
         english = [text for text in texts if not HAN_CHARACTER.search(text)]
         self._known_en_words = {word for text in english for word in text.split()}
@@ -176,7 +174,7 @@ class ScopeFinder:
         for word in [word for word in normalized.split() if HAN_CHARACTER.search(word)]:
             runs = [*self._unknown_chinese(word), *self._unknown_trades(word)]
             for run in map(self._after_last_boundary, runs):
-                if len(run) >= MIN_CHINESE_NAME and run[-1] in _TRADE_ENDINGS and not self._names_a_holder(run):
+                if len(run) >= MIN_CHINESE_NAME and self._ends_like_a_trade(run) and not self._names_a_holder(run):
                     return run
         return None
 
@@ -185,9 +183,16 @@ class ScopeFinder:
         never uses, although every two of them it does ("健康管理师": 健康, 管理 and 理师 are
         known words, 管理师 is not)."""
         return [text[:index + 1] for index in range(MIN_CHINESE_NAME, len(text))
-                if text[index] in _TRADE_ENDINGS and not text.startswith(_WORDS_AFTER_A_TRADE, index)
+                if self._is_trade_ending(text, index)
                 and _HAN_RUN.fullmatch(text[index - 2 : index + 1])
                 and text[index - 2 : index + 1] not in self._known_zh_text]
+
+    def _is_trade_ending(self, text: str, index: int) -> bool:
+        """Whether text[index] ends a trade's name (焊工, 育婴师), not begins a word (工资)."""
+        return text[index] in self._trade_endings and not text.startswith(self._not_trade_words, index)
+
+    def _ends_like_a_trade(self, name: str) -> bool:
+        return self._is_trade_ending(name, len(name) - 1)
 
     def _with_job_after(self, acronym: str, normalized: str) -> str:
         """An acronym with the job noun right after it ("PADI divemaster")."""
@@ -265,7 +270,7 @@ class ScopeFinder:
                 following = re.match(r"\w*", compact[match.end():]).group()  # type: ignore[union-attr]
                 names.append((self._before_first_stop(following), True))
         return [name for name, verbs_too in names
-                if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name, verbs_too)]
+                if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name, self._trade_endings, verbs_too)]
 
     def _after_last_boundary(self, run: str) -> str:
         """What follows the last boundary or job word, once those at the end are dropped
@@ -295,7 +300,8 @@ class ScopeFinder:
         job. (English names are found by their job words: "do welders need ...".)"""
         runs = [run for word in normalize_phrase(text).split() if HAN_CHARACTER.search(word)
                 for run in map(self._after_last_boundary, self._unknown_chinese(word))
-                if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run) and not self._names_a_holder(run)]
+                if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run, self._trade_endings)
+                and not self._names_a_holder(run)]
         return max(runs, key=len, default=None)
 
     def _unknown_chinese(self, text: str) -> list[str]:
@@ -307,8 +313,7 @@ class ScopeFinder:
         for index in range(1, len(text)):
             # A trade's last character belongs to the unknown word before it ("陪诊师呢": 师
             # is not part of the known "师呢").
-            if (text[index] in _TRADE_ENDINGS and not covered[index - 1]
-                    and not text.startswith(_WORDS_AFTER_A_TRADE, index)):
+            if not covered[index - 1] and self._is_trade_ending(text, index):
                 covered[index] = False
         uncovered = "".join(" " if cover or not HAN_CHARACTER.match(char) else char
                             for char, cover in zip(text, covered, strict=True))
