@@ -20,6 +20,7 @@ NLU_FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 # Ends a lookup under way (domain.yml, data/rules/lookup.yml).
 CANCEL_INTENT = "cancel"
+# "Are you a bot?"
 BOT_CHALLENGE_INTENT = "bot_challenge"
 LOOKUP_INTENT = "check_certificate"
 # A certificate number or a holder's name, typed for the lookup.

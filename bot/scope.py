@@ -29,10 +29,13 @@ from bot.text import HAN_CHARACTER, normalize_phrase
 KNOWN_WORD_CUTOFF = 0.85
 # English names longer than this many words are sentences, not names.
 MAX_NAME_WORDS = 4
-# Shorter words with a job ending are seldom jobs ("exist", "assist").
-MIN_JOB_NOUN_LENGTH = 7
+# Shorter words with a job ending are seldom jobs ("twist", "wrist").
+MIN_JOB_NOUN_LENGTH = 6
 # A Chinese name needs two characters: one character is too often part of another word.
 MIN_CHINESE_NAME = 2
+# A trade made of known words is told by its last three characters ("管理师"); shorter, it
+# is too often a common word ("到手", "新手").
+MIN_COMPOUND_TRADE = 3
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _HAN_RUN = re.compile(f"(?:{HAN_CHARACTER.pattern})+")
 _ENGLISH_ENDINGS = ("s", "es", "ing", "ed", "er", "ers")
@@ -46,6 +49,8 @@ _GRADE = re.compile(r"[一二三四五六七八九十初中高特][级甲乙等]
 # Latin letters in a Chinese message, right before a certificate or level word: the name of
 # a certificate ("catti二级", "tesol证"), which jieba cannot tag.
 _LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级)")
+# A question ("招标师证取消了吗"), not a request to cancel.
+_QUESTION = re.compile(r"[?？吗么呢]|是不是|有没有")
 # An acronym in capitals ("PMP", "ACCA"): most often the name of a certificate.
 # Latin letters only count as its edges: "华为HCIE" names HCIE.
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
@@ -120,9 +125,10 @@ class ScopeFinder:
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
         self._en_boundaries = {normalize_phrase(w) for w in scope.name_boundaries["en"]}
         self._en_job = _phrase_pattern(scope.job_words["en"])
-        self._en_job_nouns = {normalize_phrase(w) for w in scope.job_nouns["en"] if not w.startswith("-")}
-        self._en_job_endings = tuple(w[1:] for w in scope.job_nouns["en"] if w.startswith("-"))
-        self._trade_endings = "".join(w[1:] for w in scope.job_nouns["zh"] if w.startswith("-"))
+        self._en_job_nouns, self._en_job_endings = _words_and_endings(scope.job_nouns["en"])
+        self._en_not_job_nouns, self._en_not_job_endings = _words_and_endings(scope.not_job_nouns["en"])
+        self._en_holders = {normalize_phrase(w) for w in scope.holder_words["en"]}
+        self._trade_endings = "".join(_words_and_endings(scope.job_nouns["zh"])[1])
         self._not_trade_words = tuple(normalize_phrase(w) for w in scope.not_job_nouns["zh"])
         self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
         self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
@@ -174,25 +180,23 @@ class ScopeFinder:
         for word in [word for word in normalized.split() if HAN_CHARACTER.search(word)]:
             runs = [*self._unknown_chinese(word), *self._unknown_trades(word)]
             for run in map(self._after_last_boundary, runs):
-                if len(run) >= MIN_CHINESE_NAME and self._ends_like_a_trade(run) and not self._names_a_holder(run):
+                if len(run) >= MIN_CHINESE_NAME and run[-1] in self._trade_endings and not self._names_a_holder(run):
                     return run
         return None
 
     def _unknown_trades(self, text: str) -> list[str]:
-        """What precedes a trade's last character whose last three characters the knowledge
-        never uses, although every two of them it does ("健康管理师": 健康, 管理 and 理师 are
-        known words, 管理师 is not)."""
-        return [text[:index + 1] for index in range(MIN_CHINESE_NAME, len(text))
+        """Trades made of words the knowledge uses: the text up to a trade's ending whose
+        last three characters the knowledge never uses together ("健康管理师": it has 健康
+        and 管理, not 管理师), from the last boundary on."""
+        runs = [self._after_last_boundary(text[: index + 1]) for index in range(MIN_COMPOUND_TRADE - 1, len(text))
                 if self._is_trade_ending(text, index)
-                and _HAN_RUN.fullmatch(text[index - 2 : index + 1])
-                and text[index - 2 : index + 1] not in self._known_zh_text]
+                and _HAN_RUN.fullmatch(last := text[index + 1 - MIN_COMPOUND_TRADE : index + 1])
+                and last not in self._known_zh_text]
+        return [run for run in runs if len(run) >= MIN_COMPOUND_TRADE]
 
     def _is_trade_ending(self, text: str, index: int) -> bool:
         """Whether text[index] ends a trade's name (焊工, 育婴师), not begins a word (工资)."""
         return text[index] in self._trade_endings and not text.startswith(self._not_trade_words, index)
-
-    def _ends_like_a_trade(self, name: str) -> bool:
-        return self._is_trade_ending(name, len(name) - 1)
 
     def _with_job_after(self, acronym: str, normalized: str) -> str:
         """An acronym with the job noun right after it ("PADI divemaster")."""
@@ -200,8 +204,8 @@ class ScopeFinder:
         return f"{acronym} {following.group(1)}" if following and self._is_job_noun(following.group(1)) else acronym
 
     def _names_a_holder(self, name: str) -> bool:
-        """"公司员工" names whose certificate it is, not a trade."""
-        return name.endswith(self._not_trades)
+        """"公司员工" and "temporary workers" name whose certificate it is, not a trade."""
+        return name.endswith(self._not_trades) or name.split()[-1] in self._en_holders
 
     def _english_names(self, normalized: str) -> list[str]:
         words = [w.removesuffix("'s").strip("'") for w in normalized.split()]
@@ -232,9 +236,10 @@ class ScopeFinder:
     def _is_job_noun(self, word: str) -> bool:
         """A word for a person at work ("trainers", "florist"), in the singular or plural."""
         for singular in (word, word.removesuffix("s"), word.removesuffix("es")):
+            if singular in self._en_not_job_nouns or singular.endswith(self._en_not_job_endings):
+                continue
             if singular in self._en_job_nouns or (
-                    singular.endswith(self._en_job_endings) and not singular.endswith("list")
-                    and len(singular) >= MIN_JOB_NOUN_LENGTH):
+                    singular.endswith(self._en_job_endings) and len(singular) >= MIN_JOB_NOUN_LENGTH):
                 return True
         return False
 
@@ -325,7 +330,7 @@ class ScopeFinder:
                 len(run) >= MIN_CHINESE_NAME for run in self._unknown_chinese(name))
         words = name.split()
         if len(words) > 1 and self._is_job_noun(words[-1]) and f" {name} " not in self._known_en_text:
-            return True  # "social worker": known words, but not a job the knowledge names
+            return True  # "dental technician": known words perhaps, but no job the knowledge names
         return any(not self._is_known_word(word) for word in words)
 
     def _is_known_word(self, word: str) -> bool:
@@ -345,6 +350,12 @@ class ScopeFinder:
         length, topic = max(((words.longest_in(normalized), topic) for topic, words in self._topics),
                             key=lambda item: item[0], default=(0, None))
         return topic if length else None
+
+
+def _words_and_endings(entries: Iterable[str]) -> tuple[set[str], tuple[str, ...]]:
+    """The words of a list, and its endings (the entries that begin with "-")."""
+    return ({normalize_phrase(e) for e in entries if not e.startswith("-")},
+            tuple(e[1:] for e in entries if e.startswith("-")))
 
 
 def _acronyms(text: str, normalized: str) -> list[str]:
@@ -430,6 +441,8 @@ class DomainGate:
             return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
         if intent == LOOKUP_INTENT and self._scope.names_a_holder(text):
             return intent
+        if intent == CANCEL_INTENT and not _QUESTION.search(text):
+            return intent  # "cancel, I don't want to check the scaffolding licence" cancels
         if intent in self._may_be_unlisted and self._scope.unlisted_name(text):
             return UNLISTED_INTENT
         return intent

@@ -34,12 +34,13 @@ def scope(dialogue: Dialogue) -> ScopeFinder:
     ("can a massage therapist work without anything", "massage therapist"),
     ("is it hard to get hired as a florist", "florist"),
     ("do plumbers in shanghai have to register anywhere", "plumbers"),
-    ("social worker exam china can foreigners take it", "social worker"),  # known words, unknown job
+    ("can a dental technician work in a clinic", "dental technician"),  # known words, unknown job
     ("is a PADI divemaster enough to work at a dive shop", "padi divemaster"),
     ("do i need a TEFL to get hired as an english tutor", "tefl"),  # the acronym, not the job
     ("华为HCIE会过期吗", "hcie"),  # an acronym right after Chinese characters
     ("健康管理师是国家认可的吗", "健康管理师"),  # every two characters known, 管理师 not
-    ("开锁师傅要去派出所备案吗", "开锁师傅"),
+    ("钳工报考级别有哪些", "钳工"),  # 级别 is no grade word
+    ("is a scaffolding licence from the UAE valid in china", "scaffolding"),  # a place, not a name
     ("普通话二甲证书有效期多久", "普通话二甲"),  # a grade at the end of the name
     ("足球裁判等级怎么考", "足球裁判"),
     ("钢琴考级证书升学有用吗", "钢琴"),
@@ -65,6 +66,20 @@ def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> N
     "do workers need a certificate",
     "when are most vocational qualification exams held each year",
     "is the list of jobs that need a certificate public",  # "list" is no "-ist"
+    "is there a checklist for renewing a certificate",
+    "is the exam content consistent every year",
+    "can a tourist take the exam",
+    "when is the next exam",
+    "is the written exam hard",
+    "hi assistant, does my certificate expire",
+    "is there a study guide for the exam",
+    "do my company's workers need a certificate",  # holders, not a job
+    "do temporary workers need a certificate",
+    "我在APP上能查证书吗",
+    "证书多久能拿到手",  # 到手 and 新手 end like trades but are common words
+    "我是新手能直接考证吗",
+    "工作人员说我的证书是假的",
+    "我师傅说证书每年都要年审",
 ])
 def test_questions_in_the_knowledge_name_nothing_unlisted(scope: ScopeFinder, text: str) -> None:
     assert scope.unlisted_name(text) is None
@@ -179,6 +194,7 @@ def test_the_gate_turns_unrelated_and_unlisted_questions(dialogue: Dialogue) -> 
     # 取消 is also "abolish", 认证 not a question about the bot.
     assert gate.intent("cancel", {"text": "招标师证是不是已经取消了"}) == "ask_unlisted"
     assert gate.intent("cancel", {"text": "取消"}) == "cancel"
+    assert gate.intent("cancel", {"text": "cancel, I don't want to check the scaffolding licence"}) == "cancel"
     assert gate.intent("bot_challenge", {"text": "收纳师证是国家认证的吗"}) == "ask_unlisted"
     assert gate.intent("bot_challenge", {"text": "你是机器人吗"}) == "bot_challenge"
     # Small talk and the lookup's details are left alone.
