@@ -45,6 +45,7 @@ from bench.scope_benchmark import sweep  # noqa: E402
 from bot.evaluation import (  # noqa: E402
     HELDOUT_SETS,
     OUT_OF_SCOPE_SET,
+    UNKNOWN_DEVELOPMENT_SETS,
     ParseFunction,
     Report,
     evaluate,
@@ -92,6 +93,10 @@ def scope_figures(parse: ParseFunction) -> dict[str, object]:
           f"{'met' if unlisted_met else 'NOT met'}")
     print(f"topics the knowledge lacks ({uncovered.total}): honest answer {uncovered.right_rate:.3f}, "
           f"a different aspect's answer {uncovered.wrong}", flush=True)
+    development = {path.name: evaluate_unlisted(load_unknown(path)["unlisted"], parse, dialogue())
+                   for path in UNKNOWN_DEVELOPMENT_SETS}
+    print("  development sets, read while tuning (certificates without an entry, honest answer): " + ", ".join(
+        f"{name} {report.right_rate:.3f} ({report.total})" for name, report in development.items()), flush=True)
     swept = sweep(parse, dialogue())
     for label, points in swept["curves"].items():
         print(f"  threshold sweep, {label}: " + ", ".join(
@@ -106,6 +111,8 @@ def scope_figures(parse: ParseFunction) -> dict[str, object]:
                      "another_entry": unlisted.wrong, "target": TARGET_UNLISTED_HONEST, "target_met": unlisted_met},
         "uncovered": {"examples": uncovered.total, "honest": round(uncovered.right_rate, 3),
                       "different_aspect": uncovered.wrong},
+        "unlisted_development_sets": {name: {"examples": report.total, "honest": round(report.right_rate, 3)}
+                                      for name, report in development.items()},
         "sweep": swept,
     }
 

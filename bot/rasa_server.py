@@ -92,9 +92,9 @@ def configure_sanic(settings: ServerSettings) -> None:
 
 def configure_tensorflow_threads(workers: int) -> None:
     """With several server processes sharing the cores, each runs TensorFlow on one thread
-    (Rasa reads these when it starts). Each of DIET's and the ResponseSelector's small
-    predictions was split over threads that the other processes needed: at 8 users, 77.6
-    messages/s became 86.4 (bench/load_benchmark.py). One process keeps TensorFlow's threads."""
+    (Rasa reads these when it starts): DIET's and the ResponseSelector's small predictions
+    were split over threads that the other processes needed (throughput measured by
+    bench/load_benchmark.py, in the README). One process keeps TensorFlow's threads."""
     if workers > 1:
         os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
         os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
