@@ -104,7 +104,7 @@ def main() -> None:
     configure_sanic(load_server_settings())
     workers = int(os.environ.get("SANIC_WORKERS", "1"))
     if workers > 1:
-        sanic_workers.install()
+        sanic_workers.install(workers)
     configure_tensorflow_threads(workers)
     action_endpoint.install()
     install_strict_tracker_store()

@@ -9,14 +9,26 @@ workers (a connection that arrives while a worker still loads its model waits fo
 The main process only holds the port (bound, never listening) after checking that no
 other server listens on it.
 
-`install()` is called by bot.rasa_server before Rasa starts.
+The kernel chooses a worker for a connection by a hash of its addresses, not by load, and a
+kept-alive connection stays with its worker: 8 clients were often shared 5 to 3 or 6 to 2,
+and the process with fewer stood idle between their messages. So each worker publishes how
+many connections it holds, in memory shared with the others, and a worker that holds more
+than its share (the total divided by the workers, rounded up) answers its next request
+with "Connection: close": the client reconnects, and the kernel chooses again.
+
+`install(workers)` is called by bot.rasa_server before Rasa starts.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import socket
 from typing import Any
 
+from sanic.http import Http
+from sanic.request import Request
+from sanic.response import HTTPResponse
 from sanic.server import runners
 
 
@@ -57,20 +69,72 @@ def worker_socket(held: socket.socket, backlog: int) -> socket.socket:
     return sock
 
 
-def install() -> None:
+class ConnectionShares:
+    """How many connections each worker holds, in memory the workers share: made in the
+    main process, before Sanic forks the workers; each worker claims a slot."""
+
+    def __init__(self, workers: int) -> None:
+        context = multiprocessing.get_context("fork")  # Sanic 21.12 forks its workers
+        self.counts = context.RawArray("i", workers)
+        self._claimed = context.Value("i", 0)
+
+    def claim_slot(self) -> int:
+        with self._claimed.get_lock():
+            slot = self._claimed.value % len(self.counts)
+            self._claimed.value += 1
+        return slot
+
+    def over_share(self, slot: int) -> bool:
+        counts = self.counts[:]
+        return counts[slot] > math.ceil(sum(counts) / len(counts))
+
+
+class CountedConnections(set[Any]):
+    """A worker's open connections (Sanic adds and discards them), counted in its slot."""
+
+    def __init__(self, shares: ConnectionShares, slot: int) -> None:
+        super().__init__()
+        self.shares, self.slot = shares, slot
+
+    def add(self, connection: Any) -> None:
+        super().add(connection)
+        self.shares.counts[self.slot] = len(self)
+
+    def discard(self, connection: Any) -> None:
+        super().discard(connection)
+        self.shares.counts[self.slot] = len(self)
+
+    def over_share(self) -> bool:
+        return self.shares.over_share(self.slot)
+
+
+def close_when_over_share(request: Request, response: HTTPResponse) -> None:
+    """A response middleware: a worker holding more than its share of the connections closes
+    this one after the response (websocket upgrades are left alone)."""
+    http, connections = request.stream, getattr(request.protocol, "connections", None)
+    if isinstance(http, Http) and http.keep_alive and not http.upgrade_websocket \
+            and isinstance(connections, CountedConnections) and connections.over_share():
+        http.keep_alive = False
+
+
+def install(workers: int) -> None:
+    """Makes Sanic's `workers` workers listen on their own sockets and keep their shares of
+    the connections even."""
     serve = runners.serve
-    if getattr(serve, "own_socket", False):
-        return
+    if not getattr(serve, "own_socket", False):
+        shares = ConnectionShares(workers)
 
-    def serve_on_own_socket(**settings: Any) -> Any:
-        held = settings.get("sock")
-        if settings.get("run_multiple") and isinstance(held, socket.socket) \
-                and held.family in (socket.AF_INET, socket.AF_INET6):
-            settings["sock"] = worker_socket(held, settings.get("backlog", 100))
-            settings["reuse_port"] = False  # set on the socket already
-            held.close()
-        return serve(**settings)
+        def serve_on_own_socket(**settings: Any) -> Any:
+            held = settings.get("sock")
+            if settings.get("run_multiple") and isinstance(held, socket.socket) \
+                    and held.family in (socket.AF_INET, socket.AF_INET6):
+                settings["sock"] = worker_socket(held, settings.get("backlog", 100))
+                settings["reuse_port"] = False  # set on the socket already
+                settings["connections"] = CountedConnections(shares, shares.claim_slot())
+                settings["app"].register_middleware(close_when_over_share, "response")
+                held.close()
+            return serve(**settings)
 
-    serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]
-    runners.serve = serve_on_own_socket  # type: ignore[assignment]
-    runners.bind_socket = reserve_port  # type: ignore[attr-defined]
+        serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]
+        runners.serve = serve_on_own_socket  # type: ignore[assignment]
+        runners.bind_socket = reserve_port  # type: ignore[attr-defined]
