@@ -80,12 +80,12 @@ class ConnectionShares:
 
     def claim_slot(self) -> int:
         with self._claimed.get_lock():
-            slot = self._claimed.value % len(self.counts)
+            slot: int = self._claimed.value % len(self.counts)
             self._claimed.value += 1
         return slot
 
     def over_share(self, slot: int) -> bool:
-        counts = self.counts[:]
+        counts: list[int] = self.counts[:]
         return counts[slot] > math.ceil(sum(counts) / len(counts))
 
 
