@@ -1,5 +1,5 @@
-"""What a custom action call costs the Rasa server: two changes to Rasa's RemoteAction that
-keep its behaviour (issue #10).
+"""What a custom action call costs the Rasa server: three changes to Rasa's action calls that
+keep their behaviour (issue #10).
 
 1. The action server's response is checked against Rasa's own schema with a validator built
    once. Rasa 3.6 calls `jsonschema.validate`, which checks the schema itself before every
@@ -10,15 +10,23 @@ keep its behaviour (issue #10).
    Slots, the latest message and the active form travel in the tracker state as before. Our
    actions read nothing older: the form's validation reads the slot events at the end of
    the turn (rasa_sdk's `slots_to_validate`).
+3. Calls reuse one HTTP session, and its kept-alive connections, per server process. Rasa
+   3.6 opens a new session and a new connection to the action server for every call, which
+   both servers pay for on every message. An idle connection is dropped after
+   KEPT_ALIVE_SECONDS, well before the action server closes it (Sanic's 5 s), so that no
+   call is sent on a connection the server is closing.
 
-`install()` applies both; bot.rasa_server calls it before Rasa starts.
+`install()` applies all three; bot.rasa_server calls it before Rasa starts.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
+import aiohttp
 import rasa
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -26,6 +34,9 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+KEPT_ALIVE_SECONDS = 2.0
 
 _SCHEMA = RemoteAction.action_response_format_spec()
 _VALIDATOR_CLASS = validator_for(_SCHEMA)
@@ -66,7 +77,38 @@ def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain
     return result
 
 
+class KeptSession:
+    """What `async with endpoint.session()` enters: the endpoint's session for this event
+    loop, which leaving the block does not close."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        return None
+
+
+def kept_session(self: EndpointConfig) -> KeptSession:
+    """EndpointConfig.session, made once per endpoint and event loop (same headers, basic
+    auth and time limit as Rasa's)."""
+    loop = asyncio.get_running_loop()
+    kept: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = getattr(self, "_kept_session", None)
+    if kept is None or kept[0] is not loop or kept[1].closed:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        session = aiohttp.ClientSession(
+            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_ALIVE_SECONDS))
+        kept = (loop, session)
+        self._kept_session = kept
+    return KeptSession(kept[1])
+
+
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
     RemoteAction._action_call_format = action_call_format
+    EndpointConfig.session = kept_session
 

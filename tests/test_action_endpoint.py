@@ -1,9 +1,14 @@
 """The Rasa server's side of a custom action call (bot/action_endpoint.py): Rasa's response
-check, built once, and a request that does not grow with the conversation."""
+check, built once, a request that does not grow with the conversation, and one kept-alive
+HTTP session per server process."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
@@ -11,7 +16,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_endpoint import action_call_format, current_turn, validate_action_result
+from bot.action_endpoint import action_call_format, current_turn, kept_session, validate_action_result
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -78,3 +83,45 @@ def test_the_domain_goes_only_where_it_is_needed() -> None:
     assert "domain" not in action_call_format(RemoteAction("action_answer", SELECTIVE), tracker, DOMAIN)
     assert "domain" in action_call_format(RemoteAction("validate_some_form", SELECTIVE), tracker, DOMAIN)
     assert "domain" in action_call_format(RemoteAction("action_answer", EndpointConfig("http://x")), tracker, DOMAIN)
+
+
+async def calls_through_kept_session(endpoint: EndpointConfig, calls: int) -> list[dict[str, Any]]:
+    """Makes `calls` calls to a local server through Rasa's EndpointConfig.request with the
+    kept session; returns what the server saw of each."""
+    seen: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append({"client": request.transport.get_extra_info("peername") if request.transport else None,
+                     "authorization": request.headers.get("Authorization"), "body": await request.json()})
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        endpoint.url = f"http://127.0.0.1:{port}/webhook"
+        for number in range(calls):
+            assert await endpoint.request(json={"call": number}, method="post") == {"events": [], "responses": []}
+    finally:
+        async with endpoint.session() as session:
+            await session.close()
+        await runner.cleanup()
+    return seen
+
+
+def test_action_calls_reuse_one_connection_with_rasas_headers_and_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(EndpointConfig, "session", kept_session)
+    endpoint = EndpointConfig("http://set-below", basic_auth={"username": "rasa", "password": "secret"})
+    seen = asyncio.run(calls_through_kept_session(endpoint, 3))
+    assert [call["body"] for call in seen] == [{"call": 0}, {"call": 1}, {"call": 2}]
+    assert len({call["client"] for call in seen}) == 1  # one connection, kept alive
+    assert all(call["authorization"] and call["authorization"].startswith("Basic ") for call in seen)
+
+
+def test_without_the_kept_session_rasa_opens_a_connection_for_every_call() -> None:
+    seen = asyncio.run(calls_through_kept_session(EndpointConfig("http://set-below"), 3))
+    assert len({call["client"] for call in seen}) == 3

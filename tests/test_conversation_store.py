@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -99,6 +100,29 @@ def test_the_turns_cut_off_leave_the_database(store_at: Callable[[], RecentTurns
     store = store_at()
     asyncio.run(store.save(conversation(20)))
     assert "question 9\"" not in stored_texts(store) and "question 10\"" in stored_texts(store)
+
+
+def stored_rows(store: RecentTurnsTrackerStore) -> list[str]:
+    with store.session_scope() as session:
+        return [row.type_name for row in session.query(store.SQLEvent).order_by(store.SQLEvent.id)]
+
+
+def test_a_retrieved_conversation_stores_its_new_events_without_counting_the_stored_ones(
+        store_at: Callable[[], RecentTurnsTrackerStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    store = store_at()
+    asyncio.run(store.save(conversation(3)))  # not retrieved: Rasa counts what is stored (nothing)
+    tracker = asyncio.run(store.retrieve("someone"))
+
+    def count_query(*args: object) -> None:
+        raise AssertionError("the stored events were counted")
+
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events", count_query)
+    tracker.update(UserUttered("question 3", {"name": "ask", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))
+    tracker.update(ActionExecuted("action_answer"))
+    asyncio.run(store.save(tracker))  # saved twice in one turn: only what came after the first save
+    assert stored_rows(store) == [event.type_name for event in tracker.events]
+    assert user_texts(asyncio.run(store.retrieve("someone"))) == [f"question {turn}" for turn in range(4)]
 
 
 def test_a_conversation_survives_a_restart(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
