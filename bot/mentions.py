@@ -5,6 +5,7 @@ typos forgiven ("electrican")."""
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,14 +41,18 @@ class MentionFinder:
                         self._entry_by_alias[normalize_phrase(alias)] = entry.id
                 self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
         # Chinese is written without spaces: its aliases are found inside the text, longest first.
-        self._chinese_aliases = sorted(
+        self._chinese_aliases = [(alias.replace(" ", ""), entry_id) for alias, entry_id in sorted(
             ((alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)),
             key=lambda item: -len(item[0]),
-        )
-        self._alias_words = [
-            (alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()
-            if not HAN_CHARACTER.search(alias)
-        ]
+        )]
+        # English aliases by the first letter of their first word: a typed word matches an
+        # alias word only if it begins with the same letter (_word_similarity), so only these
+        # aliases can start at a typed word. Each keeps its place in the list, which breaks ties.
+        self._english_aliases: dict[str, list[tuple[int, list[str], str]]] = defaultdict(list)
+        english = [(alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()
+                   if not HAN_CHARACTER.search(alias) and alias.strip()]
+        for place, (alias_words, entry_id) in enumerate(english):
+            self._english_aliases[alias_words[0][0]].append((place, alias_words, entry_id))
 
     def from_entities(self, entities: Iterable[Mapping[str, Any]]) -> str | None:
         """The entry named by the first profession or certificate entity that we know."""
@@ -64,20 +69,25 @@ class MentionFinder:
         normalized = normalize_phrase(text)
         compact = normalized.replace(" ", "")
         for alias, entry_id in self._chinese_aliases:
-            if alias.replace(" ", "") in compact:
+            if alias in compact:
                 return entry_id
         words = normalized.split()
-        best: tuple[int, float, str] | None = None
-        for alias_words, entry_id in self._alias_words:
-            size = len(alias_words)
-            for start in range(len(words) - size + 1):
+        # The best: the longest alias, then the closest match, then the alias listed first,
+        # then the earliest in the text.
+        best: tuple[int, float, int, int] | None = None
+        best_entry = None
+        for start, first in enumerate(words):
+            for place, alias_words, entry_id in self._english_aliases.get(first[0], ()):
+                size = len(alias_words)
+                if start + size > len(words):
+                    continue
                 scores = [_word_similarity(w, a) for w, a in zip(words[start : start + size], alias_words, strict=True)]
                 if min(scores) < FUZZY_CUTOFF:
                     continue
-                candidate = (size, sum(scores) / size, entry_id)
-                if best is None or candidate[:2] > best[:2]:
-                    best = candidate
-        return best[2] if best else None
+                candidate = (size, sum(scores) / size, -place, -start)
+                if best is None or candidate > best:
+                    best, best_entry = candidate, entry_id
+        return best_entry
 
     def find(self, message: Mapping[str, Any]) -> str | None:
         """The entry a parsed message names, if any."""
