@@ -169,7 +169,7 @@ def load_settings() -> Settings:
         registry_timeout=_float_between("BOT_REGISTRY_TIMEOUT", 1.0, 0.1, 10.0),
         registry_retries=_int_between("BOT_REGISTRY_RETRIES", 2, 0, 5),
         action_timeout=_float_between("BOT_ACTION_TIMEOUT", 4.0, 0.5, 60.0),
-        conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 10, 3, 1000),
+        conversation_turns=_int_between("BOT_CONVERSATION_TURNS", 5, 3, 1000),
         conversation_retention_days=_int_between("BOT_CONVERSATION_RETENTION_DAYS", 30, 1, 3650),
         tracker_db_url=_text("BOT_TRACKER_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}"),
         lock_store=_choice("BOT_LOCK_STORE", "sqlite", ("sqlite", "redis")),
