@@ -69,6 +69,23 @@ TARGET_P95_MS = {8: 300, 32: 1000}
 TARGET_LENGTH_RATIO = 1.2
 
 
+def start_assistant(stack: ExitStack, folder: Path, log: IO[bytes]) -> tuple[
+        StackConfig, subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+    """Starts the assistant as `make run` does, with the configured number of Rasa server
+    processes (BOT_SERVER_WORKERS), until `stack` closes; returns its config, action server
+    and Rasa server. Its conversations and counters go into `folder`, not the project's
+    var/; its users are one client that is no person, so the limits per client stay out of
+    reach."""
+    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
+                         workers=load_server_settings().workers)
+    os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
+                      BOT_LOCK_DB=str(folder / "locks.db"), BOT_LIMITS_URL=f"sqlite:///{folder / 'limits.db'}",
+                      **UNLIMITED_CLIENTS)
+    actions = stack.enter_context(action_server(config, log))
+    rasa = stack.enter_context(rasa_server(config, log))
+    return config, actions, rasa
+
+
 def stock_bot_model() -> Path:
     """The stock bot's model, made by `rasa init` the first time."""
     models = sorted((STOCK_BOT / "models").glob("*.tar.gz")) if STOCK_BOT.exists() else []
@@ -201,25 +218,16 @@ def main() -> None:
         sys.exit(f"no trained model at {MODEL}: run `make train` first")
     stock_model = stock_bot_model()
     RESULTS.mkdir(exist_ok=True)
-    # As deployed: the configured number of Rasa server processes (BOT_SERVER_WORKERS).
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
-                         workers=load_server_settings().workers)
     stock_port = free_port()
     stock_url = f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"
 
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        # The benchmark's conversations and counters do not go into the project's var/. Its
-        # users are one client that is no person, so the limits per client stay out of reach.
-        os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
-                          BOT_LOCK_DB=str(folder / "locks.db"), BOT_LIMITS_URL=f"sqlite:///{folder / 'limits.db'}",
-                          **UNLIMITED_CLIENTS)
         texts = {"assistant": folder / "assistant.json", "stock": folder / "stock.json"}
         texts["assistant"].write_text(json.dumps(our_texts(), ensure_ascii=False), encoding="utf-8")
         texts["stock"].write_text(json.dumps(stock_texts()), encoding="utf-8")
         log = stack.enter_context((RESULTS / "load-benchmark-servers.log").open("wb"))
-        stack.enter_context(action_server(config, log))
-        ours = stack.enter_context(rasa_server(config, log))
+        config, _, ours = start_assistant(stack, folder, log)
         stock = stack.enter_context(stock_bot_server(stock_model, stock_port, log))
         urls = {"assistant": config.rest_url, "stock": stock_url}
         servers = {"assistant": ours, "stock": stock}

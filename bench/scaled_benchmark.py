@@ -38,7 +38,7 @@ import redis  # noqa: E402
 from bench.load_benchmark import GENERATOR, cpu_seconds, our_texts, resident_memory_mb, summarise  # noqa: E402
 from bot.scaled import ScaledStack  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from tests.ordering import send_rapidly, stored_events  # noqa: E402
+from tests.ordering import ordering_texts, send_rapidly, stored_events  # noqa: E402
 from tests.servers import SCALED_REDIS_URL, started_scaled  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
@@ -100,7 +100,7 @@ def throughput(stack: ScaledStack, replicas: int, texts_file: Path) -> dict[str,
 def ordering(stack: ScaledStack, rounds: int) -> dict[str, object]:
     red = redis.Redis.from_url(SCALED_REDIS_URL)
     urls = [f"http://{stack.config.host}:{port}/webhooks/rest/webhook" for port in stack.config.replica_ports[:2]]
-    texts = [f"how do I renew an expired certificate? ({index})" for index in range(10)]
+    texts = ordering_texts()
     failed: list[str] = []
 
     def one_round(_: int) -> None:

@@ -22,6 +22,12 @@ import requests
 from bot.redis_lock_store import KEY_PREFIX
 
 ARRIVAL_TIMEOUT_SECONDS = 10.0
+# Messages a conversation of the check sends.
+ORDERING_MESSAGES = 10
+
+
+def ordering_texts() -> list[str]:
+    return [f"how do I renew an expired certificate? ({index})" for index in range(ORDERING_MESSAGES)]
 
 
 @dataclass

@@ -20,6 +20,7 @@ from bot.certificates.store import open_database, upsert_certificates
 from bot.scaled import ScaledConfig, ScaledStack, run_scaled, scaled_defaults
 from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack
 from tests.conftest import new_postgres_database
+from tests.ordering import ORDERING_MESSAGES
 
 
 class _FromAddress(HTTPAdapter):
@@ -113,7 +114,10 @@ def started_scaled(model: Path, folder: Path, replicas: int = 2) -> Iterator[Sca
         database.upsert(demo_records(20, seed=1, today=date.today()))
         database.close()
         env = {**scaled_defaults(postgres_url, SCALED_REDIS_URL), "BOT_REDIS_URL": SCALED_REDIS_URL,
-               **UNLIMITED_CLIENTS}
+               **UNLIMITED_CLIENTS,
+               # The ordering check (tests/ordering.py) reads back every message of its
+               # conversations: none may be cut off yet.
+               "BOT_CONVERSATION_TURNS": str(ORDERING_MESSAGES)}
         config = ScaledConfig(model=model, replicas=replicas, rasa_port=free_port(), web_port=free_port(),
                               action_port=free_port(), first_replica_port=_consecutive_free_ports(replicas),
                               page_port=free_port(), nginx_dir=folder / "nginx")

@@ -22,7 +22,7 @@ from bot.certificates.demo import demo_records
 from bot.dialogue import Dialogue
 from bot.evaluation import HELDOUT_SETS, expected_response, load_examples
 from bot.scaled import ScaledStack
-from tests.ordering import send_rapidly, stored_events
+from tests.ordering import ordering_texts, send_rapidly, stored_events
 from tests.servers import SCALED_REDIS_URL as REDIS_URL
 from tests.servers import started_scaled
 from tests.services import postgres_stopped, redis_stopped
@@ -86,7 +86,7 @@ def test_rapid_messages_to_two_replicas_are_answered_once_each_in_order(scaled: 
     """10 messages of one conversation, alternately straight to each replica, each sent as
     soon as the one before it arrived: Redis's lock lets one through at a time, in order."""
     sender = f"order-{uuid.uuid4().hex}"
-    texts = [f"how do I renew an expired certificate? ({index})" for index in range(10)]
+    texts = ordering_texts()
     urls = [replica_url(scaled, port) for port in scaled.config.replica_ports]
     result = send_rapidly(urls, sender, texts, redis.Redis.from_url(REDIS_URL))
     assert result.problems(stored_events(os.environ["BOT_TRACKER_DB_URL"], sender)) == []
