@@ -13,7 +13,7 @@ import requests
 from click.testing import CliRunner
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.__main__ import cli
@@ -123,6 +123,25 @@ def test_a_retrieved_conversation_stores_its_new_events_without_counting_the_sto
     asyncio.run(store.save(tracker))  # saved twice in one turn: only what came after the first save
     assert stored_rows(store) == [event.type_name for event in tracker.events]
     assert user_texts(asyncio.run(store.retrieve("someone"))) == [f"question {turn}" for turn in range(4)]
+
+
+def test_the_latest_session_is_read_as_rasas_store_reads_it(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    store = store_at()
+    asyncio.run(store.save(conversation(2)))  # no session start stored: every event counts
+
+    def read_by_both(sender: str) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        ours = asyncio.run(store.retrieve(sender))
+        rasas = asyncio.run(SQLTrackerStore._retrieve(store, sender, fetch_events_from_all_sessions=False))
+        return [event.as_dict() for event in ours.events], [event.as_dict() for event in rasas.events]
+
+    ours, rasas = read_by_both("someone")
+    assert ours == rasas and len(ours) == len(conversation(2).events)
+    restarted = list(conversation(2).events) + [ActionExecuted("action_session_start"), SessionStarted(),
+                                                ActionExecuted("action_listen"), UserUttered("a new session")]
+    asyncio.run(store.save(DialogueStateTracker.from_events("restarted", restarted, slots=DOMAIN.slots)))
+    ours, rasas = read_by_both("restarted")
+    assert ours == rasas and [event["event"] for event in ours] == ["session_started", "action", "user"]
+    assert asyncio.run(store.retrieve("nobody")) is None
 
 
 def test_a_conversation_survives_a_restart(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
