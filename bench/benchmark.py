@@ -13,8 +13,8 @@
    training after one FAQ answer's text is edited, and which components it trained again.
 3. Latency through the REST channel per language, with the real action server: p50 and p95
    over --messages sequential messages (held-out phrasings, cycled), after a warm-up, in
-   conversations of --turns messages each (every turn sends the whole conversation to the
-   action server, so one endless conversation would measure its length, not the assistant).
+   conversations of --turns messages each, as users hold them (bench/load_benchmark.py
+   measures latency against a conversation's length).
 
 Results are printed and written to results/benchmark.json.
 """
