@@ -99,7 +99,7 @@ def main() -> None:
     if not Path(PY_SPY).exists():
         sys.exit(f"py-spy is not installed at {PY_SPY}: run `make install`")
     RAW.mkdir(parents=True, exist_ok=True)
-    for old in RAW.glob("*.txt"):
+    for old in [*RAW.glob("*.txt"), *RAW.glob("*.log")]:
         old.unlink()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -110,9 +110,12 @@ def main() -> None:
         drive("assistant", config.rest_url, texts, args.users, 1, MESSAGES_PER_CONVERSATION)  # warm-up
         # With several workers the main process only waits for them; with one, it serves.
         workers = [pid for pid in _descendants(rasa.pid) if pid != rasa.pid] or [rasa.pid]
-        spies = [subprocess.Popen([PY_SPY, "record", "--format", "raw", "--rate", "100", "--nonblocking",
-                                   "--output", str(RAW / f"rasa-{pid}.txt"), "--pid", str(pid)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in workers]
+        spies = []
+        for pid in workers:
+            messages = stack.enter_context((RAW / f"rasa-{pid}.log").open("w"))
+            spies.append(subprocess.Popen([PY_SPY, "record", "--format", "raw", "--rate", "100", "--nonblocking",
+                                           "--output", str(RAW / f"rasa-{pid}.txt"), "--pid", str(pid)],
+                                          stdout=subprocess.DEVNULL, stderr=messages))
         try:
             load = summarise([drive("assistant", config.rest_url, texts, args.users, args.conversations,
                                     MESSAGES_PER_CONVERSATION)])
@@ -121,9 +124,12 @@ def main() -> None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes its output and stops
             for spy in spies:
                 spy.wait(timeout=60)
+    stacks = read_stacks(sorted(RAW.glob("rasa-*.txt")))
+    if not stacks:
+        # py-spy attaches with ptrace: it needs root, or kernel.yama.ptrace_scope=0.
+        sys.exit(f"py-spy recorded no samples: see its messages in {RAW}/rasa-*.log")
     text = (f"{args.users} users, {load['messages']} messages: {load['messages_per_second']} messages/s "
-            f"while profiled, {len(workers)} Rasa server process(es)\n\n"
-            + report(read_stacks(sorted(RAW.glob("rasa-*.txt")))))
+            f"while profiled, {len(workers)} Rasa server process(es)\n\n" + report(stacks))
     print(text)
     out = RESULTS / "profile_load.txt"
     out.write_text(text + "\n", encoding="utf-8")

@@ -10,11 +10,12 @@ keep their behaviour (issue #10).
    Slots, the latest message and the active form travel in the tracker state as before. Our
    actions read nothing older: the form's validation reads the slot events at the end of
    the turn (rasa_sdk's `slots_to_validate`).
-3. Calls reuse one HTTP session, and its kept-alive connections, per server process. Rasa
-   3.6 opens a new session and a new connection to the action server for every call, which
-   both servers pay for on every message. An idle connection is dropped after
-   KEPT_ALIVE_SECONDS, well before the action server closes it (Sanic's 5 s), so that no
-   call is sent on a connection the server is closing.
+3. An endpoint with `keep_connections_alive: true` in endpoints.yml (the action server's)
+   is called through one HTTP session, and its kept-alive connections, per server process.
+   Rasa 3.6 opens a new session and a new connection for every call, which both servers
+   pay for on every message. An idle connection is dropped after KEPT_ALIVE_SECONDS, well
+   before the action server closes it (Sanic's 5 s), so that no call is sent on a
+   connection the server is closing. The sessions are closed when the server stops.
 
 `install()` applies all three; bot.rasa_server calls it before Rasa starts.
 """
@@ -30,6 +31,7 @@ import aiohttp
 import rasa
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, UserUttered
@@ -77,6 +79,11 @@ def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain
     return result
 
 
+KEEP_ALIVE_KEY = "keep_connections_alive"
+# This process's kept sessions, one per endpoint.
+_kept_sessions: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+
+
 class KeptSession:
     """What `async with endpoint.session()` enters: the endpoint's session for this event
     loop, which leaving the block does not close."""
@@ -96,19 +103,42 @@ def kept_session(self: EndpointConfig) -> KeptSession:
     """EndpointConfig.session, made once per endpoint and event loop (same headers, basic
     auth and time limit as Rasa's)."""
     loop = asyncio.get_running_loop()
-    kept: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = getattr(self, "_kept_session", None)
+    kept = _kept_sessions.get(id(self))
     if kept is None or kept[0] is not loop or kept[1].closed:
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
         session = aiohttp.ClientSession(
             headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_ALIVE_SECONDS))
-        kept = (loop, session)
-        self._kept_session = kept
+        kept = _kept_sessions[id(self)] = (loop, session)
     return KeptSession(kept[1])
+
+
+async def close_kept_sessions(*_: Any) -> None:
+    """Closes the sessions this event loop kept (a Sanic listener when the server stops)."""
+    loop = asyncio.get_running_loop()
+    for key, (session_loop, session) in list(_kept_sessions.items()):
+        if session_loop is loop:
+            del _kept_sessions[key]
+            await session.close()
 
 
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
     RemoteAction._action_call_format = action_call_format
-    EndpointConfig.session = kept_session
+    rasas_session = EndpointConfig.session
+    if getattr(rasas_session, "kept", False):
+        return
 
+    def session(self: EndpointConfig) -> Any:
+        return kept_session(self) if self.kwargs.get(KEEP_ALIVE_KEY) else rasas_session(self)
+
+    session.kept = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session
+    configure_app = rasa_run.configure_app
+
+    def configure_app_closing_sessions(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        app.register_listener(close_kept_sessions, "after_server_stop")
+        return app
+
+    rasa_run.configure_app = configure_app_closing_sessions

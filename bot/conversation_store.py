@@ -128,10 +128,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         with self._database():
-            tracker = await super().retrieve(sender_id)
-        if tracker is not None:
-            _mark_stored(tracker)
-        return tracker
+            return await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         with self._database():
@@ -155,7 +152,9 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             rows = session.execute(self._latest_session, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        _mark_stored(tracker, len(rows))
+        return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The events not stored yet. Rasa counts the stored events of the conversation's
@@ -167,10 +166,6 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, None)
 
     async def _save(self, tracker: DialogueStateTracker) -> None:
-        await self._write(tracker)
-        _mark_stored(tracker)
-
-    async def _write(self, tracker: DialogueStateTracker) -> None:
         # Cut at twice the length kept, so that a conversation is rewritten once every
         # `turns` messages rather than on every message.
         too_long = sum(isinstance(event, UserUttered) for event in tracker.events) >= 2 * self.turns
@@ -190,6 +185,8 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             if events:
                 session.execute(self._events.insert(), [_row(tracker.sender_id, event) for event in events])
             session.commit()
+        # A second save of this tracker (after a cut too) appends only what came after.
+        _mark_stored(tracker, len(tracker.events))
 
 
 def latest_session_query(events: sa.Table) -> sa.sql.Select:
@@ -218,8 +215,8 @@ def _row(sender_id: str, event: Event) -> dict[str, Any]:
 _STORED_EVENTS = "stored_events"
 
 
-def _mark_stored(tracker: DialogueStateTracker) -> None:
-    setattr(tracker, _STORED_EVENTS, len(tracker.events))
+def _mark_stored(tracker: DialogueStateTracker, events: int) -> None:
+    setattr(tracker, _STORED_EVENTS, events)
 
 
 def _cache_event_types() -> None:

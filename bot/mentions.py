@@ -50,7 +50,7 @@ class MentionFinder:
         # aliases can start at a typed word. Each keeps its place in the list, which breaks ties.
         self._english_aliases: dict[str, list[tuple[int, list[str], str]]] = defaultdict(list)
         english = [(alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()
-                   if not HAN_CHARACTER.search(alias) and alias.strip()]
+                   if alias and not HAN_CHARACTER.search(alias)]
         for place, (alias_words, entry_id) in enumerate(english):
             self._english_aliases[alias_words[0][0]].append((place, alias_words, entry_id))
 

@@ -90,7 +90,9 @@ class ConnectionShares:
 
 
 class CountedConnections(set[Any]):
-    """A worker's open connections (Sanic adds and discards them), counted in its slot."""
+    """A worker's open connections (Sanic adds and discards them), counted in its slot.
+    Connections upgraded to websockets (the widget's socket.io) are not counted: they stay
+    with their worker, so only HTTP connections are shared out."""
 
     def __init__(self, shares: ConnectionShares, slot: int) -> None:
         super().__init__()
@@ -98,14 +100,18 @@ class CountedConnections(set[Any]):
 
     def add(self, connection: Any) -> None:
         super().add(connection)
-        self.shares.counts[self.slot] = len(self)
+        self._publish()
 
     def discard(self, connection: Any) -> None:
         super().discard(connection)
-        self.shares.counts[self.slot] = len(self)
+        self._publish()
 
     def over_share(self) -> bool:
+        self._publish()
         return self.shares.over_share(self.slot)
+
+    def _publish(self) -> None:
+        self.shares.counts[self.slot] = sum(getattr(connection, "websocket", None) is None for connection in self)
 
 
 def close_when_over_share(request: Request, response: HTTPResponse) -> None:

@@ -64,6 +64,20 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
+def own_stores(folder: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Until the block ends, servers started keep their conversations, locks and counters in
+    `folder` (not the project's var/, whose counters would add up over test runs), and the
+    limits per client are out of reach, unless `env`, also set, says otherwise."""
+    stores = {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}",
+              "BOT_LOCK_DB": str(folder / "locks.db"), "BOT_LIMITS_URL": f"sqlite:///{folder / 'limits.db'}",
+              **UNLIMITED_CLIENTS}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**stores, **(env or {})}.items():
+            patch.setenv(name, value)
+        yield
+
+
+@contextmanager
 def started_stack(model: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None,
                   with_page: bool = False, api_token: str = "", workers: int = 1) -> Iterator[tuple[StackConfig, Path]]:
     """Starts the servers on free ports with `env` set; yields their config and log file.
@@ -73,18 +87,12 @@ def started_stack(model: Path, tmp_path_factory: pytest.TempPathFactory, env: di
                          api_token=api_token, workers=workers)
     folder = tmp_path_factory.mktemp("stack")
     log_path = folder / "servers.log"
-    own_stores = {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}",
-                  "BOT_LOCK_DB": str(folder / "locks.db"), "BOT_LIMITS_URL": f"sqlite:///{folder / 'limits.db'}",
-                  **UNLIMITED_CLIENTS}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**own_stores, **(env or {})}.items():
-            patch.setenv(name, value)
-        with log_path.open("wb") as log:
-            try:
-                with running_stack(config, log, with_page=with_page):
-                    yield config, log_path
-            finally:
-                print(f"server logs: {log_path}")
+    with own_stores(folder, env), log_path.open("wb") as log:
+        try:
+            with running_stack(config, log, with_page=with_page):
+                yield config, log_path
+        finally:
+            print(f"server logs: {log_path}")
 
 
 SCALED_REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of the local Redis that nothing else uses
@@ -116,7 +124,8 @@ def started_scaled(model: Path, folder: Path, replicas: int = 2) -> Iterator[Sca
         env = {**scaled_defaults(postgres_url, SCALED_REDIS_URL), "BOT_REDIS_URL": SCALED_REDIS_URL,
                **UNLIMITED_CLIENTS,
                # The ordering check (tests/ordering.py) reads back every message of its
-               # conversations: none may be cut off yet.
+               # conversations: none may be cut off yet (the scaled benchmark's load runs
+               # keep as many turns).
                "BOT_CONVERSATION_TURNS": str(ORDERING_MESSAGES)}
         config = ScaledConfig(model=model, replicas=replicas, rasa_port=free_port(), web_port=free_port(),
                               action_port=free_port(), first_replica_port=_consecutive_free_ports(replicas),

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from bot.stack import StackConfig, free_port, rasa_server
+from tests.servers import own_stores
 
 ANSWER_WITHIN_SECONDS = 5.0
 # What the fake action server answers in each mode (others answer {}).
@@ -70,8 +71,9 @@ def fake() -> Iterator[FakeActionServer]:
 def server(trained_model: Path, fake: FakeActionServer,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackConfig, Path]]:
     config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=fake.port)
-    log_path = tmp_path_factory.mktemp("rasa") / "rasa.log"
-    with log_path.open("wb") as log, rasa_server(config, log):
+    folder = tmp_path_factory.mktemp("rasa")
+    log_path = folder / "rasa.log"
+    with own_stores(folder), log_path.open("wb") as log, rasa_server(config, log):
         yield config, log_path
 
 
@@ -96,7 +98,7 @@ def test_user_is_told_the_service_is_unavailable(server: tuple[StackConfig, Path
 
 def test_nothing_listening(trained_model: Path, tmp_path: Path, unavailable: str) -> None:
     config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
-    with (tmp_path / "rasa.log").open("wb") as log, rasa_server(config, log):
+    with own_stores(tmp_path), (tmp_path / "rasa.log").open("wb") as log, rasa_server(config, log):
         reply = requests.post(config.rest_url, json={"sender": "down", "message": "check a certificate"}, timeout=30)
     # The lookup form's validation could not run; the form still asks its first question.
     assert reply.json()[0]["text"] == unavailable

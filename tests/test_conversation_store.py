@@ -125,6 +125,19 @@ def test_a_retrieved_conversation_stores_its_new_events_without_counting_the_sto
     assert user_texts(asyncio.run(store.retrieve("someone"))) == [f"question {turn}" for turn in range(4)]
 
 
+def test_a_conversation_saved_again_after_its_cut_gets_only_its_new_events(
+        store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
+    store = store_at()
+    tracker = conversation(20)
+    asyncio.run(store.save(tracker))  # cut back to 10 turns
+    tracker.update(ActionExecuted("action_answer"))
+    asyncio.run(store.save(tracker))
+    kept = asyncio.run(store.retrieve("someone"))
+    assert user_texts(kept) == [f"question {turn}" for turn in range(10, 20)]
+    assert stored_rows(store)[-2:] == ["action", "action"] and len(stored_rows(store)) == len(kept.events)
+    assert kept.events[-1] == ActionExecuted("action_answer") and kept.events[-2] == ActionExecuted("action_listen")
+
+
 def test_the_latest_session_is_read_as_rasas_store_reads_it(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
     store = store_at()
     asyncio.run(store.save(conversation(2)))  # no session start stored: every event counts

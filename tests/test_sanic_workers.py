@@ -99,6 +99,23 @@ def test_a_worker_counts_its_open_connections_in_its_own_slot() -> None:
     assert shares.counts[:] == [1, 1]
 
 
+class Connection:
+    websocket: object | None = None
+
+
+def test_connections_upgraded_to_websockets_are_not_shared_out() -> None:
+    shares = sanic_workers.ConnectionShares(2)
+    first, second = (sanic_workers.CountedConnections(shares, shares.claim_slot()) for _ in range(2))
+    upgraded = [Connection() for _ in range(3)]
+    for connection in [*upgraded, Connection()]:
+        first.add(connection)
+    second.add(Connection())
+    assert first.over_share()  # 4 HTTP connections against 1
+    for connection in upgraded:
+        connection.websocket = object()  # as Sanic's WebSocketProtocol marks an upgraded one
+    assert not first.over_share() and shares.counts[:] == [1, 1]
+
+
 def established_per_process(port: int) -> list[int]:
     """How many established connections to `port` each process of this machine holds."""
     inodes = set()

@@ -3,7 +3,6 @@ end to end with the real servers."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from bot.response_names import describe_response
 from bot.settings import PROJECT_ROOT
 from bot.shell import explain, run_shell
+from tests.servers import own_stores
 
 
 @pytest.mark.parametrize(
@@ -74,13 +74,9 @@ def test_a_number_picks_a_button_and_quit_ends() -> None:
 
 def test_debug_shell_end_to_end(trained_model: Path, responses: dict[str, str], tmp_path: Path) -> None:
     conversation = "do tour guides need a certificate?\nwhat do i do when my certificate has expired?\n/quit\n"
-    # Its own conversations, locks and counters: the project's var/ counts every run's
-    # conversations from this machine, and a second run within the hour went over the limit.
-    env = {**os.environ, "BOT_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
-           "BOT_LOCK_DB": str(tmp_path / "locks.db"), "BOT_LIMITS_URL": f"sqlite:///{tmp_path / 'limits.db'}"}
-    finished = subprocess.run([sys.executable, "-m", "bot", "shell", "--debug", "--model", str(trained_model)],
-                              input=conversation, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
-                              env=env)
+    with own_stores(tmp_path):
+        finished = subprocess.run([sys.executable, "-m", "bot", "shell", "--debug", "--model", str(trained_model)],
+                                  input=conversation, capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
     assert finished.returncode == 0, finished.stderr
     out = finished.stdout
     assert "intent: ask_certificate_needed (" in out
