@@ -40,12 +40,12 @@ from bot.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
 from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
 from bot.stack import (  # noqa: E402
     RASA,
-    UNLIMITED_CLIENTS,
     StackConfig,
     action_server,
     free_port,
     rasa_server,
     server_process,
+    stores_in,
 )
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
@@ -78,9 +78,7 @@ def start_assistant(stack: ExitStack, folder: Path, log: IO[bytes]) -> tuple[
     reach."""
     config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
                          workers=load_server_settings().workers)
-    os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
-                      BOT_LOCK_DB=str(folder / "locks.db"), BOT_LIMITS_URL=f"sqlite:///{folder / 'limits.db'}",
-                      **UNLIMITED_CLIENTS)
+    os.environ.update(stores_in(folder))
     actions = stack.enter_context(action_server(config, log))
     rasa = stack.enter_context(rasa_server(config, log))
     return config, actions, rasa

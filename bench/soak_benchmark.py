@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load_benchmark import GENERATOR, our_texts, resident_memory_mb  # noqa: E402
-from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
-from bot.stack import UNLIMITED_CLIENTS, StackConfig, action_server, free_port, rasa_server  # noqa: E402
+from bench.load_benchmark import GENERATOR, our_texts, resident_memory_mb, start_assistant  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 RESULTS = PROJECT_ROOT / "results"
@@ -51,30 +50,25 @@ def main() -> None:
     if not MODEL.exists():
         sys.exit(f"no trained model at {MODEL}: run `make train` first")
     RESULTS.mkdir(exist_ok=True)
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
-                         workers=load_server_settings().workers)
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        os.environ.update(BOT_TRACKER_DB_URL=f"sqlite:///{folder / 'conversations.db'}",
-                          BOT_LOCK_DB=str(folder / "locks.db"), BOT_LIMITS_URL=f"sqlite:///{folder / 'limits.db'}",
-                          **UNLIMITED_CLIENTS)
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         texts = folder / "texts.json"
         texts.write_text(json.dumps(our_texts(), ensure_ascii=False), encoding="utf-8")
-        with (RESULTS / "soak-benchmark-servers.log").open("wb") as log, action_server(config, log), \
-                rasa_server(config, log) as server:
-            one_round(config.rest_url, texts, args.users)  # warm-up: caches, pools, lazy imports
-            first = resident_memory_mb(server.pid)
-            messages = errors = rounds = 0
-            examples: list[str] = []
-            deadline = time.monotonic() + args.minutes * 60
-            while time.monotonic() < deadline:
-                run = one_round(config.rest_url, texts, args.users)
-                failed: list[str] = run["errors"]  # type: ignore[assignment]
-                messages += len(run["timings"]) + len(failed)  # type: ignore[arg-type]
-                errors += len(failed)
-                examples += failed[: 3 - len(examples)]
-                rounds += 1
-            last = resident_memory_mb(server.pid)
+        log = stack.enter_context((RESULTS / "soak-benchmark-servers.log").open("wb"))
+        config, _, server = start_assistant(stack, folder, log)
+        one_round(config.rest_url, texts, args.users)  # warm-up: caches, pools, lazy imports
+        first = resident_memory_mb(server.pid)
+        messages = errors = rounds = 0
+        examples: list[str] = []
+        deadline = time.monotonic() + args.minutes * 60
+        while time.monotonic() < deadline:
+            run = one_round(config.rest_url, texts, args.users)
+            failed: list[str] = run["errors"]  # type: ignore[assignment]
+            messages += len(run["timings"]) + len(failed)  # type: ignore[arg-type]
+            errors += len(failed)
+            examples += failed[: 3 - len(examples)]
+            rounds += 1
+        last = resident_memory_mb(server.pid)
     drift = last["all_processes_mb"] / first["all_processes_mb"] - 1
     results = {"minutes": args.minutes, "users": args.users, "rounds": rounds, "messages": messages,
                "errors": errors, "error_rate": errors / max(messages, 1), "error_examples": examples,

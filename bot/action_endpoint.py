@@ -80,8 +80,8 @@ def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain
 
 
 KEEP_ALIVE_KEY = "keep_connections_alive"
-# This process's kept sessions, one per endpoint.
-_kept_sessions: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+# The sessions this process keeps, with their event loops, to close when the server stops.
+_kept_sessions: list[tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = []
 
 
 class KeptSession:
@@ -103,23 +103,23 @@ def kept_session(self: EndpointConfig) -> KeptSession:
     """EndpointConfig.session, made once per endpoint and event loop (same headers, basic
     auth and time limit as Rasa's)."""
     loop = asyncio.get_running_loop()
-    kept = _kept_sessions.get(id(self))
+    kept: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = getattr(self, "_kept_session", None)
     if kept is None or kept[0] is not loop or kept[1].closed:
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
-        session = aiohttp.ClientSession(
+        kept = (loop, aiohttp.ClientSession(
             headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-            connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_ALIVE_SECONDS))
-        kept = _kept_sessions[id(self)] = (loop, session)
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_ALIVE_SECONDS)))
+        self._kept_session = kept
+        _kept_sessions.append(kept)
     return KeptSession(kept[1])
 
 
 async def close_kept_sessions(*_: Any) -> None:
     """Closes the sessions this event loop kept (a Sanic listener when the server stops)."""
     loop = asyncio.get_running_loop()
-    for key, (session_loop, session) in list(_kept_sessions.items()):
-        if session_loop is loop:
-            del _kept_sessions[key]
-            await session.close()
+    for kept in [kept for kept in _kept_sessions if kept[0] is loop]:
+        _kept_sessions.remove(kept)
+        await kept[1].close()
 
 
 def install() -> None:

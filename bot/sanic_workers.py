@@ -127,20 +127,21 @@ def install(workers: int) -> None:
     """Makes Sanic's `workers` workers listen on their own sockets and keep their shares of
     the connections even."""
     serve = runners.serve
-    if not getattr(serve, "own_socket", False):
-        shares = ConnectionShares(workers)
+    if getattr(serve, "own_socket", False):
+        return
+    shares = ConnectionShares(workers)
 
-        def serve_on_own_socket(**settings: Any) -> Any:
-            held = settings.get("sock")
-            if settings.get("run_multiple") and isinstance(held, socket.socket) \
-                    and held.family in (socket.AF_INET, socket.AF_INET6):
-                settings["sock"] = worker_socket(held, settings.get("backlog", 100))
-                settings["reuse_port"] = False  # set on the socket already
-                settings["connections"] = CountedConnections(shares, shares.claim_slot())
-                settings["app"].register_middleware(close_when_over_share, "response")
-                held.close()
-            return serve(**settings)
+    def serve_on_own_socket(**settings: Any) -> Any:
+        held = settings.get("sock")
+        if settings.get("run_multiple") and isinstance(held, socket.socket) \
+                and held.family in (socket.AF_INET, socket.AF_INET6):
+            settings["sock"] = worker_socket(held, settings.get("backlog", 100))
+            settings["reuse_port"] = False  # set on the socket already
+            settings["connections"] = CountedConnections(shares, shares.claim_slot())
+            settings["app"].register_middleware(close_when_over_share, "response")
+            held.close()
+        return serve(**settings)
 
-        serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]
-        runners.serve = serve_on_own_socket  # type: ignore[assignment]
-        runners.bind_socket = reserve_port  # type: ignore[attr-defined]
+    serve_on_own_socket.own_socket = True  # type: ignore[attr-defined]
+    runners.serve = serve_on_own_socket  # type: ignore[assignment]
+    runners.bind_socket = reserve_port  # type: ignore[attr-defined]

@@ -74,6 +74,14 @@ UNLIMITED_CLIENTS = {name: "1000000" for name in (
     "BOT_LOOKUPS_PER_CLIENT_PER_HOUR")}
 
 
+def stores_in(folder: Path) -> dict[str, str]:
+    """The environment of servers that tests and benchmarks start: conversations, locks and
+    counters in `folder`, not the project's var/ (whose counters would add up over runs), and
+    the limits per client out of reach."""
+    return {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}", "BOT_LOCK_DB": str(folder / "locks.db"),
+            "BOT_LIMITS_URL": f"sqlite:///{folder / 'limits.db'}", **UNLIMITED_CLIENTS}
+
+
 def server_environment(config: StackConfig) -> dict[str, str]:
     """The environment both servers run in: endpoints.yml reads ACTION_SERVER_URL."""
     env = dict(os.environ)

@@ -18,7 +18,7 @@ from bot.certificates.demo import demo_records
 from bot.certificates.postgres_store import PostgresCertificateDatabase
 from bot.certificates.store import open_database, upsert_certificates
 from bot.scaled import ScaledConfig, ScaledStack, run_scaled, scaled_defaults
-from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack
+from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack, stores_in
 from tests.conftest import new_postgres_database
 from tests.ordering import ORDERING_MESSAGES
 
@@ -66,13 +66,10 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def own_stores(folder: Path, env: dict[str, str] | None = None) -> Iterator[None]:
     """Until the block ends, servers started keep their conversations, locks and counters in
-    `folder` (not the project's var/, whose counters would add up over test runs), and the
-    limits per client are out of reach, unless `env`, also set, says otherwise."""
-    stores = {"BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}",
-              "BOT_LOCK_DB": str(folder / "locks.db"), "BOT_LIMITS_URL": f"sqlite:///{folder / 'limits.db'}",
-              **UNLIMITED_CLIENTS}
+    `folder` with the limits per client out of reach (bot.stack.stores_in), unless `env`,
+    also set, says otherwise."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**stores, **(env or {})}.items():
+        for name, value in {**stores_in(folder), **(env or {})}.items():
             patch.setenv(name, value)
         yield
 
