@@ -12,7 +12,10 @@ export PYTHONPATH := $(CURDIR)
 # endpoints.yml reads this; `python -m bot serve/shell` and the tests set their own.
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
+# What the assistant runs on (`make run`), and on top of it the tests', lint's and
+# benchmarks' tools (`make test`).
 INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
 KNOWLEDGE := $(shell find knowledge -name '*.yml')
 GENERATED_DIR := data/generated
 GENERATED := $(addprefix $(GENERATED_DIR)/,faq_nlu.yml catalog_nlu.yml responses.yml catalog_lookups.yml rules.yml jieba/catalog_words.txt)
@@ -24,7 +27,7 @@ NGINX := /usr/sbin/nginx
 # A CJK font, so that the browser draws Chinese (screenshots show boxes without one).
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/rasa_components/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/server/components/*.py)
 
 .PHONY: help install generate check-generated train web browser nginx run run-scaled shell test lint bench soak lock clean
 
@@ -40,6 +43,10 @@ $(INSTALLED): requirements.txt requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "error: Python 3.10 not found (Rasa 3.6 needs it); set PYTHON310=/path/to/python3.10" >&2; exit 1; fi
 	$(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
+	touch $@
+
+$(DEV_INSTALLED): $(INSTALLED) requirements-dev.txt requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c requirements-dev.lock
 	touch $@
 
 install: $(INSTALLED)
@@ -67,7 +74,7 @@ $(WIDGET_SOURCE): web/package.json web/package-lock.json
 	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(WIDGET): $(WIDGET_SOURCE) bot/widget_bundle.py | $(INSTALLED)
+$(WIDGET): $(WIDGET_SOURCE) bot/processes/widget_bundle.py | $(INSTALLED)
 	$(PY) -m bot build-web
 
 web: $(WIDGET)
@@ -101,16 +108,17 @@ shell: generate
 	$(PY) -m bot db demo --if-empty
 	$(PY) -m bot shell $(if $(DEBUG),--debug)
 
-test: check-generated $(MODEL) $(WIDGET) $(CHROMIUM) $(CJK_FONT) $(NGINX)
+# Lint first: a change that breaks it fails at once, before the long tests.
+test: lint check-generated $(MODEL) $(WIDGET) $(CHROMIUM) $(CJK_FONT) $(NGINX)
 	$(PY) -m pytest
 	$(RASA) data validate --quiet
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out results/conversations
 
-lint: $(INSTALLED)
+lint: $(DEV_INSTALLED)
 	$(VENV)/bin/ruff check bot actions tests bench
 	$(VENV)/bin/mypy bot actions
 
-bench: check-generated $(MODEL) $(NGINX)
+bench: $(DEV_INSTALLED) check-generated $(MODEL) $(NGINX)
 	$(PY) bench/benchmark.py
 	$(PY) bench/lookup_benchmark.py
 	$(PY) bench/lookup_benchmark.py --backend postgresql
@@ -119,14 +127,17 @@ bench: check-generated $(MODEL) $(NGINX)
 	$(PY) bench/scaled_benchmark.py
 
 # Half an hour of steady load: error rate and memory drift (not part of `make bench`).
-soak: check-generated $(MODEL)
+soak: $(DEV_INSTALLED) check-generated $(MODEL)
 	$(PY) bench/soak_benchmark.py --minutes 30
 
-# Refreshes requirements.lock from a fresh install of requirements.txt.
+# Refreshes requirements.lock and requirements-dev.lock from fresh installs of
+# requirements.txt and requirements-dev.txt (the second keeps the first's versions).
 lock:
 	rm -rf build/lock-venv && $(PYTHON310) -m venv build/lock-venv
 	build/lock-venv/bin/pip install --quiet -r requirements.txt
 	(echo "# Exact versions for a reproducible install: pip install -r requirements.txt -c requirements.lock"; build/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements.lock
+	build/lock-venv/bin/pip install --quiet -r requirements-dev.txt -c requirements.lock
+	(echo "# Exact versions for a reproducible install: pip install -r requirements-dev.txt -c requirements-dev.lock"; build/lock-venv/bin/pip freeze --all | grep -v '^pip==') > requirements-dev.lock
 
 clean:
 	rm -rf build models results $(VENV) web/node_modules

@@ -1,9 +1,8 @@
 """Rasa custom actions. Each is a few lines over `bot.dialogue`.
 
-The action server imports this package when it starts: the knowledge base and the word
-segmenter's dictionaries are loaded then, not on the first user's message, which would
-otherwise wait for them (seconds on a busy machine, past the action time limit)."""
+The action server imports this package when it starts: the knowledge base is loaded and
+checked then, not on the first user's message, which would otherwise wait for it."""
 
-from bot.runtime import dialogue
+from bot.dialogue.runtime import dialogue
 
 dialogue()

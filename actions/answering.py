@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
-from bot.response_names import LANGUAGE_SLOT
-from bot.routing import ANSWER_ACTION
-from bot.runtime import dialogue
+from bot.dialogue.runtime import dialogue
+from bot.knowledge.response_names import LANGUAGE_SLOT
+from bot.knowledge.routing import ANSWER_ACTION
 from bot.text import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def conversation_language(tracker: Tracker) -> str:
 
 
 class ActionAnswer(Action):
-    """Answers every intent that bot.routing sends to the knowledge, and remembers the
+    """Answers every intent that bot.knowledge.routing sends to the knowledge, and remembers the
     catalog topic so that "what about lawyers?" asks the same question about lawyers."""
 
     def name(self) -> str:

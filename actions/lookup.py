@@ -12,9 +12,9 @@ from rasa_sdk.events import SlotSet
 
 from actions.answering import conversation_language
 from bot.certificates.model import clean_holder_name, holder_name_problem, is_valid_number, number_from_message
-from bot.clients import client_from_metadata
-from bot.response_names import lookup_response
-from bot.runtime import certificate_lookup
+from bot.dialogue.runtime import certificate_lookup
+from bot.knowledge.response_names import lookup_response
+from bot.protection.clients import client_from_metadata
 
 if TYPE_CHECKING:
     from rasa_sdk import Tracker

@@ -1,4 +1,4 @@
-"""Measures the assistant and prints the figures quoted in the README.
+"""Measures the assistant and prints the figures quoted in docs/benchmarks.md.
 
     .venv/bin/python bench/benchmark.py [--messages 240] [--skip-training]
 
@@ -42,7 +42,14 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scope_benchmark import sweep  # noqa: E402
-from bot.evaluation import (  # noqa: E402
+from bot.dialogue.runtime import dialogue  # noqa: E402
+from bot.knowledge.response_names import FAQ_PREFIX  # noqa: E402
+from bot.processes.stack import RASA, StackConfig, free_port, running_stack, server_environment  # noqa: E402
+from bot.settings import (
+    PROJECT_ROOT,  # noqa: E402
+    load_settings,  # noqa: E402
+)
+from tests.evaluation import (  # noqa: E402
     HELDOUT_SETS,
     OUT_OF_SCOPE_SET,
     UNKNOWN_DEVELOPMENT_SETS,
@@ -56,10 +63,7 @@ from bot.evaluation import (  # noqa: E402
     load_unknown,
     model_parser,
 )
-from bot.response_names import FAQ_PREFIX  # noqa: E402
-from bot.runtime import dialogue  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.stack import RASA, UNLIMITED_CLIENTS, StackConfig, free_port, running_stack, server_environment  # noqa: E402
+from tests.servers import UNLIMITED_CLIENTS  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 # Issue #8's targets for held-out intent and answer accuracy.
@@ -118,7 +122,7 @@ def scope_figures(parse: ParseFunction) -> dict[str, object]:
 
 
 def train_from_scratch(out_dir: Path) -> tuple[float, Path]:
-    config = StackConfig(model=MODEL)
+    config = StackConfig(load_settings(), MODEL)
     started = time.perf_counter()
     subprocess.run(
         [RASA, "train", "--force", "--fixed-model-name", "retrained", "--out", str(out_dir)],
@@ -148,7 +152,7 @@ def retrain_after_answer_edit(out_dir: Path) -> tuple[float, list[str]]:
     log = subprocess.run(
         [RASA, "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(inputs / "data"),
          "--fixed-model-name", "edited", "--out", str(out_dir)],
-        cwd=PROJECT_ROOT, env=server_environment(StackConfig(model=MODEL)), check=True, capture_output=True,
+        cwd=PROJECT_ROOT, env=server_environment(StackConfig(load_settings(), MODEL)), check=True, capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - started
@@ -244,9 +248,10 @@ def main() -> None:
 
     log_path = PROJECT_ROOT / "results" / "benchmark-servers.log"
     log_path.parent.mkdir(exist_ok=True)
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port())
+    # One Rasa server process; one client, sending as fast as it is answered.
+    settings = load_settings({**os.environ, **UNLIMITED_CLIENTS})
+    config = StackConfig(settings.with_server(rasa_port=free_port(), action_port=free_port(), workers=1), MODEL)
     results["rest_latency"] = {}
-    os.environ.update(UNLIMITED_CLIENTS)  # one client, sending as fast as it is answered
     with log_path.open("wb") as log, running_stack(config, log):
         for language, path in HELDOUT_SETS.items():
             texts = [example.text for example in load_examples(path)]

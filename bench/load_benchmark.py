@@ -36,17 +36,17 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.benchmark import percentile  # noqa: E402
-from bot.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
-from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
-from bot.stack import (  # noqa: E402
+from bot.processes.stack import (  # noqa: E402
     RASA,
     StackConfig,
     action_server,
     free_port,
     rasa_server,
     server_process,
-    stores_in,
 )
+from bot.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from tests.evaluation import HELDOUT_SETS, load_examples  # noqa: E402
+from tests.servers import stores_in  # noqa: E402
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 STOCK_BOT = PROJECT_ROOT / "build" / "stock-bot"
@@ -76,9 +76,8 @@ def start_assistant(stack: ExitStack, folder: Path, log: IO[bytes]) -> tuple[
     and Rasa server. Its conversations and counters go into `folder`, not the project's
     var/; its users are one client that is no person, so the limits per client stay out of
     reach."""
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
-                         workers=load_server_settings().workers)
-    os.environ.update(stores_in(folder))
+    settings = load_settings({**os.environ, **stores_in(folder)})
+    config = StackConfig(settings.with_server(rasa_port=free_port(), action_port=free_port()), MODEL)
     actions = stack.enter_context(action_server(config, log))
     rasa = stack.enter_context(rasa_server(config, log))
     return config, actions, rasa

@@ -1,4 +1,4 @@
-"""Measures certificate lookups and imports at scale and prints the README's figures.
+"""Measures certificate lookups and imports at scale and prints the figures quoted in docs/benchmarks.md.
 
     .venv/bin/python bench/lookup_benchmark.py [--rows 1000000] [--lookups 20000] [--backend postgresql]
 

@@ -39,9 +39,13 @@ import requests  # noqa: E402
 
 from bot.certificates.demo import demo_records  # noqa: E402
 from bot.certificates.store import open_database, upsert_certificates  # noqa: E402
-from bot.settings import PROJECT_ROOT, load_server_settings  # noqa: E402
-from bot.stack import UNLIMITED_CLIENTS, StackConfig, free_port, running_stack  # noqa: E402
-from tests.servers import oversize_post, session_from  # noqa: E402
+from bot.processes.stack import StackConfig, free_port, running_stack  # noqa: E402
+from bot.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from tests.servers import (  # noqa: E402
+    UNLIMITED_CLIENTS,  # noqa: E402
+    oversize_post,
+    session_from,
+)
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 RESULTS = PROJECT_ROOT / "results"
@@ -130,9 +134,8 @@ def flood(config: StackConfig, seconds: float) -> dict[str, Any]:
 
 
 def started(env: dict[str, str], folder: Path) -> tuple[StackConfig, Any]:
-    os.environ.update(env)
-    config = StackConfig(model=MODEL, rasa_port=free_port(), action_port=free_port(),
-                         workers=load_server_settings().workers)
+    settings = load_settings({**os.environ, **env})
+    config = StackConfig(settings.with_server(rasa_port=free_port(), action_port=free_port()), MODEL)
     log = (folder / f"servers-{config.rasa_port}.log").open("wb")
     return config, running_stack(config, log)
 

@@ -1,4 +1,4 @@
-"""Measures the scaled-out assistant (issue #12) and prints the README's figures.
+"""Measures the scaled-out assistant and prints the figures quoted in docs/benchmarks.md.
 
 1. Throughput of 1, 2 and 3 replicas behind nginx, on this machine's PostgreSQL and Redis:
    bench/load_generator.py in its own process, 16 users, each a new conversation of 10
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 
 from bench.load_benchmark import GENERATOR, cpu_seconds, our_texts, resident_memory_mb, summarise  # noqa: E402
-from bot.scaled import ScaledStack  # noqa: E402
+from bot.processes.scaled import ScaledStack  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 from tests.ordering import ordering_texts, send_rapidly, stored_events  # noqa: E402
 from tests.servers import SCALED_REDIS_URL, started_scaled  # noqa: E402
@@ -54,7 +54,7 @@ def drive(url: str, texts_file: Path, users: int, conversations: int) -> dict[st
 
 
 # Who uses the 2 cores, by what each process's command line says.
-ROLES = (("replicas", "bot.rasa_server"), ("action server", "rasa run actions"), ("nginx", "nginx"),
+ROLES = (("replicas", "bot.server"), ("action server", "rasa run actions"), ("nginx", "nginx"),
          ("PostgreSQL", "postgres"), ("Redis", "redis-server"))
 
 
@@ -106,7 +106,7 @@ def ordering(stack: ScaledStack, rounds: int) -> dict[str, object]:
     def one_round(_: int) -> None:
         sender = f"order-{uuid.uuid4().hex}"
         result = send_rapidly(urls, sender, texts, red)
-        problems = result.problems(stored_events(os.environ["BOT_TRACKER_DB_URL"], sender))
+        problems = result.problems(stored_events(stack.config.settings.tracker_db_url, sender))
         if problems:
             failed.append(f"{sender}: {problems[0]}")
 

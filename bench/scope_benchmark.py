@@ -16,8 +16,11 @@ from typing import Any
 
 import yaml
 
-from bot.dialogue import Dialogue
-from bot.evaluation import (
+from bot.dialogue.answering import Dialogue
+from bot.knowledge.routing import NLU_FALLBACK_INTENT
+from bot.settings import PROJECT_ROOT
+from bot.understanding.gate import FINDINGS_KEY, DomainGate, Findings
+from tests.evaluation import (
     HELDOUT_SETS,
     OUT_OF_SCOPE_SET,
     ParseFunction,
@@ -27,9 +30,6 @@ from bot.evaluation import (
     load_examples,
     load_unknown,
 )
-from bot.routing import NLU_FALLBACK_INTENT
-from bot.scope import DomainGate
-from bot.settings import PROJECT_ROOT
 
 THRESHOLDS = [round(0.05 * step, 2) for step in range(0, 20)]
 PLOT = PROJECT_ROOT / "results" / "scope_tradeoff.png"
@@ -40,14 +40,14 @@ def configured_threshold() -> float:
     return float(next(c["threshold"] for c in config["pipeline"] if c["name"] == "FallbackClassifier"))
 
 
-def _replay(parsed: Mapping[str, Any], threshold: float, gate: DomainGate | None) -> dict[str, Any]:
+def _replay(parsed: Mapping[str, Any], found: Findings, threshold: float, gate: DomainGate | None) -> dict[str, Any]:
     """The parse result as the pipeline would give it with this threshold (and gate)."""
     ranking = [i for i in parsed.get("intent_ranking") or [] if i["name"] != NLU_FALLBACK_INTENT]
     top = ranking[0] if ranking else {"name": NLU_FALLBACK_INTENT, "confidence": 0.0}
     intent = top["name"] if top["confidence"] >= threshold else NLU_FALLBACK_INTENT
     if gate is not None:
-        intent = gate.intent(intent, parsed)
-    return {**parsed, "intent": {"name": intent, "confidence": top["confidence"]}}
+        intent = gate.decide(intent, parsed, found).intent
+    return {**parsed, "intent": {"name": intent, "confidence": top["confidence"]}, FINDINGS_KEY: found.as_dict()}
 
 
 def sweep(parse: ParseFunction, dialogue: Dialogue) -> dict[str, Any]:
@@ -56,13 +56,15 @@ def sweep(parse: ParseFunction, dialogue: Dialogue) -> dict[str, Any]:
     unlisted = load_unknown()["unlisted"]
     cache = {text: parse(text) for text in
              [e.text for e in in_scope] + unrelated + [q.text for q in unlisted]}
-    gate = DomainGate(dialogue.kb, dialogue.scope)
+    gate = DomainGate(dialogue.kb)
+    # What the gate finds does not depend on the intent: found once per message.
+    findings = {text: gate.findings(parsed) for text, parsed in cache.items()}
     curves: dict[str, list[dict[str, float]]] = {}
     for label, used_gate in (("with domain gate", gate), ("classifier only", None)):
         points = []
         for threshold in THRESHOLDS:
             def replayed(text: str, threshold: float = threshold, used_gate: DomainGate | None = used_gate):
-                return _replay(cache[text], threshold, used_gate)
+                return _replay(cache[text], findings[text], threshold, used_gate)
             accuracy = evaluate(in_scope, replayed, dialogue).answer_accuracy
             false_answers = evaluate_out_of_scope(unrelated, replayed, dialogue).wrong_rate
             honest = evaluate_unlisted(unlisted, replayed, dialogue).right_rate

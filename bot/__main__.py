@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from bot.certificates.cli import db, demo
-from bot.compiler import check_generated, compile_knowledge, write_generated
-from bot.conversation_retention import period_seconds, purge_conversations
+from bot.certificates.cli import db, load_demo
 from bot.errors import BotError, ConversationStoreUnavailable
-from bot.knowledge_loader import load_knowledge
-from bot.settings import PROJECT_ROOT, load_server_settings, load_settings
+from bot.knowledge.compiler import check_generated, compile_knowledge, write_generated
+from bot.knowledge.loader import current_knowledge, load_knowledge
+from bot.processes.conversation_retention import period_seconds, purge_conversations
+from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 
 
 @click.group()
@@ -25,8 +25,7 @@ def cli() -> None:
 @cli.command()
 def validate() -> None:
     """Check knowledge/ and report every mistake with file, entry and field."""
-    settings = load_settings()
-    kb = load_knowledge(settings.knowledge_dir)
+    kb = current_knowledge()
     click.echo(f"knowledge OK: {len(kb.faq)} FAQ entries, {len(kb.catalog)} catalog entries")
 
 
@@ -34,7 +33,7 @@ def validate() -> None:
 @click.option("--check", is_flag=True, help="Fail if the generated files are out of date; write nothing.")
 def compile_command(check: bool) -> None:
     """Generate Rasa training data, responses and entity patterns from knowledge/."""
-    settings = load_settings()
+    settings = current_settings()
     files = compile_knowledge(load_knowledge(settings.knowledge_dir))
     if check:
         check_generated(files, settings.generated_dir)
@@ -47,8 +46,8 @@ def compile_command(check: bool) -> None:
 @cli.command("build-web")
 def build_web() -> None:
     """Prepare the chat widget's bundle for the web page (no outside fonts)."""
-    from bot.webpage import WEB_DIR, WIDGET_BUNDLE
-    from bot.widget_bundle import build_widget_bundle
+    from bot.processes.webpage import WEB_DIR, WIDGET_BUNDLE
+    from bot.processes.widget_bundle import build_widget_bundle
 
     removed = build_widget_bundle(WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js", WIDGET_BUNDLE)
     click.echo(f"wrote {WIDGET_BUNDLE} ({removed} outside font imports removed)")
@@ -65,21 +64,20 @@ def serve(model: Path) -> None:
 
     Addresses, ports and channels come from the environment (see the README).
     """
-    from bot.stack import StackConfig, running_stack, stop_on_signals
+    from bot.processes.stack import StackConfig, running_stack, stop_on_signals
 
     stop_on_signals()
-    settings = load_server_settings()
-    config = StackConfig.from_settings(model, settings)
+    config = StackConfig(current_settings(), model)
     channels = ["REST", "web widget (socket.io)"]
-    channels += ["Telegram"] if settings.telegram else []
-    channels += ["Slack"] if settings.slack else []
+    channels += ["Telegram"] if config.settings.server.telegram else []
+    channels += ["Slack"] if config.settings.server.slack else []
     try:
         with running_stack(config, with_page=True):
             click.echo(f"The assistant is up. Web page: http://localhost:{config.web_port}/  "
                        f"REST: POST {config.rest_url}")
             click.echo(f"Channels: {', '.join(channels)}. "
                        f"HTTP API: {'on, token required' if config.api_token else 'off'}. Ctrl-C stops it.")
-            _purge_old_conversations_daily()
+            _purge_old_conversations_daily(config.settings)
     except KeyboardInterrupt:
         click.echo("stopped")
 
@@ -88,38 +86,33 @@ def serve(model: Path) -> None:
 @MODEL_OPTION
 @click.option("--replicas", type=click.IntRange(1, 16), default=3, show_default=True,
               help="How many Rasa server replicas (each loads the model: about 1 GB).")
-@click.pass_context
-def serve_scaled(context: click.Context, model: Path, replicas: int) -> None:
+def serve_scaled(model: Path, replicas: int) -> None:
     """Run the assistant scaled out until Ctrl-C: replicas behind nginx, sharing
     PostgreSQL (BOT_POSTGRES_URL) and Redis (BOT_REDIS_URL)."""
-    from bot.scaled import ScaledConfig, apply_scaled_defaults, run_scaled
-    from bot.stack import stop_on_signals
+    from bot.processes.scaled import ScaledConfig, run_scaled
+    from bot.processes.stack import stop_on_signals
 
     stop_on_signals()
-    apply_scaled_defaults()
-    context.invoke(demo, if_empty=True)  # as `make run` does for SQLite
-    server = load_server_settings()
-    config = ScaledConfig(model=model, replicas=replicas, host=server.host, rasa_port=server.rasa_port,
-                          web_port=server.web_port, action_port=server.action_port,
-                          max_request_bytes=server.max_request_bytes)
+    settings = load_settings(scaled=True)
+    click.echo(load_demo(settings, if_empty=True))  # as `make run` does for SQLite
+    config = ScaledConfig(settings, model, replicas)
     try:
         with run_scaled(config):
             click.echo(f"The assistant is up: {replicas} replicas behind nginx. Web page: "
                        f"http://localhost:{config.web_port}/  REST: POST {config.rest_url}  Ctrl-C stops it.")
-            _purge_old_conversations_daily()
+            _purge_old_conversations_daily(settings)
     except KeyboardInterrupt:
         click.echo("stopped")
 
 
-def _purge_old_conversations_daily() -> None:
+def _purge_old_conversations_daily(settings: Settings) -> None:
     """Applies the retention period now and once a day, until interrupted."""
     while True:
-        _purge_old_conversations()
+        _purge_old_conversations(settings)
         time.sleep(24 * 3600)
 
 
-def _purge_old_conversations() -> None:
-    settings = load_settings()
+def _purge_old_conversations(settings: Settings) -> None:
     try:
         removed = purge_conversations(settings.tracker_db_url, settings.conversation_retention_days * 24 * 3600)
     except ConversationStoreUnavailable as error:
@@ -139,7 +132,7 @@ def conversations() -> None:
                    "[default: BOT_CONVERSATION_RETENTION_DAYS, 30d]")
 def purge(older_than: str | None) -> None:
     """Delete old conversations from the conversation store (BOT_TRACKER_DB_URL)."""
-    settings = load_settings()
+    settings = current_settings()
     older_than = older_than or f"{settings.conversation_retention_days}d"
     try:
         seconds = period_seconds(older_than)
@@ -154,14 +147,16 @@ def purge(older_than: str | None) -> None:
 @click.option("--debug", is_flag=True, help="Show the intent, its confidence and what answered each message.")
 def shell(model: Path, debug: bool) -> None:
     """Talk to the assistant in the terminal, with the full stack running."""
-    from bot.shell import ShellSession, run_shell
-    from bot.stack import StackConfig, free_port, running_stack, stop_on_signals
+    from bot.processes.shell import ShellSession, run_shell
+    from bot.processes.stack import StackConfig, free_port, running_stack, stop_on_signals
 
     stop_on_signals()
     # Free ports, so the shell also works while `make run` is up; the HTTP API only for
-    # --debug, on localhost, behind a token made for this run.
-    config = StackConfig(model=model, rasa_port=free_port(), action_port=free_port(),
-                         api_token=secrets.token_urlsafe(24) if debug else "")
+    # --debug, on localhost, behind a token made for this run; one server process, for one
+    # person at a terminal.
+    settings = current_settings().with_server(rasa_port=free_port(), action_port=free_port(), workers=1,
+                                              api_token=secrets.token_urlsafe(24) if debug else "")
+    config = StackConfig(settings, model)
     log_path = PROJECT_ROOT / "build" / "shell-servers.log"
     log_path.parent.mkdir(exist_ok=True)
     click.echo(f"Starting the assistant (about half a minute; server logs: {log_path})...")

@@ -74,3 +74,7 @@ class LimitsUnavailable(BotError):
 
 class ImportFileError(BotError):
     """An import file cannot be read at all (not a single row can be trusted)."""
+
+
+class UnsupportedVersionError(BotError):
+    """Rasa or Sanic is not the version whose internals bot.server.patches changes."""

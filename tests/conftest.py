@@ -12,21 +12,51 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.compiler import RESPONSES
-from bot.dialogue import Dialogue
-from bot.evaluation import ParseFunction, load_examples, model_parser
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_loader import load_knowledge
-from bot.response_names import LANGUAGE_SLOT
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.dialogue.answering import Dialogue
+from bot.knowledge.compiler import RESPONSES
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.response_names import LANGUAGE_SLOT
+from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 from bot.text import DEFAULT_LANGUAGE, normalize_phrase
+from bot.understanding.gate import FINDINGS_KEY, DomainGate
+from tests.evaluation import ParseFunction, load_examples, model_parser
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 
 
+@lru_cache(maxsize=1)
+def project_knowledge() -> KnowledgeBase:
+    return load_knowledge(PROJECT_ROOT / "knowledge")
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
-    return load_knowledge(PROJECT_ROOT / "knowledge")
+    return project_knowledge()
+
+
+@lru_cache(maxsize=1)
+def domain_gate() -> DomainGate:
+    return DomainGate(project_knowledge())
+
+
+@pytest.fixture(scope="session")
+def gate() -> DomainGate:
+    return domain_gate()
+
+
+def gated(message: dict[str, Any]) -> dict[str, Any]:
+    """A hand-made parsed message with what the domain gate finds in it, as the Rasa server's
+    pipeline hands it to the action server."""
+    return {**message, FINDINGS_KEY: domain_gate().findings(message).as_dict()}
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """Each test reads the settings of its own environment (a process reads them once)."""
+    current_settings.cache_clear()
+    yield
+    current_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import psycopg2
 import redis
 import requests
 
-from bot.redis_lock_store import KEY_PREFIX
+from bot.server.locks.redis_locks import KEY_PREFIX
 
 ARRIVAL_TIMEOUT_SECONDS = 10.0
 # Messages a conversation of the check sends.

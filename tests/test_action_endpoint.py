@@ -1,4 +1,4 @@
-"""The Rasa server's side of a custom action call (bot/action_endpoint.py): Rasa's response
+"""The Rasa server's side of a custom action call (bot/server/patches.py): Rasa's response
 check, built once, a request that does not grow with the conversation, and one kept-alive
 HTTP session per server process."""
 
@@ -17,7 +17,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_endpoint import action_call_format, close_kept_sessions, current_turn, install, validate_action_result
+from bot.server import patches
+from bot.server.patches import action_call_format, close_kept_sessions, current_turn, validate_action_result
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -118,7 +119,7 @@ def test_action_calls_reuse_one_connection_with_rasas_headers_and_auth(monkeypat
     for owner, name in ((EndpointConfig, "session"), (rasa_run, "configure_app"),
                         (RemoteAction, "_validate_action_result"), (RemoteAction, "_action_call_format")):
         monkeypatch.setattr(owner, name, getattr(owner, name))  # restored after the test
-    install()
+    patches._install_action_calls()
     kept = EndpointConfig("http://set-below", basic_auth={"username": "rasa", "password": "secret"},
                           keep_connections_alive=True)
     seen = asyncio.run(calls_through(kept, 3))

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.stack import StackConfig, free_port, rasa_server
-from tests.servers import own_stores
+from bot.processes.stack import StackConfig, rasa_server
+from tests.servers import own_stores, stack_config
 
 ANSWER_WITHIN_SECONDS = 5.0
 # What the fake action server answers in each mode (others answer {}).
@@ -70,11 +70,12 @@ def fake() -> Iterator[FakeActionServer]:
 @pytest.fixture(scope="module")
 def server(trained_model: Path, fake: FakeActionServer,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackConfig, Path]]:
-    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=fake.port)
     folder = tmp_path_factory.mktemp("rasa")
     log_path = folder / "rasa.log"
-    with own_stores(folder), log_path.open("wb") as log, rasa_server(config, log):
-        yield config, log_path
+    with own_stores(folder), log_path.open("wb") as log:
+        config = stack_config(trained_model, action_port=fake.port)
+        with rasa_server(config, log):
+            yield config, log_path
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +98,8 @@ def test_user_is_told_the_service_is_unavailable(server: tuple[StackConfig, Path
 
 
 def test_nothing_listening(trained_model: Path, tmp_path: Path, unavailable: str) -> None:
-    config = StackConfig(model=trained_model, rasa_port=free_port(), action_port=free_port())
-    with own_stores(tmp_path), (tmp_path / "rasa.log").open("wb") as log, rasa_server(config, log):
+    with own_stores(tmp_path), (tmp_path / "rasa.log").open("wb") as log, \
+            rasa_server(config := stack_config(trained_model), log):
         reply = requests.post(config.rest_url, json={"sender": "down", "message": "check a certificate"}, timeout=30)
     # The lookup form's validation could not run; the form still asks its first question.
     assert reply.json()[0]["text"] == unavailable

@@ -9,7 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answering import ActionAnswer
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from tests.conftest import gated
 
 
 def tracker(latest_message: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
@@ -20,8 +21,9 @@ def tracker(latest_message: dict[str, Any], slots: dict[str, Any] | None = None)
 
 
 def run(action: Any, latest_message: dict[str, Any], slots: dict[str, Any] | None = None):
+    """Runs an action on a message parsed as the Rasa server parses it (with the gate's findings)."""
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker(latest_message, slots), {}))
+    events = asyncio.run(action.run(dispatcher, tracker(gated(latest_message), slots), {}))
     return dispatcher.messages, events
 
 

@@ -49,10 +49,3 @@ def test_bad_knowledge_exits_1_with_located_errors(knowledge_copy: Path) -> None
 def test_bad_setting_exits_1_naming_the_variable() -> None:
     result = run_module("validate", env={"BOT_ANSWER_CONFIDENCE": "high", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1 and "BOT_ANSWER_CONFIDENCE='high' is not a number" in result.stderr
-
-
-def test_importing_bot_does_not_import_rasa() -> None:
-    code = ("import sys, bot.__main__, bot.runtime, bot.evaluation, bot.certificates.cli, bot.stack, bot.shell; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk', 'tensorflow')))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"

@@ -18,9 +18,9 @@ import pytest
 import requests
 import socketio
 
-from bot.clients import client_identity
-from bot.stack import UNLIMITED_CLIENTS, StackConfig
-from tests.servers import session_from, started_stack, user_metadata
+from bot.processes.stack import StackConfig
+from bot.protection.clients import client_identity
+from tests.servers import UNLIMITED_CLIENTS, session_from, started_stack, user_metadata
 
 API_TOKEN = "limits-test-token"
 DEFAULTS = {name: "" for name in UNLIMITED_CLIENTS}  # empty: the settings' defaults
@@ -125,7 +125,7 @@ def test_the_widgets_client_is_its_connection_and_is_limited(stack: StackConfig,
 
 
 class ObservedRequest:
-    """The parts of a request that bot.clients reads, as the server saw them."""
+    """The parts of a request that bot.protection.clients reads, as the server saw them."""
 
     def __init__(self, address: str) -> None:
         self.ip = address

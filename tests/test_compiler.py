@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.compiler import (
+from bot.errors import StaleGeneratedFilesError
+from bot.knowledge.compiler import (
     CATALOG_LOOKUPS,
     CATALOG_NLU,
     FAQ_NLU,
@@ -18,11 +19,10 @@ from bot.compiler import (
     compile_knowledge,
     write_generated,
 )
-from bot.errors import StaleGeneratedFilesError
-from bot.knowledge import ASPECTS, KnowledgeBase
-from bot.knowledge_loader import load_knowledge
-from bot.response_names import catalog_response, faq_response, lookup_response, unlisted_response
-from bot.routing import interrupting_intents, routes
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import ASPECTS, KnowledgeBase
+from bot.knowledge.response_names import catalog_response, faq_response, lookup_response, unlisted_response
+from bot.knowledge.routing import interrupting_intents, routes
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import HAN_CHARACTER, LANGUAGES
 from tests.conftest import response_languages

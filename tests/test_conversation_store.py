@@ -1,4 +1,4 @@
-"""Conversations cut to their recent turns (bot/conversation_store.py): what they carry
+"""Conversations cut to their recent turns (bot/server/conversation_store.py): what they carry
 forward survives the cut, in the store and through the running servers."""
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionSt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.__main__ import cli
-from bot.conversation_store import RecentTurnsTrackerStore, recent_turns
 from bot.errors import ConversationStoreUnavailable
-from bot.stack import StackConfig
+from bot.processes.stack import StackConfig
+from bot.server import patches
+from bot.server.conversation_store import RecentTurnsTrackerStore, recent_turns
 from tests.servers import started_stack
 
 DOMAIN = Domain.from_yaml("""
@@ -206,8 +207,9 @@ def test_a_conversation_continues_after_a_restart(
         assert say(config, sender, "what about lawyers?") == responses["utter_catalog_lawyer__needed"]
 
 
-def test_event_types_are_still_resolved_as_rasa_does(store_at: Callable[[], RecentTurnsTrackerStore]) -> None:
-    store_at()  # installs the cache
+def test_event_types_are_still_resolved_as_rasa_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])  # restored after the test
+    patches._install_event_type_cache()
     assert Event.resolve_by_type("user") is UserUttered
     assert Event.resolve_by_type("user") is UserUttered  # from the cache
     assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
-from bot.knowledge import KnowledgeBase
+from bot.dialogue.answering import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+from bot.knowledge.model import KnowledgeBase
+from tests.conftest import gated
 
 
 def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str, float]] | None = None,
                 entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     ranking = ranking or [(key, confidence)]
-    return {
+    return gated({
         "text": text,
         "intent": {"name": "faq", "confidence": 0.99},
         "entities": entities or [],
@@ -21,7 +22,7 @@ def faq_message(text: str, key: str, confidence: float, ranking: list[tuple[str,
                 "ranking": [{"intent_response_key": k, "confidence": c} for k, c in ranking],
             }
         },
-    }
+    })
 
 
 def test_confident_faq_answer(dialogue: Dialogue) -> None:
@@ -33,6 +34,14 @@ def test_confident_faq_answer(dialogue: Dialogue) -> None:
 def test_faq_question_naming_a_certificate_gets_the_specific_answer(dialogue: Dialogue) -> None:
     message = faq_message("how long is a teacher certificate valid", "faq/expiry_and_renewal", 0.9)
     assert dialogue.answer_faq(message, "en").response == "utter_catalog_teacher__expiry"
+
+
+def test_the_answer_follows_what_the_gate_found_not_the_text(dialogue: Dialogue) -> None:
+    """The action server answers from the findings the Rasa server's gate put in the parsed
+    message; it does not look for them again."""
+    message = faq_message("how long is a teacher certificate valid", "faq/expiry_and_renewal", 0.9)
+    found_lawyer = {**message, "scope": {**message["scope"], "entry": "lawyer"}}
+    assert dialogue.answer_faq(found_lawyer, "en").response == "utter_catalog_lawyer__expiry"
 
 
 def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) -> None:
@@ -59,33 +68,33 @@ def test_nothing_to_suggest_says_so(dialogue: Dialogue) -> None:
 
 
 def test_catalog_question_with_a_mention(dialogue: Dialogue) -> None:
-    message = {"text": "do tour guides need a certificate", "intent": {"name": "ask_certificate_needed"},
-               "entities": [{"entity": "profession", "value": "tour guides"}]}
+    message = gated({"text": "do tour guides need a certificate", "intent": {"name": "ask_certificate_needed"},
+                     "entities": [{"entity": "profession", "value": "tour guides"}]})
     reply = dialogue.answer_catalog(message, None, "en")
     assert (reply.response, reply.catalog_aspect) == ("utter_catalog_tour_guide__needed", "needed")
 
 
 def test_catalog_question_without_a_mention_gets_the_general_answer(dialogue: Dialogue) -> None:
-    message = {"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}}
+    message = gated({"text": "does my job need a certificate", "intent": {"name": "ask_certificate_needed"}})
     reply = dialogue.answer_catalog(message, None, "en")
     assert (reply.response, reply.catalog_aspect) == ("utter_faq_answer__jobs_requiring_certificate", "needed")
 
 
 def test_follow_up_naming_an_unknown_job_says_so_with_the_general_rule(dialogue: Dialogue) -> None:
-    message = {"text": "what about astronauts?", "intent": {"name": "inform"}}
+    message = gated({"text": "what about astronauts?", "intent": {"name": "inform"}})
     reply = dialogue.answer_catalog(message, "needed", "en")
     assert (reply.response, reply.catalog_aspect) == ("utter_unlisted__jobs_requiring_certificate", "needed")
     assert reply.values == {"name": "astronauts"}
 
 
 def test_follow_up_naming_another_job_continues_the_topic(dialogue: Dialogue) -> None:
-    message = {"text": "what about lawyers", "intent": {"name": "inform"}}
+    message = gated({"text": "what about lawyers", "intent": {"name": "inform"}})
     assert dialogue.answer_catalog(message, "expiry", "en").response == "utter_catalog_lawyer__expiry"
     assert dialogue.answer_catalog(message, None, "en").response == "utter_catalog_lawyer__overview"
 
 
 def test_inform_that_names_nothing_is_not_guessed(dialogue: Dialogue) -> None:
-    message = {"text": "asdf qwer", "intent": {"name": "inform"}}
+    message = gated({"text": "asdf qwer", "intent": {"name": "inform"}})
     assert dialogue.answer_catalog(message, None, "en").response == NOT_UNDERSTOOD
 
 
@@ -115,7 +124,7 @@ def test_chinese_conversation_gets_chinese_suggestion_buttons(dialogue: Dialogue
 
 
 def test_chinese_follow_up_names_another_job(dialogue: Dialogue) -> None:
-    message = {"text": "那律师呢？", "intent": {"name": "inform"}, "entities": []}
+    message = gated({"text": "那律师呢？", "intent": {"name": "inform"}, "entities": []})
     assert dialogue.answer_catalog(message, "expiry", "zh").response == "utter_catalog_lawyer__expiry"
 
 

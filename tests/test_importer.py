@@ -1,10 +1,10 @@
-"""The importer named in config.yml (bot/rasa_components/importer.py)."""
+"""The importer named in config.yml (bot/server/components/importer.py)."""
 
 from __future__ import annotations
 
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from bot.response_names import faq_response
+from bot.knowledge.response_names import faq_response
 from bot.settings import PROJECT_ROOT
 
 

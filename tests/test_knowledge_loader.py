@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.errors import KnowledgeError, Problem
-from bot.knowledge import KnowledgeBase
-from bot.knowledge_loader import MIN_PHRASINGS, load_knowledge
+from bot.knowledge.loader import MIN_PHRASINGS, load_knowledge
+from bot.knowledge.model import KnowledgeBase
 
 
 def edit(path: Path, **changes: object) -> None:

@@ -1,5 +1,5 @@
 """The storages of rate limits and lookup counters: counts shared by processes, windows that
-end. SQLite (bot/limit_storage.py) for one machine; limits' own Redis storage, against the
+end. SQLite (bot/protection/counter_store.py) for one machine; limits' own Redis storage, against the
 local Redis, for several."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import redis
 from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
 
-from bot.certificates.guard import LookupGuard
 from bot.errors import SettingsError
-from bot.limit_storage import SQLiteStorage, open_limit_storage, without_password
+from bot.protection.counter_store import SQLiteStorage, open_limit_storage, without_password
+from bot.protection.lookup_guard import LookupGuard
 from bot.settings import Settings
 
 HITS_PER_PROCESS = 200

@@ -1,6 +1,6 @@
 """The lock stores that Rasa server processes share: one message of a conversation at a
-time, across processes. SQLite (bot/lock_store.py) for one machine, Redis
-(bot/redis_lock_store.py, against the local Redis) for several."""
+time, across processes. SQLite (bot/server/locks/sqlite_locks.py) for one machine, Redis
+(bot/server/locks/redis_locks.py, against the local Redis) for several."""
 
 from __future__ import annotations
 
@@ -17,19 +17,21 @@ import pytest
 import redis
 from rasa.core.lock_store import LockError, LockStore
 
-from bot.lock_store import SQLiteLockStore
-from bot.redis_lock_store import KEY_PREFIX, RedisTicketLockStore
+from bot.server.locks.configured import ConfiguredLockStore
+from bot.server.locks.redis_locks import KEY_PREFIX, RedisTicketLockStore
+from bot.server.locks.sqlite_locks import SQLiteLockStore
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of the local Redis that nothing else uses
 
 ROUNDS = 40
+TICKET_LIFETIME = 10.0
 
 
 @pytest.fixture(params=["sqlite", "redis"])
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], LockStore]]:
     """Opens the store as a (new) Rasa server process does."""
     if request.param == "sqlite":
-        yield lambda: SQLiteLockStore(tmp_path / "locks.db")
+        yield lambda: SQLiteLockStore(tmp_path / "locks.db", TICKET_LIFETIME)
         return
     client = redis.Redis.from_url(REDIS_URL)
     try:
@@ -38,7 +40,7 @@ def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
         if os.environ.get("CI") == "true":
             raise
         pytest.skip(f"no Redis at {REDIS_URL}")
-    yield lambda: RedisTicketLockStore(REDIS_URL)
+    yield lambda: RedisTicketLockStore(REDIS_URL, TICKET_LIFETIME)
     for key in client.scan_iter(f"{KEY_PREFIX}*"):
         client.delete(key)
 
@@ -113,11 +115,7 @@ def test_a_lock_left_by_a_process_that_died_expires(new_store: Callable[[], Lock
     assert 0.1 < asyncio.run(next_message()) < 5
 
 
-def test_a_message_s_ticket_lasts_twice_the_action_timeout_and_two_seconds(
-        new_store: Callable[[], LockStore], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rasa's default is 60 s: a replica that died holding a turn blocked its conversation
-    longer than nginx waits for an answer."""
-    monkeypatch.setenv("BOT_ACTION_TIMEOUT", "0.5")
+def test_a_message_s_ticket_lasts_the_store_s_ticket_lifetime(new_store: Callable[[], LockStore]) -> None:
     store = new_store()
 
     async def time_left_on_the_ticket() -> float:
@@ -126,11 +124,24 @@ def test_a_message_s_ticket_lasts_twice_the_action_timeout_and_two_seconds(
             assert lock is not None
             return lock.tickets[0].expires - time.time()
 
-    assert 2.5 < asyncio.run(time_left_on_the_ticket()) <= 3.0
+    assert TICKET_LIFETIME - 0.5 < asyncio.run(time_left_on_the_ticket()) <= TICKET_LIFETIME
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_the_configured_store_s_tickets_last_twice_the_action_timeout_and_two_seconds(
+        kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa's default is 60 s: a replica that died holding a turn blocked its conversation
+    longer than nginx waits for an answer."""
+    for name, value in {"BOT_ACTION_TIMEOUT": "0.5", "BOT_LOCK_STORE": kind, "BOT_LOCK_DB": str(tmp_path / "locks.db"),
+                        "BOT_REDIS_URL": REDIS_URL}.items():
+        monkeypatch.setenv(name, value)
+    store = ConfiguredLockStore()
+    assert isinstance(store, SQLiteLockStore if kind == "sqlite" else RedisTicketLockStore)
+    assert store.ticket_lifetime == 3.0
 
 
 def test_a_failed_step_leaves_no_write_lock_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = SQLiteLockStore(tmp_path / "locks.db")
+    store = SQLiteLockStore(tmp_path / "locks.db", TICKET_LIFETIME)
 
     def disk_full(lock: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
@@ -145,7 +156,7 @@ def test_a_failed_step_leaves_no_write_lock_behind(tmp_path: Path, monkeypatch: 
 
 def test_a_commit_does_not_wait_for_the_disk(tmp_path: Path) -> None:
     """Two commits a message: with SQLite's default, each waited for an fsync on the event loop."""
-    store = SQLiteLockStore(tmp_path / "locks.db")
+    store = SQLiteLockStore(tmp_path / "locks.db", TICKET_LIFETIME)
     store.issue_ticket("someone")
     assert store._connect().execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL, in WAL mode
     assert store._connect().execute("PRAGMA journal_mode").fetchone() == ("wal",)

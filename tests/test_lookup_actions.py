@@ -13,9 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.lookup import ActionLookupCertificate, ValidateCertificateLookupForm
-from bot import runtime
 from bot.certificates.demo import demo_records
 from bot.certificates.store import open_database, upsert_certificates
+from bot.dialogue import runtime
 
 
 @pytest.fixture(autouse=True)

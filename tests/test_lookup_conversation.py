@@ -15,9 +15,9 @@ import requests
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import number_from_message
 from bot.certificates.store import SqliteCertificateStore
-from bot.knowledge import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from bot.processes.stack import StackConfig
 from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import StackConfig
 from tests.conftest import load_localized_responses
 from tests.servers import demo_database, session_from, started_stack
 

@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversation_store import RecentTurnsTrackerStore
+from bot.server.conversation_store import RecentTurnsTrackerStore
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import Dialogue
+from bot.understanding.gate import DomainGate
 
 
 @pytest.mark.parametrize(
@@ -19,8 +19,8 @@ from bot.dialogue import Dialogue
         ("is the medical licence permanent", "doctor"),
     ],
 )
-def test_text_mentions_are_found(dialogue: Dialogue, text: str, entry_id: str) -> None:
-    assert dialogue.mentions.from_text(text) == entry_id
+def test_text_mentions_are_found(gate: DomainGate, text: str, entry_id: str) -> None:
+    assert gate.mentions.from_text(text) == entry_id
 
 
 @pytest.mark.parametrize(
@@ -33,18 +33,18 @@ def test_text_mentions_are_found(dialogue: Dialogue, text: str, entry_id: str) -
         "",
     ],
 )
-def test_no_mention_is_invented(dialogue: Dialogue, text: str) -> None:
-    assert dialogue.mentions.from_text(text) is None
+def test_no_mention_is_invented(gate: DomainGate, text: str) -> None:
+    assert gate.mentions.from_text(text) is None
 
 
-def test_entities_win_over_text(dialogue: Dialogue) -> None:
+def test_entities_win_over_text(gate: DomainGate) -> None:
     message = {"text": "teachers and doctors", "entities": [{"entity": "profession", "value": "Doctors"}]}
-    assert dialogue.mentions.find(message) == "doctor"
+    assert gate.mentions.find(message) == "doctor"
 
 
-def test_unknown_entity_value_falls_back_to_text(dialogue: Dialogue) -> None:
+def test_unknown_entity_value_falls_back_to_text(gate: DomainGate) -> None:
     message = {"text": "and for a teacher?", "entities": [{"entity": "profession", "value": "astronaut"}]}
-    assert dialogue.mentions.find(message) == "teacher"
+    assert gate.mentions.find(message) == "teacher"
 
 
 @pytest.mark.parametrize(
@@ -60,10 +60,10 @@ def test_unknown_entity_value_falls_back_to_text(dialogue: Dialogue) -> None:
         ("導遊證過期了怎麼辦", "tour_guide"),  # traditional characters
     ],
 )
-def test_chinese_mentions_are_found(dialogue: Dialogue, text: str, entry_id: str) -> None:
-    assert dialogue.mentions.from_text(text) == entry_id
+def test_chinese_mentions_are_found(gate: DomainGate, text: str, entry_id: str) -> None:
+    assert gate.mentions.from_text(text) == entry_id
 
 
 @pytest.mark.parametrize("text", ["会计要考什么证", "证书过期了怎么办", "你好"])
-def test_no_chinese_mention_is_invented(dialogue: Dialogue, text: str) -> None:
-    assert dialogue.mentions.from_text(text) is None
+def test_no_chinese_mention_is_invented(gate: DomainGate, text: str) -> None:
+    assert gate.mentions.from_text(text) is None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_components.message_limit import MessageLengthLimiter, TooLongMessageClassifier
+from bot.server.components.message_length import MessageLengthLimiter, TooLongMessageClassifier
 
 
 def test_long_messages_are_cut_and_short_ones_kept() -> None:

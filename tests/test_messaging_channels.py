@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from bot.channels.slack import slack_signature
-from bot.clients import client_identity
-from bot.dialogue import choose_entry_payload
-from bot.stack import StackConfig
+from bot.dialogue.answering import choose_entry_payload
+from bot.processes.stack import StackConfig
+from bot.protection.clients import client_identity
+from bot.server.channels.slack import slack_signature
 from tests.fake_platform import FakePlatform, fake_platform
 from tests.servers import started_stack, user_metadata
 

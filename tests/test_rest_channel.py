@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.knowledge import KnowledgeBase
-from bot.stack import StackConfig
+from bot.knowledge.model import KnowledgeBase
+from bot.processes.stack import StackConfig
 from bot.text import HAN_CHARACTER
 from tests.servers import oversize_post, started_stack
 

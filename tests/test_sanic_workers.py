@@ -1,5 +1,5 @@
 """Each Sanic worker of the Rasa server listens on its own socket, and the workers keep their
-shares of the connections even (bot/sanic_workers.py)."""
+shares of the connections even (bot/server/connection_shares.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ import pytest
 from sanic import Sanic
 from sanic.server import runners
 
-from bot import sanic_workers
+from bot.server import connection_shares, patches
+from bot.server.__main__ import sanic_and_tensorflow_environment
+from bot.settings import load_settings
 from tests.servers import started_stack
 
 
 def test_the_port_is_held_but_not_listened_on() -> None:
-    held = sanic_workers.reserve_port("127.0.0.1", 0)
+    held = connection_shares.reserve_port("127.0.0.1", 0)
     try:
         port = held.getsockname()[1]
         with pytest.raises(ConnectionRefusedError):
@@ -38,7 +40,7 @@ def test_a_port_another_server_holds_is_refused(share: bool) -> None:
     other.listen()
     try:
         with pytest.raises(OSError):
-            sanic_workers.reserve_port("127.0.0.1", other.getsockname()[1])
+            connection_shares.reserve_port("127.0.0.1", other.getsockname()[1])
     finally:
         other.close()
 
@@ -48,15 +50,15 @@ def test_a_worker_listens_on_its_own_socket_at_the_held_address(monkeypatch: pyt
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(runners, "serve", lambda **settings: calls.append(settings))
     monkeypatch.setattr(runners, "bind_socket", runners.bind_socket)
-    sanic_workers.install(2)
-    held = sanic_workers.reserve_port(host, 0)
+    patches._install_own_sockets(2)
+    held = connection_shares.reserve_port(host, 0)
     address = held.getsockname()
     app = Sanic(f"test-{uuid.uuid4().hex}")
     runners.serve(sock=held, host=None, port=None, run_multiple=True, reuse_port=True, backlog=10, app=app)
     own = calls[0]["sock"]
     try:
         assert own.getsockname() == address and own.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
-        assert sanic_workers.close_when_over_share in app.response_middleware
+        assert connection_shares.close_when_over_share in app.response_middleware
         assert held.fileno() == -1  # the worker's copy of the main process's socket is closed
         # It listens, on IPv4 too when the held address is IPv6's dual-stack "::".
         socket.create_connection(("127.0.0.1", address[1]), timeout=2).close()
@@ -66,15 +68,11 @@ def test_a_worker_listens_on_its_own_socket_at_the_held_address(monkeypatch: pyt
 
 @pytest.mark.parametrize(("workers", "threads"), [(2, "1"), (1, None)])
 def test_tensorflow_runs_on_one_thread_a_process_when_processes_share_the_cores(
-        monkeypatch: pytest.MonkeyPatch, workers: int, threads: str | None) -> None:
-    from bot.rasa_server import configure_tensorflow_threads
-
-    for name in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
-        monkeypatch.setenv(name, "")  # restored (or removed) after the test
-        monkeypatch.delenv(name)
-    configure_tensorflow_threads(workers)
-    assert os.environ.get("TF_INTRA_OP_PARALLELISM_THREADS") == threads
-    assert os.environ.get("TF_INTER_OP_PARALLELISM_THREADS") == threads
+        workers: int, threads: str | None) -> None:
+    environment = sanic_and_tensorflow_environment(load_settings().with_server(workers=workers))
+    assert environment["SANIC_WORKERS"] == str(workers)
+    assert environment.get("TF_INTRA_OP_PARALLELISM_THREADS") == threads
+    assert environment.get("TF_INTER_OP_PARALLELISM_THREADS") == threads
 
 
 @pytest.mark.parametrize(("counts", "over"), [
@@ -83,14 +81,14 @@ def test_tensorflow_runs_on_one_thread_a_process_when_processes_share_the_cores(
 ])
 def test_a_worker_is_over_its_share_with_more_than_the_total_over_the_workers_rounded_up(
         counts: list[int], over: list[bool]) -> None:
-    shares = sanic_workers.ConnectionShares(len(counts))
+    shares = connection_shares.ConnectionShares(len(counts))
     shares.counts[:] = counts
     assert [shares.over_share(slot) for slot in range(len(counts))] == over
 
 
 def test_a_worker_counts_its_open_connections_in_its_own_slot() -> None:
-    shares = sanic_workers.ConnectionShares(2)
-    first, second = (sanic_workers.CountedConnections(shares, shares.claim_slot()) for _ in range(2))
+    shares = connection_shares.ConnectionShares(2)
+    first, second = (connection_shares.CountedConnections(shares, shares.claim_slot()) for _ in range(2))
     first.add("a")
     first.add("b")
     second.add("c")
@@ -104,8 +102,8 @@ class Connection:
 
 
 def test_connections_upgraded_to_websockets_are_not_shared_out() -> None:
-    shares = sanic_workers.ConnectionShares(2)
-    first, second = (sanic_workers.CountedConnections(shares, shares.claim_slot()) for _ in range(2))
+    shares = connection_shares.ConnectionShares(2)
+    first, second = (connection_shares.CountedConnections(shares, shares.claim_slot()) for _ in range(2))
     upgraded = [Connection() for _ in range(3)]
     for connection in [*upgraded, Connection()]:
         first.add(connection)

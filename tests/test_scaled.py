@@ -19,9 +19,9 @@ import redis
 import requests
 
 from bot.certificates.demo import demo_records
-from bot.dialogue import Dialogue
-from bot.evaluation import HELDOUT_SETS, expected_response, load_examples
-from bot.scaled import ScaledStack
+from bot.dialogue.answering import Dialogue
+from bot.processes.scaled import ScaledStack
+from tests.evaluation import HELDOUT_SETS, expected_response, load_examples
 from tests.ordering import ordering_texts, send_rapidly, stored_events
 from tests.servers import SCALED_REDIS_URL as REDIS_URL
 from tests.servers import started_scaled
@@ -89,7 +89,7 @@ def test_rapid_messages_to_two_replicas_are_answered_once_each_in_order(scaled: 
     texts = ordering_texts()
     urls = [replica_url(scaled, port) for port in scaled.config.replica_ports]
     result = send_rapidly(urls, sender, texts, redis.Redis.from_url(REDIS_URL))
-    assert result.problems(stored_events(os.environ["BOT_TRACKER_DB_URL"], sender)) == []
+    assert result.problems(stored_events(scaled.config.settings.tracker_db_url, sender)) == []
 
 
 def test_a_replica_failing_its_health_check_gets_no_requests(scaled: ScaledStack) -> None:

@@ -1,18 +1,20 @@
 """Questions beyond the knowledge: unrelated requests, certificates without a catalog entry,
-topics no entry holds (bot.scope, and how bot.dialogue answers them)."""
+topics no entry holds (bot.understanding.scope, and how bot.dialogue.answering answers them)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import Dialogue
-from bot.response_names import OUT_OF_SCOPE, UNCOVERED, UNLISTED, faq_response, unlisted_response
-from bot.scope import ScopeFinder
+from bot.dialogue.answering import Dialogue
+from bot.knowledge.response_names import OUT_OF_SCOPE, UNCOVERED, UNLISTED, faq_response, unlisted_response
+from bot.understanding.gate import DomainGate
+from bot.understanding.scope import ScopeFinder
+from tests.conftest import gated
 
 
 @pytest.fixture(scope="module")
-def scope(dialogue: Dialogue) -> ScopeFinder:
-    return dialogue.scope
+def scope(gate: DomainGate) -> ScopeFinder:
+    return gate.scope
 
 
 @pytest.mark.parametrize(("text", "name"), [
@@ -140,7 +142,7 @@ def parsed(text: str, intent: str, faq: str | None = None) -> dict:
     if faq:
         message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}", "confidence": 0.99},
                                                 "ranking": []}}
-    return message
+    return gated(message)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -176,30 +178,27 @@ def test_out_of_scope_is_declined_unless_it_asks_about_certificates(dialogue: Di
     assert (reply.response, reply.values) == (UNLISTED, {"name": "scaffolding"})
 
 
-def test_the_gate_turns_unrelated_and_unlisted_questions(dialogue: Dialogue) -> None:
-    from bot.scope import DomainGate
-
-    gate = DomainGate(dialogue.kb)
-    assert gate.intent("faq", {"text": "put milk on my shopping list"}) == "out_of_scope"
-    assert gate.intent("check_certificate", {"text": "please confirm my reservation for two"}) == "out_of_scope"
-    assert gate.intent("faq", {"text": "does my certificate expire"}) == "faq"
+def test_the_gate_turns_unrelated_and_unlisted_questions(gate: DomainGate) -> None:
+    assert gate.decide("faq", {"text": "put milk on my shopping list"}).intent == "out_of_scope"
+    assert gate.decide("check_certificate", {"text": "please confirm my reservation for two"}).intent == "out_of_scope"
+    assert gate.decide("faq", {"text": "does my certificate expire"}).intent == "faq"
     # A catalog entry named: never gated ("那律师呢" needs no certificate word).
-    assert gate.intent("inform", {"text": "那律师呢"}) == "inform"
+    assert gate.decide("inform", {"text": "那律师呢"}).intent == "inform"
     # A certificate the catalog lacks, whatever the classifier said; but a lookup of the
     # user's own certificate is a lookup (the database holds any kind).
     for intent in ("faq", "out_of_scope", "nlu_fallback", "help", "check_certificate"):
-        assert gate.intent(intent, {"text": "is a scaffolding licence valid"}) == "ask_unlisted"
-    assert gate.intent("check_certificate", {"text": "check my scaffolding licence"}) == "check_certificate"
-    assert gate.intent("check_certificate", {"text": "帮我查下我的脚手架工证"}) == "check_certificate"
+        assert gate.decide(intent, {"text": "is a scaffolding licence valid"}).intent == "ask_unlisted"
+    assert gate.decide("check_certificate", {"text": "check my scaffolding licence"}).intent == "check_certificate"
+    assert gate.decide("check_certificate", {"text": "帮我查下我的脚手架工证"}).intent == "check_certificate"
     # 取消 is also "abolish", 认证 not a question about the bot.
-    assert gate.intent("cancel", {"text": "招标师证是不是已经取消了"}) == "ask_unlisted"
-    assert gate.intent("cancel", {"text": "取消"}) == "cancel"
-    assert gate.intent("cancel", {"text": "cancel, I don't want to check the scaffolding licence"}) == "cancel"
-    assert gate.intent("bot_challenge", {"text": "收纳师证是国家认证的吗"}) == "ask_unlisted"
-    assert gate.intent("bot_challenge", {"text": "你是机器人吗"}) == "bot_challenge"
+    assert gate.decide("cancel", {"text": "招标师证是不是已经取消了"}).intent == "ask_unlisted"
+    assert gate.decide("cancel", {"text": "取消"}).intent == "cancel"
+    assert gate.decide("cancel", {"text": "cancel, I don't want to check the scaffolding licence"}).intent == "cancel"
+    assert gate.decide("bot_challenge", {"text": "收纳师证是国家认证的吗"}).intent == "ask_unlisted"
+    assert gate.decide("bot_challenge", {"text": "你是机器人吗"}).intent == "bot_challenge"
     # Small talk and the lookup's details are left alone.
-    assert gate.intent("greet", {"text": "hello"}) == "greet"
-    assert gate.intent("provide_details", {"text": "Zhang Wei"}) == "provide_details"
+    assert gate.decide("greet", {"text": "hello"}).intent == "greet"
+    assert gate.decide("provide_details", {"text": "Zhang Wei"}).intent == "provide_details"
 
 
 def named(text: str, name: str, kind: str = "profession") -> dict:
@@ -208,21 +207,18 @@ def named(text: str, name: str, kind: str = "profession") -> dict:
 
 
 def test_a_message_that_only_names_an_entry_continues_the_topic_whatever_the_classifier_said(
-        dialogue: Dialogue) -> None:
+        gate: DomainGate) -> None:
     """The knowledge's own phrasings of the question that only names an entry."""
-    from bot.scope import DomainGate
-
-    gate = DomainGate(dialogue.kb)
     for intent in ("out_of_scope", "nlu_fallback", "faq"):
-        assert gate.intent(intent, named("what about lawyers?", "lawyers")) == "inform"
-        assert gate.intent(intent, named("how about lawyers?", "lawyers")) == "inform"  # articles aside
-        assert gate.intent(intent, named("那要是律师呢", "律师")) == "inform"
-        assert gate.intent(intent, named("What about the CPA qualification", "CPA qualification", "certificate")) == \
-            "inform"
+        assert gate.decide(intent, named("what about lawyers?", "lawyers")).intent == "inform"
+        assert gate.decide(intent, named("how about lawyers?", "lawyers")).intent == "inform"  # articles aside
+        assert gate.decide(intent, named("那要是律师呢", "律师")).intent == "inform"
+        cpa = named("What about the CPA qualification", "CPA qualification", "certificate")
+        assert gate.decide(intent, cpa).intent == "inform"
     # More than a name: the classifier decides ("find me a divorce lawyer" asks for no certificate).
-    assert gate.intent("out_of_scope", named("find me a good divorce lawyer", "lawyer")) == "out_of_scope"
-    assert gate.intent("out_of_scope", named("what about lawyers' fees in court?", "lawyers")) == "out_of_scope"
-    assert gate.intent("greet", named("lawyers", "lawyers")) == "greet"
+    assert gate.decide("out_of_scope", named("find me a good divorce lawyer", "lawyer")).intent == "out_of_scope"
+    assert gate.decide("out_of_scope", named("what about lawyers' fees in court?", "lawyers")).intent == "out_of_scope"
+    assert gate.decide("greet", named("lawyers", "lawyers")).intent == "greet"
 
 
 def test_an_unlisted_question_keeps_the_closest_general_rule(dialogue: Dialogue) -> None:
@@ -233,10 +229,7 @@ def test_an_unlisted_question_keeps_the_closest_general_rule(dialogue: Dialogue)
     assert dialogue.answer(unsure, None, "en").response == UNLISTED
 
 
-def test_a_bare_certificate_number_is_a_detail_whatever_its_words(dialogue: Dialogue) -> None:
-    from bot.scope import DomainGate
-
-    gate = DomainGate(dialogue.kb)
-    assert gate.intent("faq", {"text": "DEMO-EXPIRED-0001"}) == "provide_details"
-    assert gate.intent("faq", {"text": " demo-expiring-0001 "}) == "provide_details"
-    assert gate.intent("faq", {"text": "expired certificate"}) == "faq"
+def test_a_bare_certificate_number_is_a_detail_whatever_its_words(gate: DomainGate) -> None:
+    assert gate.decide("faq", {"text": "DEMO-EXPIRED-0001"}).intent == "provide_details"
+    assert gate.decide("faq", {"text": " demo-expiring-0001 "}).intent == "provide_details"
+    assert gate.decide("faq", {"text": "expired certificate"}).intent == "faq"

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from bot.channels import HEALTH, REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
 from bot.errors import SettingsError
-from bot.settings import load_server_settings, load_settings
+from bot.processes.channels import HEALTH, REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
+from bot.settings import child_environment, load_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,18 +45,18 @@ def clean_server_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPa
 
 
 def test_server_defaults_are_safe(clean_server_environment: pytest.MonkeyPatch) -> None:
-    settings = load_server_settings()
+    settings = load_settings().server
     assert settings.host == "127.0.0.1"
     assert settings.api_token == ""  # the HTTP API is off
     assert settings.telegram is None and settings.slack is None
-    assert settings.allowed_origins == ("http://localhost:8080", "http://127.0.0.1:8080")
+    assert settings.origins == ("http://localhost:8080", "http://127.0.0.1:8080")
 
 
 def test_the_allowed_origins_follow_the_page_port(clean_server_environment: pytest.MonkeyPatch) -> None:
     clean_server_environment.setenv("BOT_WEB_PORT", "9000")
-    assert load_server_settings().allowed_origins == ("http://localhost:9000", "http://127.0.0.1:9000")
+    assert load_settings().server.origins == ("http://localhost:9000", "http://127.0.0.1:9000")
     clean_server_environment.setenv("BOT_WEB_ALLOWED_ORIGINS", "https://example.org/, https://www.example.org")
-    assert load_server_settings().allowed_origins == ("https://example.org", "https://www.example.org")
+    assert load_settings().server.origins == ("https://example.org", "https://www.example.org")
 
 
 def test_channels_are_on_when_their_token_is_set(clean_server_environment: pytest.MonkeyPatch) -> None:
@@ -65,14 +67,14 @@ def test_channels_are_on_when_their_token_is_set(clean_server_environment: pytes
     patch.setenv("BOT_SLACK_TOKEN", "xoxb-1")
     patch.setenv("BOT_SLACK_SIGNING_SECRET", "signing")
     patch.setenv("BOT_SLACK_API_BASE", "http://127.0.0.1:9/api")
-    settings = load_server_settings()
+    settings = load_settings().server
     assert settings.telegram and settings.telegram.api_base == "https://api.telegram.org"
     assert settings.slack and settings.slack.api_base == "http://127.0.0.1:9/api/"
     assert list(channel_credentials(settings)) == [HEALTH, REST, WEBCHAT, TELEGRAM, SLACK]
 
 
 def test_only_rest_and_the_widget_by_default(clean_server_environment: pytest.MonkeyPatch) -> None:
-    assert list(channel_credentials(load_server_settings())) == [HEALTH, REST, WEBCHAT]
+    assert list(channel_credentials(load_settings().server)) == [HEALTH, REST, WEBCHAT]
 
 
 @pytest.mark.parametrize(
@@ -93,4 +95,41 @@ def test_incomplete_channel_settings_say_what_is_missing(clean_server_environmen
     for name, value in variables.items():
         clean_server_environment.setenv(name, value)
     with pytest.raises(SettingsError, match=message):
-        load_server_settings()
+        load_settings()
+
+
+@pytest.mark.parametrize("scaled", [False, True])
+def test_a_child_process_reads_back_the_same_settings(clean_server_environment: pytest.MonkeyPatch,
+                                                      scaled: bool) -> None:
+    patch = clean_server_environment
+    patch.setenv("BOT_TELEGRAM_TOKEN", "1:abc")
+    patch.setenv("BOT_TELEGRAM_SECRET_TOKEN", "s3cret")
+    patch.setenv("BOT_TELEGRAM_WEBHOOK_URL", "https://example.org/webhooks/telegram/webhook")
+    patch.setenv("BOT_WEB_ALLOWED_ORIGINS", "https://example.org, https://www.example.org")
+    patch.setenv("BOT_ACTION_TIMEOUT", "2.5")
+    settings = load_settings(scaled=scaled).with_server(rasa_port=6001, workers=3)
+    assert load_settings(settings.environment()) == settings
+
+
+def test_the_scaled_out_defaults_share_the_state_in_postgresql_and_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("BOT_TRACKER_DB_URL", "BOT_LOOKUP_BACKEND", "BOT_LOCK_STORE", "BOT_LIMITS_URL", "BOT_SOCKETIO_MANAGER",
+                 "BOT_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_POSTGRES_URL", "postgresql://db.example/assistant")
+    monkeypatch.setenv("BOT_REDIS_URL", "redis://cache.example:6379/2")
+    monkeypatch.setenv("BOT_LOCK_STORE", "sqlite")  # what the environment sets wins
+    settings = load_settings(scaled=True)
+    assert (settings.tracker_db_url, settings.certificates_db_url) == ("postgresql://db.example/assistant",) * 2
+    assert (settings.lookup_backend, settings.limits_url) == ("postgresql", "redis://cache.example:6379/2")
+    assert (settings.lock_store, settings.server.socketio_manager, settings.server.trusted_proxies) == \
+        ("sqlite", "redis", 1)
+    local = load_settings()
+    assert (local.lookup_backend, local.lock_store, local.server.trusted_proxies) == ("sqlite", "sqlite", 0)
+
+
+def test_a_child_gets_no_bot_variable_but_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_NOT_A_SETTING", "left over")
+    monkeypatch.setenv("BOT_RASA_PORT", "5005")
+    environment = child_environment(load_settings().with_server(rasa_port=6002))
+    assert "BOT_NOT_A_SETTING" not in environment and environment["BOT_RASA_PORT"] == "6002"
+    assert environment["PATH"] == os.environ["PATH"]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.response_names import describe_response
+from bot.knowledge.response_names import describe_response
+from bot.processes.shell import explain, run_shell
 from bot.settings import PROJECT_ROOT
-from bot.shell import explain, run_shell
 from tests.servers import own_stores
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.stack import StackConfig
+from bot.processes.stack import StackConfig
 from tests.fake_registry import RECORD, running_registry
 from tests.servers import started_stack
 

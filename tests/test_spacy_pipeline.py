@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from bot.knowledge import ALIAS_KINDS, KnowledgeBase
-from bot.spacy_pipeline import build_entity_ruler
+from bot.knowledge.model import ALIAS_KINDS, KnowledgeBase
+from bot.understanding.spacy_pipeline import build_entity_ruler
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.store import SqliteCertificateStore
-from bot.knowledge import KnowledgeBase
-from bot.scaled import ScaledStack
+from bot.knowledge.model import KnowledgeBase
+from bot.processes.scaled import ScaledStack
+from bot.processes.stack import StackConfig
 from bot.settings import PROJECT_ROOT, Settings
-from bot.stack import StackConfig
 from tests.servers import demo_database, started_scaled, started_stack
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,9 +9,9 @@ import pytest
 import requests
 
 from bot.errors import BotError
-from bot.stack import free_port
-from bot.webpage import PageConfig, serve_page
-from bot.widget_bundle import SOCKET_OPTIONS, WEBSOCKET_ONLY, build_widget_bundle
+from bot.processes.stack import free_port
+from bot.processes.webpage import PageConfig, serve_page
+from bot.processes.widget_bundle import SOCKET_OPTIONS, WEBSOCKET_ONLY, build_widget_bundle
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from bot.certificates.demo import demo_records
 from bot.certificates.importer import import_file, write_rejects
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import NUMBER_EXAMPLE, NUMBER_FORMAT, is_valid_number, normalize_number
-from bot.knowledge_loader import load_knowledge
-from bot.mentions import MentionFinder
-from bot.settings import load_settings
+from bot.knowledge.loader import current_knowledge
+from bot.knowledge.mentions import MentionFinder
+from bot.settings import Settings, current_settings
 from bot.text import DEFAULT_LANGUAGE, LANGUAGES
 
 # Files with more lines than this get a progress bar.
@@ -42,8 +42,7 @@ def db() -> None:
               help="Where to write rejected rows (default: FILE with .rejected.csv).")
 def import_command(file: Path, rejects: Path | None) -> None:
     """Import certificates from a CSV or JSON Lines FILE (upsert by certificate number)."""
-    settings = load_settings()
-    kb = load_knowledge(settings.knowledge_dir)
+    settings, kb = current_settings(), current_knowledge()
     mentions = MentionFinder(kb)
     database = open_certificate_database(settings)
     lines = _count_lines(file)
@@ -67,13 +66,16 @@ def import_command(file: Path, rejects: Path | None) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database holds no certificates.")
 def demo(size: int, seed: int, if_empty: bool) -> None:
     """Load a clearly fictional demo data set covering every lookup state."""
-    settings = load_settings()
+    click.echo(load_demo(current_settings(), size, seed, if_empty))
+
+
+def load_demo(settings: Settings, size: int = 200, seed: int = 1, if_empty: bool = False) -> str:
+    """Loads the demo certificates into the database the settings name; says what it did."""
     database = open_certificate_database(settings)
     if if_empty and database.count():
-        click.echo(f"{database.location} already holds certificates; demo not loaded")
-        return
+        return f"{database.location} already holds certificates; demo not loaded"
     inserted, updated, unchanged = database.upsert(demo_records(size, seed, date.today()))
-    click.echo(f"demo data: {inserted} inserted, {updated} updated, {unchanged} unchanged in {database.location}")
+    return f"demo data: {inserted} inserted, {updated} updated, {unchanged} unchanged in {database.location}"
 
 
 @db.command()
@@ -84,8 +86,7 @@ def demo(size: int, seed: int, if_empty: bool) -> None:
 def status(number: str, name: str, language: str) -> None:
     """Show exactly what the assistant would answer for NUMBER and --name (when no lookup
     limit applies: this check is not counted)."""
-    settings = load_settings()
-    kb = load_knowledge(settings.knowledge_dir)
+    settings, kb = current_settings(), current_knowledge()
     normalized = normalize_number(number)
     if not is_valid_number(normalized):
         raise click.BadParameter(f"{number!r} is not {NUMBER_FORMAT} (for example {NUMBER_EXAMPLE})",

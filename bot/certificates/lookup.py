@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from bot.answers import lookup_reply
-from bot.certificates.guard import LookupGuard
 from bot.certificates.model import Certificate, State, mask_name
 from bot.errors import CertificateNotFound, LookupUnavailable
-from bot.knowledge import KnowledgeBase
-from bot.limit_storage import open_limit_storage
+from bot.knowledge.answers import lookup_reply
+from bot.knowledge.model import KnowledgeBase
+from bot.protection.counter_store import open_limit_storage
+from bot.protection.lookup_guard import LookupGuard
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class CertificateLookup:
         return cls(kb, settings, store, LookupGuard(settings, open_limit_storage("memory://")))
 
     def check(self, number: str, holder_name: str, client: str, today: date, language: str) -> LookupOutcome:
-        """Looks a certificate up for `client` (bot.clients), unless a limit refuses it.
+        """Looks a certificate up for `client` (bot.protection.clients), unless a limit refuses it.
 
         `number` is already normalized and well-formed; `language` is the reply's.
         """

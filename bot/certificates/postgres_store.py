@@ -1,4 +1,4 @@
-"""The certificate store in PostgreSQL, for replicas on several machines (issue #12).
+"""The certificate store in PostgreSQL, for replicas on several machines.
 
 The same interface as the SQLite store: numbered migrations, an upsert that reports what it
 inserted, updated and left unchanged, a count, and a read-only lookup. An import streams
@@ -25,7 +25,7 @@ from psycopg2 import sql
 from bot.certificates.model import Certificate, normalize_name
 from bot.certificates.store import DATA_COLUMNS
 from bot.errors import CertificateNotFound, LookupUnavailable
-from bot.limit_storage import without_password
+from bot.protection.counter_store import without_password
 
 # A lookup waits this long for a connection or a query (well under the action's timeout).
 TIMEOUT_SECONDS = 2

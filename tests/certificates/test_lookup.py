@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.certificates.demo import demo_records
-from bot.certificates.guard import LookupGuard
 from bot.certificates.lookup import CertificateLookup, CertificateStore, render
 from bot.certificates.store import SqliteCertificateStore, open_database, upsert_certificates
-from bot.knowledge import KnowledgeBase
-from bot.limit_storage import open_limit_storage
+from bot.knowledge.model import KnowledgeBase
+from bot.protection.counter_store import open_limit_storage
+from bot.protection.lookup_guard import LookupGuard
 from bot.settings import Settings
 
 TODAY = date(2026, 11, 22)

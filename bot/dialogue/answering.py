@@ -1,0 +1,246 @@
+"""Decides how the assistant answers a parsed message. The Rasa actions are thin wrappers
+around these methods; everything here works on plain dicts, so it is tested without Rasa.
+
+What the message names and asks beyond its intent (an entry, an unlisted certificate, a
+topic the knowledge lacks) comes with it: the domain gate found it in the Rasa server
+(bot.understanding.gate.Findings)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.knowledge.model import CatalogEntry, KnowledgeBase, UncoveredTopic
+from bot.knowledge.response_names import (
+    ASK_WHICH_CATALOG_ENTRY,
+    FAQ_INTENT,
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+    catalog_response,
+    faq_entry_id,
+    faq_response,
+    unlisted_response,
+)
+from bot.knowledge.routing import (
+    CHOOSE_ENTRY_INTENT,
+    NLU_FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    UNLISTED_INTENT,
+    knowledge_intents,
+)
+from bot.settings import Settings
+from bot.understanding.gate import Findings
+
+logger = logging.getLogger(__name__)
+
+DID_YOU_MEAN = "utter_did_you_mean"
+NOT_UNDERSTOOD = "utter_default"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to say: a response name, optional buttons, and the catalog topic to remember.
+
+    `catalog_aspect` is kept in a slot so that a follow-up such as "what about lawyers?"
+    answers the same kind of question about another entry.
+    """
+
+    response: str
+    answered_by: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    catalog_aspect: str | None = None
+    # Values for the response's {placeholders} (what the user asked about, whom to ask).
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _selected_faq(message: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The FAQ key the response selector chose ("faq/expiry_and_renewal"), and its confidence."""
+    selected = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("response") or {}
+    return selected.get("intent_response_key"), float(selected.get("confidence") or 0.0)
+
+
+def choose_entry_payload(entry_id: str) -> str:
+    """The message a "Did you mean" button sends: picks one entry without NLU."""
+    return f"/{CHOOSE_ENTRY_INTENT}{json.dumps({'entry_id': entry_id})}"
+
+
+class Dialogue:
+    """The answering logic, over one loaded knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings) -> None:
+        self.kb = kb
+        self.settings = settings
+        self._topics = {topic.id: topic for topic in kb.scope.uncovered_topics}
+        self._catalog_intents = set(knowledge_intents(kb)) - {FAQ_INTENT}
+        # The intents whose answer comes from the knowledge (not small talk, not the lookup).
+        self._answered = {*knowledge_intents(kb), OUT_OF_SCOPE_INTENT}
+
+    def answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
+        """Answers a parsed message with any intent that bot.knowledge.routing sends to the knowledge."""
+        intent = str((message.get("intent") or {}).get("name") or "")
+        if intent == FAQ_INTENT:
+            return self.answer_faq(message, language)
+        if intent in self._catalog_intents:
+            return self.answer_catalog(message, pending_aspect, language)
+        if intent == OUT_OF_SCOPE_INTENT:
+            return self.answer_out_of_scope(message, language)
+        if intent == UNLISTED_INTENT:
+            return self.answer_unlisted(message)
+        if intent == CHOOSE_ENTRY_INTENT:
+            chosen = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "entry_id"]
+            return self.answer_choice(str(chosen[0]) if chosen else None)
+        return self._agreed_answer(message, pending_aspect, language) or self.suggest(message, language)
+
+    def _agreed_answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply | None:
+        """For a message the classifier was unsure of: the answer its two likeliest intents
+        both lead to, when together they are confident enough ("how would I detect a forged
+        CPA certificate" is an FAQ question or a catalog one, and both answer CPA's
+        verification). "Did you mean" is for answers that differ."""
+        ranking = [i for i in message.get("intent_ranking") or [] if i.get("name") != NLU_FALLBACK_INTENT][:2]
+        confidence = sum(float(i.get("confidence") or 0.0) for i in ranking)
+        if len(ranking) < 2 or confidence < self.settings.answer_confidence:
+            return None
+        if any(i.get("name") not in self._answered for i in ranking):
+            return None
+        first, second = (self.answer({**message, "intent": i}, pending_aspect, language) for i in ranking)
+        return first if first.response == second.response and not first.buttons else None
+
+    # `language` is the conversation's: Rasa picks each response's text by the language
+    # slot, but the titles of suggestion buttons are chosen here.
+
+    def answer_faq(self, message: Mapping[str, Any], language: str) -> Reply:
+        """Answers a message classified as an FAQ question, or offers choices when unsure."""
+        key, confidence = _selected_faq(message)
+        if not key:
+            return self.suggest(message, language)
+        entry = self.kb.faq_entry(faq_entry_id(key))
+        found = Findings.of(message)
+        mentioned, topic = found.entry, self._topic(found)
+        if mentioned and topic:
+            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, entry.catalog_aspect)
+        if entry.catalog_aspect and mentioned:
+            aspect = entry.catalog_aspect
+            return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
+        if not mentioned:
+            name = found.unlisted
+            if name:
+                return Reply(unlisted_response(entry.id), "unlisted", catalog_aspect=entry.catalog_aspect,
+                             values={"name": name})
+            if topic and entry.id not in topic.answered_in_general_by:
+                return self._uncovered(topic, None, language, entry.catalog_aspect)
+        if confidence < self.settings.answer_confidence:
+            return self.suggest(message, language)
+        return Reply(faq_response(entry.id), entry.id, catalog_aspect=entry.catalog_aspect)
+
+    def answer_out_of_scope(self, message: Mapping[str, Any], language: str) -> Reply:
+        """Declines an unrelated request, unless it asks about certificates after all, on a
+        topic or a certificate that the knowledge does not hold ("is the PMP worth it?")."""
+        declined = Reply(OUT_OF_SCOPE, "out_of_scope")
+        found = Findings.of(message)
+        mentioned, topic = found.entry, self._topic(found)
+        if mentioned:
+            # "一建通过率多少" asks about a known entry; "find me a divorce lawyer" names a job,
+            # but asks nothing about its certificate.
+            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
+        if found.relatedness.unrelated(classified_unrelated=True):
+            return declined
+        name = found.unlisted
+        if name:
+            return Reply(UNLISTED, "unlisted", values={"name": name})
+        if topic:
+            return self._uncovered(topic, None, language, None)
+        return declined
+
+    def answer_unlisted(self, message: Mapping[str, Any]) -> Reply:
+        """A question about a certificate or job that the catalog lacks: says so, where to
+        check, and the general rule of the FAQ entry closest to the question, if one is."""
+        name = Findings.of(message).unlisted or ""
+        key, confidence = _selected_faq(message)
+        if key and confidence >= self.settings.answer_confidence:
+            entry = self.kb.faq_entry(faq_entry_id(key))
+            return Reply(unlisted_response(entry.id), "unlisted", catalog_aspect=entry.catalog_aspect,
+                         values={"name": name})
+        return Reply(UNLISTED, "unlisted", values={"name": name})
+
+    def answer_catalog(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
+        """Answers a question about one job or certificate, or asks which one is meant."""
+        intent = str((message.get("intent") or {}).get("name") or "")
+        asked = self.kb.question_for_intent(intent).aspect
+        # A message that only names an entry ("what about lawyers?") continues the topic.
+        aspect = pending_aspect if asked == "overview" and pending_aspect else asked
+        found = Findings.of(message)
+        mentioned, topic = found.entry, self._topic(found)
+        if mentioned is not None:
+            if topic:
+                return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, aspect)
+            return Reply(catalog_response(mentioned, aspect), mentioned, catalog_aspect=aspect)
+        # A question about one job that names none we know: the words the knowledge never
+        # uses are most likely the job ("do welders need certification?"). A bare name with
+        # no question asked or pending may be anything ("asdf"), so it needs a certificate word.
+        name = found.unlisted or (found.unknown if aspect != "overview" else None)
+        general = self._general_entry(aspect)
+        if name:
+            response = unlisted_response(general) if general else UNLISTED
+            return Reply(response, "unlisted", catalog_aspect=aspect, values={"name": name})
+        if topic and general not in topic.answered_in_general_by:
+            return self._uncovered(topic, None, language, aspect)
+        if aspect == "overview":
+            # Classified as naming a job, yet names none, with no question pending: most
+            # likely not understood, so do not guess.
+            return self.suggest(message, language)
+        if general is not None:
+            # "Does my certificate expire?" names no job: the FAQ entry on that topic answers
+            # in general, and invites the user to name one (the topic is remembered).
+            return Reply(faq_response(general), general, catalog_aspect=aspect)
+        return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
+
+    def _topic(self, found: Findings) -> UncoveredTopic | None:
+        return self._topics.get(found.uncovered) if found.uncovered else None
+
+    def _general_entry(self, aspect: str) -> str | None:
+        """The FAQ entry that answers an aspect in general ("do certificates expire?")."""
+        return next((entry.id for entry in self.kb.faq if entry.catalog_aspect == aspect), None)
+
+    def _uncovered(self, topic: UncoveredTopic, entry: CatalogEntry | None, language: str,
+                   aspect: str | None) -> Reply:
+        """Says that the knowledge does not hold this topic, and whom to ask."""
+        replies = self.kb.scope.replies
+        ask = entry.ask if entry and entry.ask else self.kb.templates.default_ask
+        subject = entry.certificate if entry else replies["uncovered_subject"]
+        return Reply(UNCOVERED, entry.id if entry else "uncovered", catalog_aspect=aspect, values={
+            "topic": topic.name[language], "subject": subject[language], "ask": ask[language]})
+
+    def answer_choice(self, entry_id: str | None) -> Reply:
+        """Answers the entry a user picked from the "Did you mean" buttons."""
+        faq_ids = {entry.id for entry in self.kb.faq}
+        catalog_ids = {entry.id for entry in self.kb.catalog}
+        if entry_id in faq_ids:
+            return Reply(faq_response(entry_id), entry_id, catalog_aspect=self.kb.faq_entry(entry_id).catalog_aspect)
+        if entry_id in catalog_ids:
+            return Reply(catalog_response(entry_id, "overview"), entry_id, catalog_aspect="overview")
+        logger.warning("choose_entry with unknown entry id %r", entry_id)
+        return Reply(NOT_UNDERSTOOD, "none")
+
+    def suggest(self, message: Mapping[str, Any], language: str) -> Reply:
+        """Offers the closest FAQ entries as buttons instead of guessing."""
+        ranking = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("ranking") or []
+        known = {entry.id for entry in self.kb.faq}
+        buttons = []
+        for candidate in ranking:
+            key = candidate.get("intent_response_key") or ""
+            if "/" not in key or float(candidate.get("confidence") or 0.0) < self.settings.suggestion_min_confidence:
+                continue
+            entry_id = faq_entry_id(key)
+            if entry_id not in known:
+                continue
+            question = self.kb.faq_entry(entry_id).question[language]
+            buttons.append({"title": question, "payload": choose_entry_payload(entry_id)})
+            if len(buttons) == self.settings.suggestion_count:
+                break
+        if not buttons:
+            return Reply(NOT_UNDERSTOOD, "none")
+        return Reply(DID_YOU_MEAN, "suggestions", buttons=buttons)

@@ -1,0 +1,105 @@
+"""Words the answers: fills the knowledge base's answer templates for one language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from bot.knowledge.model import CatalogEntry, FaqEntry, KnowledgeBase, Localized
+from bot.text import fold_lines, join_sentences
+
+
+def _fill(template: Localized, language: str, **values: str) -> str:
+    # Folding white space removes the gaps left by optional fields that are empty.
+    return fold_lines(template[language].format(**values))
+
+
+def source_line(
+    kb: KnowledgeBase, source_ids: Iterable[str], authority: Localized | None, reviewed: date, language: str
+) -> str:
+    """The line that ends an answer: what it rests on and when it was last reviewed."""
+    separator = "；" if language == "zh" else "; "
+    titles = separator.join(kb.sources[source_id].title[language] for source_id in source_ids)
+    if authority is None:
+        return _fill(kb.templates.source_line, language, sources=titles, reviewed=reviewed.isoformat())
+    return _fill(
+        kb.templates.source_line_with_authority,
+        language,
+        sources=titles,
+        authority=authority[language],
+        reviewed=reviewed.isoformat(),
+    )
+
+
+def with_source(kb: KnowledgeBase, answer: str, source_ids: Iterable[str], authority: Localized | None,
+                reviewed: date, language: str) -> str:
+    # One newline, not a blank line: Rasa's channels split a text at blank lines into
+    # separate messages, and the source line belongs to its answer.
+    return f"{answer}\n{source_line(kb, source_ids, authority, reviewed, language)}"
+
+
+def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language: str) -> str:
+    """The answer to one aspect of a catalog entry, without its source line."""
+    templates = kb.templates
+    category = kb.categories[entry.category][language] if entry.category else ""
+    values = {
+        "title": entry.title[language],
+        "profession": entry.profession[language],
+        "certificate": entry.certificate[language],
+        "category": category,
+        "category_clause": _fill(templates.category_clause, language, category=category) if category else "",
+        "note": entry.note[language] if entry.note else "",
+        "validity": entry.validity[language] if entry.validity else "",
+        "verify": entry.verify[language],
+        "ask": (entry.ask or templates.default_ask)[language],
+    }
+    if aspect == "needed":
+        return _fill(templates.needed[entry.mandatory], language, **values)
+    if aspect == "expiry":
+        template = templates.expiry_stated if entry.validity else templates.expiry_not_stated
+        return _fill(template, language, **values)
+    if aspect == "verify":
+        return _fill(templates.verify, language, **values)
+    if aspect == "overview":
+        summary = _fill(templates.mandatory_summary[entry.mandatory], language, **values)
+        expiry = catalog_answer(kb, entry, "expiry", language)
+        return _fill(templates.overview, language, **values, mandatory_summary=summary, expiry=expiry)
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def faq_answer(entry: FaqEntry, language: str) -> str:
+    """An FAQ entry's answer as it stands alone, with its invitation to go on, if it has one."""
+    if entry.follow_up is None:
+        return entry.answer[language]
+    return join_sentences(entry.answer[language], entry.follow_up[language], language)
+
+
+def ask_which_entry(kb: KnowledgeBase, language: str) -> str:
+    """The question asked when a user names no job or certificate we know."""
+    titles = ("、" if language == "zh" else ", ").join(entry.title[language] for entry in kb.catalog)
+    return _fill(kb.templates.ask_which, language, titles=titles)
+
+
+def lookup_reply(kb: KnowledgeBase, reply: str, language: str) -> str:
+    """A lookup reply's text with its {placeholders}; a reply that refers to an FAQ entry
+    continues with that entry's answer and ends with its source line."""
+    template = kb.lookup_replies[reply]
+    text = template.text[language]
+    if not template.then_faq:
+        return text
+    entry = kb.faq_entry(template.then_faq)
+    answer = join_sentences(text, entry.answer[language], language)
+    return with_source(kb, answer, entry.sources, entry.authority, entry.reviewed, language)
+
+
+def unlisted_answer(kb: KnowledgeBase, faq_id: str | None, language: str) -> str:
+    """The answer about a certificate or job without a catalog entry: says so (its {name} is
+    filled in when sent), where to check, then the general rule from an FAQ entry, if any."""
+    replies = kb.scope.replies
+    text = join_sentences(replies["unlisted"][language], replies["where_to_check"][language], language)
+    if faq_id is None:
+        return text
+    entry = kb.faq_entry(faq_id)
+    general = join_sentences(replies["unlisted_general_rule"][language], entry.answer[language], language)
+    return with_source(kb, join_sentences(text, general, language), entry.sources, entry.authority, entry.reviewed,
+                       language)

@@ -1,0 +1,598 @@
+"""Loads `knowledge/` and validates it, reporting every mistake with file, entry and field."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import string
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import KnowledgeError, Problem
+from bot.knowledge.model import (
+    ALIAS_KINDS,
+    ASPECTS,
+    LOOKUP_PLACEHOLDERS,
+    LOOKUP_REPLY_KEYS,
+    MANDATORY_VALUES,
+    SCOPE_REPLY_KEYS,
+    AnswerTemplates,
+    CatalogEntry,
+    CatalogQuestion,
+    FaqEntry,
+    KnowledgeBase,
+    Localized,
+    LocalizedList,
+    LookupReply,
+    Scope,
+    Source,
+    UncoveredTopic,
+)
+from bot.settings import current_settings
+from bot.text import LANGUAGES, fold_lines, normalize_phrase
+
+MIN_PHRASINGS = 12
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Characters that Rasa's training-data format or response templating would misread.
+RESERVED_CHARACTERS = re.compile(r"[\[\]{}]")
+
+FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "authority", "catalog_aspect",
+              "follow_up"}
+CATALOG_FIELDS = {
+    "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
+    "certificate", "note", "validity", "verify", "ask", "aliases",
+}
+TEMPLATE_PLACEHOLDERS = {
+    "title", "profession", "certificate", "category", "category_clause", "note", "validity", "verify", "ask",
+    "mandatory_summary", "expiry", "titles", "sources", "authority", "reviewed",
+}
+QUESTION_PLACEHOLDERS = {"profession", "certificate"}
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} used in a template string."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class _Fields:
+    """Reads the fields of one entry, recording a Problem for each mistake instead of raising."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, entry: str, problems: list[Problem]):
+        self.data = data
+        self.file = file
+        self.entry = entry
+        self.problems = problems
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.entry, field, message))
+
+    def reject_unknown(self, allowed: set[str]) -> None:
+        for field in sorted(set(self.data) - allowed):
+            self.problem(str(field), f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+
+    def identifier(self, field: str) -> str:
+        value = self.data.get(field)
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.problem(field, "must be lower-case letters, digits and underscores, starting with a letter")
+            return ""
+        return value
+
+    def choice(self, field: str, allowed: Iterable[str], required: bool = True) -> str | None:
+        allowed = tuple(allowed)
+        value = self.data.get(field)
+        if value is None and not required:
+            return None
+        if value not in allowed:
+            shown = "missing" if value is None else f"{value!r} is not allowed"
+            self.problem(field, f"{shown}; use one of: {', '.join(allowed)}")
+            return None
+        return str(value)
+
+    def reviewed_date(self, field: str = "reviewed") -> date:
+        value = self.data.get(field)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value)
+        if not isinstance(value, date):
+            self.problem(field, f"{value!r} is not a date in the form YYYY-MM-DD")
+            return date.min
+        if value > date.today():
+            self.problem(field, f"{value.isoformat()} is in the future")
+        return value
+
+    def missing_languages(self, field: str, value: Mapping[str, Any], what: str) -> None:
+        for language in LANGUAGES:
+            if language not in value:
+                self.problem(field, f"has no '{language}' {what}; every text needs {' and '.join(LANGUAGES)}")
+
+    def text(self, field: str, required: bool = True) -> Localized | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.problem(field, "missing")
+            return None
+        if not isinstance(value, Mapping):
+            self.problem(field, "must map a language code to text, e.g. `en: ...`")
+            return None
+        result: dict[str, str] = {}
+        for language, text in value.items():
+            where = f"{field}.{language}"
+            if language not in LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(LANGUAGES)}")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(where, "must be non-empty text")
+            else:
+                result[language] = fold_lines(text)
+        self.missing_languages(field, value, "text")
+        return result
+
+    def text_list(self, field: str, minimum: int) -> LocalizedList:
+        value = self.data.get(field)
+        if not isinstance(value, Mapping):
+            self.problem(field, "must map a language code to a list of texts")
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for language, items in value.items():
+            where = f"{field}.{language}"
+            if language not in LANGUAGES:
+                self.problem(where, f"unknown language; use one of: {', '.join(LANGUAGES)}")
+                continue
+            result[language] = self.strings(where, items, minimum)
+        self.missing_languages(field, value, "list")
+        return result
+
+    def strings(self, where: str, items: Any, minimum: int) -> tuple[str, ...]:
+        if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
+            self.problem(where, "must be a list of non-empty texts")
+            return ()
+        texts = tuple(fold_lines(item) for item in items)
+        if len(texts) < minimum:
+            self.problem(where, f"has {len(texts)} item(s); at least {minimum} are needed")
+        seen: set[str] = set()
+        for text in texts:
+            key = normalize_phrase(text)
+            if key in seen:
+                self.problem(where, f"{text!r} is listed twice")
+            seen.add(key)
+        return texts
+
+    def references(self, field: str, known: Mapping[str, object]) -> tuple[str, ...]:
+        value = self.data.get(field)
+        if not isinstance(value, list) or not value:
+            self.problem(field, "must be a non-empty list of source ids")
+            return ()
+        for ref in value:
+            if ref not in known:
+                self.problem(field, f"unknown source {ref!r}; sources.yml defines: {', '.join(known)}")
+        return tuple(str(ref) for ref in value)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A path as reviewers see it: relative to the folder that holds the knowledge base."""
+    return str(path.relative_to(root.parent))
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    relative = _relative(path, root)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(relative, "", "", "file is missing"))
+    except UnicodeDecodeError as error:
+        problems.append(Problem(relative, "", "", f"is not UTF-8 text ({error.reason})"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or str(error)
+        problems.append(Problem(relative, "", "", f"is not valid YAML{line}: {reason}"))
+    return None
+
+
+def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
+    file = _relative(root / "sources.yml", root)
+    data = _read_yaml(root / "sources.yml", root, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.append(Problem(file, "", "", "must map source ids to sources"))
+        return {}
+    sources: dict[str, Source] = {}
+    for source_id, body in data.items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, str(source_id), problems)
+        fields.reject_unknown({"file", "title"})
+        document = body.get("file") if isinstance(body, Mapping) else None
+        if not isinstance(document, str) or not document:
+            fields.problem("file", "missing: name the source document")
+        title = fields.text("title")
+        if title is not None and isinstance(document, str) and document:
+            sources[str(source_id)] = Source(str(source_id), document, title)
+    return sources
+
+
+def _load_categories(root: Path, problems: list[Problem]) -> dict[str, Localized]:
+    file = _relative(root / "categories.yml", root)
+    data = _read_yaml(root / "categories.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem(file, "", "", "must map category ids to names"))
+        return {}
+    categories: dict[str, Localized] = {}
+    for category_id, names in data.items():
+        fields = _Fields({"name": names}, file, str(category_id), problems)
+        text = fields.text("name")
+        if text is not None:
+            categories[str(category_id)] = text
+    return categories
+
+
+def _entry_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+
+
+def _entry_data(path: Path, root: Path, problems: list[Problem]) -> Mapping[str, Any] | None:
+    data = _read_yaml(path, root, problems)
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        problems.append(Problem(_relative(path, root), "", "", "must hold one entry as a mapping of fields"))
+        return None
+    return data
+
+
+def _check_id(fields: _Fields, path: Path) -> str:
+    entry_id = fields.identifier("id")
+    if entry_id and entry_id != path.stem:
+        fields.problem("id", f"is '{entry_id}' but the file is named '{path.name}'; they must match")
+    return entry_id
+
+
+def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]) -> list[FaqEntry]:
+    entries = []
+    for path in _entry_files(root / "faq"):
+        data = _entry_data(path, root, problems)
+        if data is None:
+            continue
+        fields = _Fields(data, _relative(path, root), str(data.get("id", path.stem)), problems)
+        fields.reject_unknown(FAQ_FIELDS)
+        entry = FaqEntry(
+            id=_check_id(fields, path),
+            file=fields.file,
+            question=fields.text("question") or {},
+            answer=fields.text("answer") or {},
+            phrasings=fields.text_list("phrasings", MIN_PHRASINGS),
+            sources=fields.references("sources", sources),
+            reviewed=fields.reviewed_date(),
+            authority=fields.text("authority", required=False),
+            catalog_aspect=fields.choice("catalog_aspect", ASPECTS, required=False),
+            follow_up=fields.text("follow_up", required=False),
+        )
+        for language, text in [*entry.answer.items(), *(entry.follow_up or {}).items()]:
+            if RESERVED_CHARACTERS.search(text):
+                fields.problem(f"answer.{language}", "must not contain [ ] { } (Rasa reads them as markup)")
+        entries.append(entry)
+    if not entries:
+        problems.append(Problem(_relative(root / "faq", root), "", "", "holds no FAQ entries"))
+    return entries
+
+
+def _load_aliases(fields: _Fields) -> dict[str, dict[str, tuple[str, ...]]]:
+    field = "aliases"
+    value = fields.data.get(field)
+    if not isinstance(value, Mapping):
+        fields.problem(field, "must map a language code to {profession: [...], certificate: [...]}")
+        return {}
+    fields.missing_languages(field, value, "aliases")
+    result: dict[str, dict[str, tuple[str, ...]]] = {}
+    for language, kinds in value.items():
+        if language not in LANGUAGES:
+            fields.problem(f"{field}.{language}", f"unknown language; use one of: {', '.join(LANGUAGES)}")
+            continue
+        if not isinstance(kinds, Mapping) or set(kinds) != set(ALIAS_KINDS):
+            fields.problem(f"{field}.{language}", "must have exactly the keys profession and certificate")
+            continue
+        result[language] = {
+            kind: fields.strings(f"{field}.{language}.{kind}", kinds[kind], 1) for kind in ALIAS_KINDS
+        }
+    return result
+
+
+def _load_catalog(
+    root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], problems: list[Problem]
+) -> list[CatalogEntry]:
+    entries = []
+    for path in _entry_files(root / "catalog"):
+        data = _entry_data(path, root, problems)
+        if data is None:
+            continue
+        fields = _Fields(data, _relative(path, root), str(data.get("id", path.stem)), problems)
+        fields.reject_unknown(CATALOG_FIELDS)
+        entries.append(
+            CatalogEntry(
+                id=_check_id(fields, path),
+                file=fields.file,
+                title=fields.text("title") or {},
+                profession=fields.text("profession") or {},
+                certificate=fields.text("certificate") or {},
+                category=fields.choice("category", categories, required=False),
+                mandatory=fields.choice("mandatory", MANDATORY_VALUES) or "unknown",
+                note=fields.text("note", required=False),
+                validity=fields.text("validity", required=False),
+                verify=fields.text("verify") or {},
+                ask=fields.text("ask", required=False),
+                aliases=_load_aliases(fields),
+                sources=fields.references("sources", sources),
+                reviewed=fields.reviewed_date(),
+            )
+        )
+    if not entries:
+        problems.append(Problem(_relative(root / "catalog", root), "", "", "holds no catalog entries"))
+    return entries
+
+
+def _load_questions(root: Path, problems: list[Problem]) -> list[CatalogQuestion]:
+    file = _relative(root / "catalog_questions.yml", root)
+    data = _read_yaml(root / "catalog_questions.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem(file, "", "", "must map intent names to questions"))
+        return []
+    questions = []
+    for intent, body in data.items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, str(intent), problems)
+        fields.reject_unknown({"aspect", "phrasings"})
+        if not ID_PATTERN.match(str(intent)):
+            fields.problem("", "intent names must be lower-case letters, digits and underscores")
+        aspect = fields.choice("aspect", ASPECTS)
+        phrasings = fields.text_list("phrasings", MIN_PHRASINGS)
+        for language, texts in phrasings.items():
+            for text in texts:
+                names = placeholders(text)
+                if not names:
+                    fields.problem(f"phrasings.{language}", f"{text!r} has no {{profession}} or {{certificate}}")
+                elif names - QUESTION_PLACEHOLDERS:
+                    unknown = ", ".join(sorted(names - QUESTION_PLACEHOLDERS))
+                    fields.problem(f"phrasings.{language}", f"{text!r} uses unknown placeholder(s): {unknown}")
+        if aspect:
+            questions.append(CatalogQuestion(str(intent), aspect, phrasings))
+    return questions
+
+
+def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
+    file = _relative(root / "answer_templates.yml", root)
+    data = _read_yaml(root / "answer_templates.yml", root, problems)
+    data = data if isinstance(data, Mapping) else {}
+
+    def section(key: str) -> Mapping[str, Any]:
+        value = data.get(key)
+        return value if isinstance(value, Mapping) else {}
+
+    needed, expiry, summary = section("needed"), section("expiry"), section("mandatory_summary")
+
+    def template(section: str, key: str, body: Mapping[str, Any]) -> Localized:
+        fields = _Fields(body, file, section, problems)
+        text = fields.text(key) or {}
+        for language, value in text.items():
+            unknown = placeholders(value) - TEMPLATE_PLACEHOLDERS
+            if unknown:
+                fields.problem(f"{key}.{language}", f"unknown placeholder(s): {', '.join(sorted(unknown))}")
+        return text
+
+    return AnswerTemplates(
+        category_clause=template("", "category_clause", data),
+        source_line=template("", "source_line", data),
+        source_line_with_authority=template("", "source_line_with_authority", data),
+        default_ask=template("", "default_ask", data),
+        needed={value: template("needed", value, needed) for value in MANDATORY_VALUES},
+        expiry_stated=template("expiry", "stated", expiry),
+        expiry_not_stated=template("expiry", "not_stated", expiry),
+        verify=template("", "verify", data),
+        overview=template("", "overview", data),
+        mandatory_summary={value: template("mandatory_summary", value, summary) for value in MANDATORY_VALUES},
+        ask_which=template("", "ask_which", data),
+    )
+
+
+def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem]) -> dict[str, LookupReply]:
+    file = _relative(root / "lookup_replies.yml", root)
+    data = _read_yaml(root / "lookup_replies.yml", root, problems)
+    data = data if isinstance(data, Mapping) else {}
+    faq_ids = {entry.id for entry in faq}
+    replies: dict[str, LookupReply] = {}
+    for key in sorted(set(data) - set(LOOKUP_REPLY_KEYS)):
+        problems.append(Problem(file, str(key), "", f"unknown reply; expected: {', '.join(LOOKUP_REPLY_KEYS)}"))
+    for key in LOOKUP_REPLY_KEYS:
+        body = data.get(key)
+        if not isinstance(body, Mapping):
+            problems.append(Problem(file, key, "", "missing" if body is None else "must map languages to text"))
+            continue
+        fields = _Fields(body, file, key, problems)
+        fields.reject_unknown({*LANGUAGES, "then_faq"})
+        # A reply holds its text per language directly, beside `then_faq`.
+        languages = {language: value for language, value in fields.data.items() if language in LANGUAGES}
+        text = _Fields({"": languages}, file, key, problems).text("") or {}
+        for language, value in text.items():
+            unknown = placeholders(value) - LOOKUP_PLACEHOLDERS
+            if unknown:
+                fields.problem(language, f"unknown placeholder(s): {', '.join(sorted(unknown))}")
+        then_faq = fields.data.get("then_faq")
+        if then_faq is not None and then_faq not in faq_ids:
+            fields.problem("then_faq", f"{then_faq!r} is not an FAQ entry id")
+        replies[key] = LookupReply(text, then_faq if then_faq in faq_ids else None)
+    return replies
+
+
+def _load_conversation_replies(root: Path, problems: list[Problem]) -> dict[str, Localized]:
+    file = _relative(root / "conversation_replies.yml", root)
+    data = _read_yaml(root / "conversation_replies.yml", root, problems)
+    if not isinstance(data, Mapping):
+        if data is not None:
+            problems.append(Problem(file, "", "", "must map reply names to texts"))
+        return {}
+    replies: dict[str, Localized] = {}
+    for key, body in data.items():
+        fields = _Fields({"text": body}, file, str(key), problems)
+        if not ID_PATTERN.match(str(key)):
+            fields.problem("", "reply names must be lower-case letters, digits and underscores")
+        replies[str(key)] = fields.text("text") or {}
+    return replies
+
+
+def _load_scope(root: Path, problems: list[Problem]) -> Scope:
+    file = _relative(root / "scope.yml", root)
+    data = _read_yaml(root / "scope.yml", root, problems)
+    if not isinstance(data, Mapping):
+        problems.append(Problem(file, "", "", "missing or not a mapping"))
+        data = {}
+    fields = _Fields(data, file, "", problems)
+    fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
+                           "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
+                           "name_boundaries", "uncovered_topics", "replies"})
+    topics = []
+    raw_topics = data.get("uncovered_topics")
+    if not isinstance(raw_topics, Mapping) or not raw_topics:
+        fields.problem("uncovered_topics", "must map topic ids to a name and words")
+        raw_topics = {}
+    for topic_id, body in raw_topics.items():
+        topic = _Fields(body if isinstance(body, Mapping) else {}, file, f"uncovered_topics.{topic_id}", problems)
+        topic.reject_unknown({"name", "words", "answered_in_general_by"})
+        general = tuple(str(ref) for ref in topic.data.get("answered_in_general_by") or ())
+        topics.append(UncoveredTopic(str(topic_id), topic.text("name") or {}, topic.text_list("words", 1), general))
+    replies = _Fields(data.get("replies") if isinstance(data.get("replies"), Mapping) else {}, file, "replies",
+                      problems)
+    replies.reject_unknown(set(SCOPE_REPLY_KEYS))
+    return Scope(
+        domain_words=fields.text_list("domain_words", 1),
+        qualification_words=fields.text_list("qualification_words", 1),
+        unrelated_words=fields.text_list("unrelated_words", 1),
+        holder_words=fields.text_list("holder_words", 1),
+        certificate_words=fields.text_list("certificate_words", 1),
+        not_certificate_words=fields.text_list("not_certificate_words", 0),
+        job_words=fields.text_list("job_words", 1),
+        job_nouns=fields.text_list("job_nouns", 0),
+        not_job_nouns=fields.text_list("not_job_nouns", 0),
+        name_boundaries=fields.text_list("name_boundaries", 1),
+        uncovered_topics=tuple(topics),
+        replies={key: replies.text(key) or {} for key in SCOPE_REPLY_KEYS},
+    )
+
+
+def _check_unique(
+    problems: list[Problem], items: Iterable[tuple[str, str, str, str]], what: str
+) -> None:
+    """Reports keys claimed by two entries. Items are (key, file, entry, field)."""
+    owners: dict[str, tuple[str, str, str]] = {}
+    for key, file, entry, field in items:
+        if key in owners and owners[key][0] != file:
+            other_file, other_entry, _ = owners[key]
+            problems.append(
+                Problem(file, entry, field, f"{what} {key!r} is also used by entry '{other_entry}' ({other_file})")
+            )
+        owners.setdefault(key, (file, entry, field))
+
+
+def _check_cross_entry(faq: list[FaqEntry], catalog: list[CatalogEntry], problems: list[Problem]) -> None:
+    _check_unique(
+        problems,
+        [(e.id, e.file, e.id, "id") for e in faq] + [(e.id, e.file, e.id, "id") for e in catalog],
+        "id",
+    )
+    _check_unique(
+        problems,
+        (
+            (normalize_phrase(text), e.file, e.id, f"phrasings.{language}")
+            for e in faq
+            for language, texts in e.phrasings.items()
+            for text in texts
+        ),
+        "phrasing",
+    )
+    _check_unique(
+        problems,
+        (
+            (normalize_phrase(alias), e.file, e.id, f"aliases.{language}.{kind}")
+            for e in catalog
+            for language, kinds in e.aliases.items()
+            for kind, aliases in kinds.items()
+            for alias in aliases
+        ),
+        "alias",
+    )
+
+
+def _check_general_phrasings(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    """An FAQ entry with a `catalog_aspect` is the general question ("does a certificate
+    expire?"); the same question about one job is a catalog question, which the compiler
+    generates from catalog_questions.yml. Training both on it teaches the model nothing."""
+    from bot.knowledge.mentions import MentionFinder  # built from the loaded catalog
+
+    mentions = MentionFinder(kb)
+    for entry in kb.faq:
+        if not entry.catalog_aspect:
+            continue
+        for language, texts in entry.phrasings.items():
+            for text in texts:
+                named = mentions.from_text(text)
+                if named:
+                    problems.append(Problem(entry.file, entry.id, f"phrasings.{language}", (
+                        f"{text!r} names the catalog entry '{named}'; questions about one job belong in "
+                        "catalog_questions.yml")))
+
+
+def _check_scope_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    faq_ids = {entry.id for entry in kb.faq}
+    for topic in kb.scope.uncovered_topics:
+        for ref in topic.answered_in_general_by:
+            if ref not in faq_ids:
+                problems.append(Problem("scope.yml", f"uncovered_topics.{topic.id}", "answered_in_general_by",
+                                        f"{ref!r} is not an FAQ entry id"))
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Loads and validates the knowledge base in `root`.
+
+    Raises:
+        KnowledgeError: listing every problem found, each with file, entry and field.
+    """
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), "", "", "knowledge folder not found")])
+    sources = _load_sources(root, problems)
+    categories = _load_categories(root, problems)
+    faq = _load_faq(root, sources, problems)
+    catalog = _load_catalog(root, sources, categories, problems)
+    questions = _load_questions(root, problems)
+    templates = _load_templates(root, problems)
+    lookup_replies = _load_lookup_replies(root, faq, problems)
+    conversation_replies = _load_conversation_replies(root, problems)
+    scope = _load_scope(root, problems)
+    _check_cross_entry(faq, catalog, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    kb = KnowledgeBase(
+        sources=sources,
+        categories=categories,
+        faq=tuple(faq),
+        catalog=tuple(catalog),
+        questions=tuple(questions),
+        templates=templates,
+        lookup_replies=lookup_replies,
+        conversation_replies=conversation_replies,
+        scope=scope,
+    )
+    _check_general_phrasings(kb, problems)
+    _check_scope_references(kb, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+@lru_cache(maxsize=1)
+def current_knowledge() -> KnowledgeBase:
+    """The knowledge base of this process's settings, loaded and validated once per process
+    (the Rasa server's gate and channels, the action server's dialogue share it)."""
+    return load_knowledge(current_settings().knowledge_dir)

@@ -1,0 +1,94 @@
+"""Finds which catalog entry a message names: from recognised entities first, then by a
+match on the text: Chinese aliases anywhere in the text, English aliases word by word with
+typos forgiven ("electrican")."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bot.knowledge.model import ALIAS_KINDS, KnowledgeBase
+from bot.text import HAN_CHARACTER, normalize_phrase
+
+# How alike (0-1) a misspelt word must be to an alias word to count as that word.
+# Matching word by word, never across words, keeps "a certificate" from matching
+# "cpa certificate".
+FUZZY_CUTOFF = 0.85
+# Shorter words must match exactly: one typo changes them too much to tell them apart.
+FUZZY_MIN_LENGTH = 5
+
+
+def _word_similarity(typed: str, alias_word: str) -> float:
+    if typed == alias_word:
+        return 1.0
+    # A typo rarely hits the first letter, and "instructor" is no "constructor".
+    if len(alias_word) < FUZZY_MIN_LENGTH or len(typed) < FUZZY_MIN_LENGTH or typed[0] != alias_word[0]:
+        return 0.0
+    return difflib.SequenceMatcher(None, typed, alias_word).ratio()
+
+
+class MentionFinder:
+    """Maps what a user typed, in any language, to a catalog entry id."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._entry_by_alias: dict[str, str] = {}
+        for entry in kb.catalog:
+            for language, kinds in entry.aliases.items():
+                for kind in ALIAS_KINDS:
+                    for alias in kinds[kind]:
+                        self._entry_by_alias[normalize_phrase(alias)] = entry.id
+                self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
+        # Chinese is written without spaces: its aliases are found inside the text, longest first.
+        self._chinese_aliases = [(alias.replace(" ", ""), entry_id) for alias, entry_id in sorted(
+            ((alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)),
+            key=lambda item: -len(item[0]),
+        )]
+        # English aliases by the first letter of their first word: a typed word matches an
+        # alias word only if it begins with the same letter (_word_similarity), so only these
+        # aliases can start at a typed word. Each keeps its place in the list, which breaks ties.
+        self._english_aliases: dict[str, list[tuple[int, list[str], str]]] = defaultdict(list)
+        english = [(alias.split(), entry_id) for alias, entry_id in self._entry_by_alias.items()
+                   if alias and not HAN_CHARACTER.search(alias)]
+        for place, (alias_words, entry_id) in enumerate(english):
+            self._english_aliases[alias_words[0][0]].append((place, alias_words, entry_id))
+
+    def from_entities(self, entities: Iterable[Mapping[str, Any]]) -> str | None:
+        """The entry named by the first profession or certificate entity that we know."""
+        for entity in entities:
+            if entity.get("entity") in ALIAS_KINDS:
+                entry_id = self._entry_by_alias.get(normalize_phrase(str(entity.get("value", ""))))
+                if entry_id:
+                    return entry_id
+        return None
+
+    def from_text(self, text: str) -> str | None:
+        """The entry whose alias best matches the text: a Chinese alias inside it, else a run
+        of English words, typos allowed (longer aliases win, then closer matches)."""
+        normalized = normalize_phrase(text)
+        compact = normalized.replace(" ", "")
+        for alias, entry_id in self._chinese_aliases:
+            if alias in compact:
+                return entry_id
+        words = normalized.split()
+        # The best: the longest alias, then the closest match, then the alias listed first,
+        # then the earliest in the text.
+        best: tuple[int, float, int, int] | None = None
+        best_entry = None
+        for start, first in enumerate(words):
+            for place, alias_words, entry_id in self._english_aliases.get(first[0], ()):
+                size = len(alias_words)
+                if start + size > len(words):
+                    continue
+                scores = [_word_similarity(w, a) for w, a in zip(words[start : start + size], alias_words, strict=True)]
+                if min(scores) < FUZZY_CUTOFF:
+                    continue
+                candidate = (size, sum(scores) / size, -place, -start)
+                if best is None or candidate > best:
+                    best, best_entry = candidate, entry_id
+        return best_entry
+
+    def find(self, message: Mapping[str, Any]) -> str | None:
+        """The entry a parsed message names, if any."""
+        return self.from_entities(message.get("entities") or []) or self.from_text(str(message.get("text") or ""))

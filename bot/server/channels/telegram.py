@@ -1,0 +1,135 @@
+"""Telegram, through its webhook.
+
+Rasa 3.6's Telegram connector checks no secret (anyone who finds the webhook address can
+post as any user), asks Telegram's getMe on every message, answers the webhook only after
+the whole reply is sent, and always talks to api.telegram.org. This one:
+- registers the webhook with a secret token at start-up, and rejects with 403, unanswered,
+  every update whose X-Telegram-Bot-Api-Secret-Token header does not match;
+- acknowledges at once and replies in the background, so a slow reply never makes
+  Telegram time out and deliver the update again;
+- sends through a configurable Bot API base URL (BOT_TELEGRAM_API_BASE);
+- knows a client by its Telegram user id (bot.protection.clients), and answers a client over its
+  rate limit (bot.protection.client_limits) with a short reply instead of an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.bot.api import TelegramAPIServer
+from aiogram.types import Update
+from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.protection.client_limits import ClientLimits, client_limits
+from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
+from bot.server.channels.replies import answer_within_limits, load_channel_replies
+from bot.settings import TelegramSettings, current_settings
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram commands, as the intents that answer them: Telegram sends /start when someone
+# opens the bot.
+COMMANDS = {"/start": "/greet"}
+
+
+class TelegramReplies(TelegramOutput):
+    """Rasa's Telegram output, sending through the configured Bot API server."""
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        Bot.__init__(self, settings.token, server=TelegramAPIServer.from_base(settings.api_base), timeout=10.0)
+
+
+class VerifiedTelegramInput(TelegramInput):
+    def __init__(self, settings: TelegramSettings, limits: ClientLimits) -> None:
+        super().__init__(settings.token, verify=None, webhook_url=settings.webhook_url, debug_mode=False)
+        self.settings = settings
+        self.limits = limits
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        settings = current_settings().server.telegram
+        if settings is None:
+            raise ValueError("the Telegram channel is listed but BOT_TELEGRAM_TOKEN is not set")
+        load_channel_replies()
+        return cls(settings, client_limits())
+
+    def get_output_channel(self) -> TelegramReplies:
+        return TelegramReplies(self.settings)
+
+    def is_genuine(self, request: Request) -> bool:
+        sent = request.headers.get(SECRET_HEADER, "")
+        return hmac.compare_digest(sent.encode(), self.settings.secret_token.encode())
+
+    async def register_webhook(self) -> None:
+        """Tells Telegram where to post updates, and the secret to send with them."""
+        bot = self.get_output_channel()
+        try:
+            await bot.request("setWebhook", {"url": self.settings.webhook_url,
+                                             "secret_token": self.settings.secret_token})
+            logger.info("Telegram webhook registered: %s", self.settings.webhook_url)
+        except (TelegramAPIError, OSError, asyncio.TimeoutError) as error:
+            # The other channels keep working; Telegram's updates wait until this succeeds.
+            logger.error("Could not register the Telegram webhook at %s: %s", self.settings.api_base, error)
+        finally:
+            await bot.close()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram_webhook = Blueprint("telegram_webhook", __name__)
+
+        @telegram_webhook.listener("after_server_start")
+        async def register(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            await self.register_webhook()
+
+        @telegram_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @telegram_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_genuine(request):
+                logger.warning("Rejected a Telegram webhook call without the right secret token.")
+                return response.text("forbidden", status=403)
+            try:
+                update = Update(**request.json)
+            except Exception:  # noqa: BLE001 - any malformed body is the sender's error
+                return response.text("the body is not a Telegram update", status=400)
+            task = asyncio.create_task(self._answer(update, on_new_message))
+            self._tasks.add(task)  # keeps the task alive until it ends
+            task.add_done_callback(self._tasks.discard)
+            return response.text("ok")
+
+        return telegram_webhook
+
+    async def _answer(self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        out_channel = self.get_output_channel()
+        try:
+            if update.callback_query is not None:  # a button was pressed
+                await out_channel.answer_callback_query(update.callback_query.id)
+                chat, text = update.callback_query.message.chat, update.callback_query.data
+                user = update.callback_query.from_user
+            else:
+                message = update.message or update.edited_message
+                if message is None or not message.text:
+                    return  # stickers, photos, joins: nothing to answer
+                chat, text = message.chat, COMMANDS.get(message.text.strip(), message.text)
+                user = message.from_user
+            client = client_identity(self.name(), platform_user=str(user.id if user else chat.id))
+            user_message = UserMessage(text, out_channel, str(chat.id), input_channel=self.name(),
+                                       metadata={CLIENT_METADATA_KEY: client})
+            await answer_within_limits(self.limits, client, on_new_message, user_message, str(chat.id))
+        except Exception:
+            logger.exception("Could not answer a Telegram update.")
+        finally:
+            await out_channel.close()

@@ -1,0 +1,179 @@
+"""The domain gate: the NLU's last word on scope, after the classifiers, and what it found.
+
+It finds, once per message, what the dialogue needs to know beyond the intent (`Findings`):
+the catalog entry the message names, a certificate or job it names that the catalog lacks,
+a topic no entry holds, and whether it is about qualification certificates at all. The Rasa
+server's pipeline puts them in the parsed message (bot.server.components.domain_gate), and
+the action server answers from them (bot.dialogue.answering) without working them out again.
+
+With them it decides the intent: a message that names no catalog entry becomes
+`out_of_scope` when it is a certificate question (or not understood) with nothing of the
+domain in it, and `ask_unlisted` when it asks about a certificate or job the catalog lacks,
+whatever it was classified as: the classifiers know only the jobs they were trained on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.certificates.model import is_valid_number, normalize_number
+from bot.knowledge.mentions import MentionFinder
+from bot.knowledge.model import ALIAS_KINDS, KnowledgeBase
+from bot.knowledge.routing import (
+    BOT_CHALLENGE_INTENT,
+    CANCEL_INTENT,
+    DETAILS_INTENT,
+    LOOKUP_INTENT,
+    NLU_FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    UNLISTED_INTENT,
+    knowledge_intents,
+)
+from bot.text import normalize_phrase
+from bot.understanding.scope import ARTICLES, Relatedness, ScopeFinder
+
+# The key of the findings in a parsed message (Rasa's parse data, the tracker's latest message).
+FINDINGS_KEY = "scope"
+# A question ("招标师证取消了吗"), not a request to cancel.
+_QUESTION = re.compile(r"[?？吗么呢]|是不是|有没有")
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the gate found in a message, beyond its intent.
+
+    Attributes:
+        entry: the id of the catalog entry the message names.
+        unlisted: the name of a certificate or job it asks about that the catalog lacks
+            (looked for only when it names no entry).
+        unknown: its longest Chinese noun that the knowledge never uses, most likely a job,
+            for a question about one job that names neither an entry nor an unlisted name.
+        uncovered: the id of the topic of knowledge/scope.yml it asks about (fees, dates ...).
+        relatedness: what it has of the domain (Relatedness.unrelated decides).
+    """
+
+    entry: str | None
+    unlisted: str | None
+    unknown: str | None
+    uncovered: str | None
+    relatedness: Relatedness
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def of(cls, message: Mapping[str, Any]) -> Findings:
+        """The findings a parsed message carries; none found for a message that has none
+        (a button's payload, which skips the NLU)."""
+        found = message.get(FINDINGS_KEY)
+        if not isinstance(found, Mapping):
+            return NOTHING_FOUND
+        return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
+                   uncovered=found.get("uncovered"), relatedness=Relatedness(**found.get("relatedness") or {
+                       "domain_word": True, "trade": False, "other_meaning": False}))
+
+
+NOTHING_FOUND = Findings(entry=None, unlisted=None, unknown=None, uncovered=None,
+                         relatedness=Relatedness(domain_word=True, trade=False, other_meaning=False))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's decision on one message: its intent, and the findings when it looked."""
+
+    intent: str
+    findings: Findings | None
+
+
+class DomainGate:
+    """Decides a message's scope after the classifiers, from knowledge/scope.yml."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.mentions = MentionFinder(kb)
+        self.scope = ScopeFinder(kb)
+        self._gated = {*knowledge_intents(kb), LOOKUP_INTENT, NLU_FALLBACK_INTENT}
+        # Intents a question about an unlisted certificate may be mistaken for; the lookup
+        # too, unless it says whose certificate it is ("check my forklift licence").
+        # "招标师证取消了吗" asks whether it was abolished, not to cancel; "收纳师证是国家认证
+        # 的吗" is not asking whether this is a bot.
+        self._may_be_unlisted = {*knowledge_intents(kb), NLU_FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, "help",
+                                 LOOKUP_INTENT, CANCEL_INTENT, BOT_CHALLENGE_INTENT}
+        # The intents whose messages the gate looks into (the dialogue answers what they become).
+        self.considered = self._gated | self._may_be_unlisted
+        self._naming_intent, self._naming_frames = _naming_frames(kb)
+
+    def findings(self, message: Mapping[str, Any]) -> Findings:
+        """Everything the dialogue may need to know about a message, found once."""
+        text = str(message.get("text") or "")
+        entry = self.mentions.find(message)
+        unlisted = None if entry else self.scope.unlisted_name(text)
+        topic = self.scope.uncovered_topic(text)
+        return Findings(entry=entry, unlisted=unlisted,
+                        unknown=None if entry or unlisted else self.scope.unknown_words(text),
+                        uncovered=topic.id if topic else None, relatedness=self.scope.relatedness(text))
+
+    def decide(self, intent: str, message: Mapping[str, Any], found: Findings | None = None) -> Verdict:
+        """The message's intent after the gate, with the findings it looked at (`found`, when
+        they are known already)."""
+        text = str(message.get("text") or "")
+        if _is_bare_certificate_number(text):
+            # "DEMO-EXPIRED-0001" is a detail for the lookup, whatever words it contains.
+            return Verdict(DETAILS_INTENT, None)
+        if intent not in self.considered:
+            return Verdict(intent, None)
+        found = found or self.findings(message)
+        return Verdict(self._intent(intent, message, found), found)
+
+    def _intent(self, intent: str, message: Mapping[str, Any], found: Findings) -> str:
+        text = str(message.get("text") or "")
+        if found.entry:
+            # "what about lawyers?" is one of the knowledge's own phrasings that only name an
+            # entry, whatever the classifiers made of it (some trainings call it unrelated).
+            return self._naming_intent if _with_named_entry_marked(message) in self._naming_frames else intent
+        if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
+            return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
+        if intent == LOOKUP_INTENT and self.scope.names_a_holder(text):
+            return intent
+        if intent == CANCEL_INTENT and not _QUESTION.search(text):
+            return intent  # "cancel, I don't want to check the scaffolding licence" cancels
+        if intent in self._may_be_unlisted and found.unlisted:
+            return UNLISTED_INTENT
+        return intent
+
+
+def _is_bare_certificate_number(text: str) -> bool:
+    number = normalize_number(text)
+    return is_valid_number(number) and any(character.isdigit() for character in number)
+
+
+# Stands for the named job or certificate when a message is compared with the knowledge's
+# phrasings that only name one ("what about {profession}").
+_NAMED = " namedentry "
+
+
+def _naming_frames(kb: KnowledgeBase) -> tuple[str, set[str]]:
+    """The catalog question that only names an entry (the "overview" one, which continues the
+    conversation's topic), and its phrasings with the placeholder marked."""
+    question = next(question for question in kb.questions if question.aspect == "overview")
+    placeholder = re.compile("|".join(re.escape(f"{{{kind}}}") for kind in ALIAS_KINDS))
+    frames = {_frame(placeholder.sub(_NAMED, phrasing))
+              for phrasings in question.phrasings.values() for phrasing in phrasings}
+    return question.intent, frames
+
+
+def _frame(text: str) -> str:
+    """A phrasing compared without its articles: "how about lawyers" is "how about the CPA"."""
+    return " ".join(word for word in normalize_phrase(text).split() if word not in ARTICLES)
+
+
+def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
+    """The text with its first recognised job or certificate replaced by the mark."""
+    text = str(message.get("text") or "")
+    for entity in message.get("entities") or []:
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") in ALIAS_KINDS and isinstance(start, int) and isinstance(end, int):
+            return _frame(text[:start] + _NAMED + text[end:])
+    return None
