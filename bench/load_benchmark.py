@@ -228,7 +228,7 @@ def main() -> None:
         stock = stack.enter_context(stock_bot_server(stock_model, stock_port, log))
         urls = {"assistant": config.rest_url, "stock": stock_url}
         servers = {"assistant": ours, "stock": stock}
-        print(f"servers up (the assistant's Rasa server: {config.workers} process(es))", flush=True)
+        print(f"servers up (the assistant's Rasa server: {config.settings.server.workers} process(es))", flush=True)
         for bot in urls:
             drive(bot, urls[bot], texts[bot], 1, 2, WARM_UP_MESSAGES // 2)
 

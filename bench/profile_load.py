@@ -54,8 +54,8 @@ PARTS = {
     "conversation store: save": "save (conversation_store.py)",
     "rules (RulePolicy)": "predict_action_probabilities (rule_policy.py)",
     "custom action call": "run (action.py)",
-    "  checking the action server's response": "validate_action_result (action_endpoint.py)",
-    "lock store (its database)": "_transaction (lock_store.py)",
+    "  checking the action server's response": "validate_action_result (patches.py)",
+    "lock store (its database)": "_transaction (sqlite_locks.py)",
 }
 
 

@@ -165,7 +165,8 @@ def main() -> None:
             config, stack = started(env, folder)
             with stack:
                 warm_up(config)
-                print(f"servers up ({config.workers} Rasa server process(es)), limits: {limits}", flush=True)
+                workers = config.settings.server.workers
+                print(f"servers up ({workers} Rasa server process(es)), limits: {limits}", flush=True)
                 if limits == "deployed defaults":
                     results["oversize"] = oversize(config)
                     results["brute_force"] = brute_force(config)
