@@ -128,13 +128,13 @@ def test_no_topic_is_invented(scope: ScopeFinder, text: str) -> None:
     ("育婴师有用吗", False),  # a trade is of the domain
 ])
 def test_the_domain_gate(scope: ScopeFinder, text: str, unrelated: bool) -> None:
-    assert scope.is_unrelated(text) is unrelated
+    assert scope.relatedness(text).unrelated(classified_unrelated=False) is unrelated
 
 
 def test_a_trade_alone_does_not_outweigh_the_classifier(scope: ScopeFinder) -> None:
-    assert scope.is_unrelated("理发师把我头发剪坏了咋办", classified_unrelated=True)
-    assert not scope.is_unrelated("理发师把我头发剪坏了咋办")
-    assert not scope.is_unrelated("理发师证有用吗", classified_unrelated=True)  # 证 is of the domain
+    haircut = scope.relatedness("理发师把我头发剪坏了咋办")
+    assert haircut.unrelated(classified_unrelated=True) and not haircut.unrelated(classified_unrelated=False)
+    assert not scope.relatedness("理发师证有用吗").unrelated(classified_unrelated=True)  # 证 is of the domain
 
 
 def parsed(text: str, intent: str, faq: str | None = None) -> dict:

@@ -72,8 +72,7 @@ class Findings:
         if not isinstance(found, Mapping):
             return NOTHING_FOUND
         return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
-                   uncovered=found.get("uncovered"), relatedness=Relatedness(**found.get("relatedness") or {
-                       "domain_word": True, "trade": False, "other_meaning": False}))
+                   uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]))
 
 
 NOTHING_FOUND = Findings(entry=None, unlisted=None, unknown=None, uncovered=None,

@@ -154,10 +154,6 @@ class ScopeFinder:
                            other_meaning=self._unrelated.found_in(normalized)
                            and not self._qualification.found_in(normalized))
 
-    def is_unrelated(self, text: str, classified_unrelated: bool = False) -> bool:
-        """Relatedness.unrelated, for one message."""
-        return self.relatedness(text).unrelated(classified_unrelated)
-
     def names_a_holder(self, text: str) -> bool:
         """Whether the message says whose certificate it is ("check my licence"): a lookup."""
         return self._holders.found_in(normalize_phrase(text))
