@@ -45,10 +45,7 @@ from bench.scope_benchmark import sweep  # noqa: E402
 from bot.dialogue.runtime import dialogue  # noqa: E402
 from bot.knowledge.response_names import FAQ_PREFIX  # noqa: E402
 from bot.processes.stack import RASA, StackConfig, free_port, running_stack, server_environment  # noqa: E402
-from bot.settings import (
-    PROJECT_ROOT,  # noqa: E402
-    load_settings,  # noqa: E402
-)
+from bot.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from tests.evaluation import (  # noqa: E402
     HELDOUT_SETS,
     OUT_OF_SCOPE_SET,

@@ -151,11 +151,11 @@ def shell(model: Path, debug: bool) -> None:
     from bot.processes.stack import StackConfig, free_port, running_stack, stop_on_signals
 
     stop_on_signals()
-    # Free ports, so the shell also works while `make run` is up; the HTTP API only for
-    # --debug, on localhost, behind a token made for this run; one server process, for one
+    # On localhost and free ports, so the shell also works while `make run` is up; the HTTP
+    # API only for --debug, behind a token made for this run; one server process, for one
     # person at a terminal.
-    settings = current_settings().with_server(rasa_port=free_port(), action_port=free_port(), workers=1,
-                                              api_token=secrets.token_urlsafe(24) if debug else "")
+    settings = current_settings().with_server(host="127.0.0.1", rasa_port=free_port(), action_port=free_port(),
+                                              workers=1, api_token=secrets.token_urlsafe(24) if debug else "")
     config = StackConfig(settings, model)
     log_path = PROJECT_ROOT / "build" / "shell-servers.log"
     log_path.parent.mkdir(exist_ok=True)

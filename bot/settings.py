@@ -398,8 +398,9 @@ def current_settings() -> Settings:
     return load_settings()
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
+def child_environment(settings: Settings | None) -> dict[str, str]:
     """The environment of a process this one starts: its own, with every BOT_* variable
-    written from `settings` (none left over from this process's environment)."""
+    written from `settings` (none left over from this process's environment; none at all
+    for a process that is not the assistant's, such as nginx)."""
     inherited = {name: value for name, value in os.environ.items() if not name.startswith(ENV_PREFIX)}
-    return {**inherited, **settings.environment()}
+    return {**inherited, **(settings.environment() if settings else {})}

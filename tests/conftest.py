@@ -17,6 +17,7 @@ from bot.knowledge.compiler import RESPONSES
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.response_names import LANGUAGE_SLOT
+from bot.knowledge.routing import UNLISTED_INTENT
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 from bot.text import DEFAULT_LANGUAGE, normalize_phrase
 from bot.understanding.gate import FINDINGS_KEY, DomainGate
@@ -46,9 +47,14 @@ def gate() -> DomainGate:
 
 
 def gated(message: dict[str, Any]) -> dict[str, Any]:
-    """A hand-made parsed message with what the domain gate finds in it, as the Rasa server's
-    pipeline hands it to the action server."""
-    return {**message, FINDINGS_KEY: domain_gate().findings(message).as_dict()}
+    """A hand-made parsed message as the Rasa server's pipeline hands it to the action server:
+    with what the domain gate found in it, when the gate looks into messages of its intent."""
+    gate = domain_gate()
+    intent = str((message.get("intent") or {}).get("name") or "")
+    # ask_unlisted comes only from the gate, which found the name.
+    if intent not in gate.considered | {UNLISTED_INTENT}:
+        return dict(message)
+    return {**message, FINDINGS_KEY: gate.findings(message).as_dict()}
 
 
 @pytest.fixture(autouse=True)

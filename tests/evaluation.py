@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.dialogue.answering import Dialogue
 from bot.knowledge.mentions import MentionFinder
-from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     CATALOG_PREFIX,
@@ -73,17 +72,9 @@ def load_examples(path: Path) -> list[Example]:
     ]
 
 
-# The mention finders of the knowledge bases evaluated, by identity.
-_finders: dict[int, MentionFinder] = {}
-
-
-def _mentions(kb: KnowledgeBase) -> MentionFinder:
-    return _finders.get(id(kb)) or _finders.setdefault(id(kb), MentionFinder(kb))
-
-
-def expected_response(dialogue: Dialogue, example: Example) -> str | None:
+def expected_response(dialogue: Dialogue, mentions: MentionFinder, example: Example) -> str | None:
     """The response that should answer an example, or None for small talk."""
-    mentioned = _mentions(dialogue.kb).from_entities(example.entities)
+    mentioned = mentions.from_entities(example.entities)
     if example.intent.startswith(f"{FAQ_INTENT}/"):
         entry = dialogue.kb.faq_entry(faq_entry_id(example.intent))
         if entry.catalog_aspect and mentioned:
@@ -117,6 +108,7 @@ def actual_response(dialogue: Dialogue, parsed: Mapping[str, Any]) -> str:
 def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) -> Report:
     """Parses every example and compares intent and chosen answer with the expected ones."""
     report = Report()
+    mentions = MentionFinder(dialogue.kb)
     for example in examples:
         parsed = parse(example.text)
         intent = str((parsed.get("intent") or {}).get("name"))
@@ -126,7 +118,7 @@ def evaluate(examples: list[Example], parse: ParseFunction, dialogue: Dialogue) 
             report.intent_correct += 1
         else:
             report.failures.append(f"intent  {example.text!r}: expected {top_intent}, got {intent}")
-        expected = expected_response(dialogue, example)
+        expected = expected_response(dialogue, mentions, example)
         if expected is None:
             continue
         report.answer_total += 1

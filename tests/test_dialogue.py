@@ -44,6 +44,12 @@ def test_the_answer_follows_what_the_gate_found_not_the_text(dialogue: Dialogue)
     assert dialogue.answer_faq(found_lawyer, "en").response == "utter_catalog_lawyer__expiry"
 
 
+def test_a_payload_the_gate_never_saw_is_answered_by_the_entry_its_entities_name(dialogue: Dialogue) -> None:
+    payload = {"text": '/ask_certificate_needed{"profession": "lawyers"}', "intent": {"name": "ask_certificate_needed"},
+               "entities": [{"entity": "profession", "value": "lawyers"}]}
+    assert dialogue.answer(payload, None, "en").response == "utter_catalog_lawyer__needed"
+
+
 def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) -> None:
     ranking = [("faq/verify_authenticity", 0.41), ("faq/how_to_obtain", 0.38), ("faq/who_issues_certificates", 0.12),
                ("faq/career_benefits", 0.05)]

@@ -11,6 +11,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Even
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.server.conversation_store import RecentTurnsTrackerStore
+from tests.conftest import gated
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -26,10 +27,13 @@ RESULT = "This certificate is valid. Holder: W*** X*******."
 
 
 def user(text: str, intent: str = "provide_details") -> UserUttered:
-    return UserUttered(text, {"name": intent, "confidence": 1.0}, parse_data={"text": text})
+    """A message as the Rasa server parses it, with what the domain gate found in it."""
+    parsed = gated({"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []})
+    return UserUttered(text, parsed["intent"], parse_data=parsed)
 
 
-def lookup_conversation(finished: bool) -> list[Event]:
+def lookup_conversation(finished: bool, name: str = "Wang Xiaoming", name_intent: str = "provide_details"
+                        ) -> list[Event]:
     events: list[Event] = [
         ActionExecuted("action_session_start"), ActionExecuted("action_listen"),
         user("please check certificate demo-valid-0001", "check_certificate"),
@@ -37,8 +41,8 @@ def lookup_conversation(finished: bool) -> list[Event]:
         SlotSet("requested_slot", "certificate_number"), ActionExecuted("action_listen"),
         user("demo-valid-0001"), ActionExecuted("certificate_lookup_form"),
         SlotSet("certificate_number", "DEMO-VALID-0001"), SlotSet("requested_slot", "holder_name"),
-        ActionExecuted("action_listen"), user("Wang Xiaoming"), ActionExecuted("certificate_lookup_form"),
-        SlotSet("holder_name", "Wang Xiaoming"),
+        ActionExecuted("action_listen"), user(name, name_intent), ActionExecuted("certificate_lookup_form"),
+        SlotSet("holder_name", name),
     ]
     if finished:
         events += [SlotSet("requested_slot", None), ActiveLoop(None), ActionExecuted("action_lookup_certificate"),
@@ -77,3 +81,12 @@ def test_details_leave_the_store_after_the_lookup(store: RecentTurnsTrackerStore
     tracker = asyncio.run(store.retrieve("someone"))
     assert tracker is not None and tracker.latest_action_name == "action_listen"
     assert tracker.get_slot("certificate_number") is None and tracker.active_loop_name is None
+
+
+def test_a_name_the_domain_gate_took_for_a_job_leaves_the_store_too(store: RecentTurnsTrackerStore) -> None:
+    """A Chinese name the classifier was unsure of is, to the gate, an unknown word (maybe a job)."""
+    events = lookup_conversation(True, name="刘洋", name_intent="nlu_fallback")
+    assert "刘洋" in str([event.as_dict() for event in events if isinstance(event, UserUttered)][-1]["parse_data"][
+        "scope"])
+    asyncio.run(store.save(DialogueStateTracker.from_events("someone", events, DOMAIN.slots)))
+    assert "刘洋" not in stored(store)

@@ -20,6 +20,7 @@ import requests
 
 from bot.certificates.demo import demo_records
 from bot.dialogue.answering import Dialogue
+from bot.knowledge.mentions import MentionFinder
 from bot.processes.scaled import ScaledStack
 from tests.evaluation import HELDOUT_SETS, expected_response, load_examples
 from tests.ordering import ordering_texts, send_rapidly, stored_events
@@ -60,7 +61,9 @@ def test_heldout_answers_hold_through_nginx(scaled: ScaledStack, dialogue: Dialo
                                             localized_responses: dict[str, dict[str, str]], language: str) -> None:
     """Every held-out phrasing through nginx, each in a new conversation: the answers are the
     ones the held-out accuracy test expects, as often as it requires."""
-    examples = [(example, expected_response(dialogue, example)) for example in load_examples(HELDOUT_SETS[language])]
+    mentions = MentionFinder(dialogue.kb)
+    examples = [(example, expected_response(dialogue, mentions, example))
+                for example in load_examples(HELDOUT_SETS[language])]
     examples = [(example, expected) for example, expected in examples if expected is not None]
 
     def answered_right(item: tuple[Any, str]) -> bool:

@@ -19,6 +19,8 @@ from bot.knowledge.mentions import MentionFinder
 from bot.settings import Settings, current_settings
 from bot.text import DEFAULT_LANGUAGE, LANGUAGES
 
+# The demo data set `make run` loads into an empty database.
+DEMO_SIZE, DEMO_SEED = 200, 1
 # Files with more lines than this get a progress bar.
 PROGRESS_BAR_LINES = 10_000
 
@@ -61,15 +63,15 @@ def import_command(file: Path, rejects: Path | None) -> None:
 
 
 @db.command()
-@click.option("--size", default=200, show_default=True, help="How many demo certificates.")
-@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--size", default=DEMO_SIZE, show_default=True, help="How many demo certificates.")
+@click.option("--seed", default=DEMO_SEED, show_default=True, help="Random seed: the same seed gives the same data.")
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database holds no certificates.")
 def demo(size: int, seed: int, if_empty: bool) -> None:
     """Load a clearly fictional demo data set covering every lookup state."""
     click.echo(load_demo(current_settings(), size, seed, if_empty))
 
 
-def load_demo(settings: Settings, size: int = 200, seed: int = 1, if_empty: bool = False) -> str:
+def load_demo(settings: Settings, size: int = DEMO_SIZE, seed: int = DEMO_SEED, if_empty: bool = False) -> str:
     """Loads the demo certificates into the database the settings name; says what it did."""
     database = open_certificate_database(settings)
     if if_empty and database.count():

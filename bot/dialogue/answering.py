@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.knowledge.mentions import MentionFinder
 from bot.knowledge.model import CatalogEntry, KnowledgeBase, UncoveredTopic
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
@@ -75,6 +76,7 @@ class Dialogue:
         self.kb = kb
         self.settings = settings
         self._topics = {topic.id: topic for topic in kb.scope.uncovered_topics}
+        self._mentions = MentionFinder(kb)
         self._catalog_intents = set(knowledge_intents(kb)) - {FAQ_INTENT}
         # The intents whose answer comes from the knowledge (not small talk, not the lookup).
         self._answered = {*knowledge_intents(kb), OUT_OF_SCOPE_INTENT}
@@ -118,7 +120,7 @@ class Dialogue:
         if not key:
             return self.suggest(message, language)
         entry = self.kb.faq_entry(faq_entry_id(key))
-        found = Findings.of(message)
+        found = self._found(message)
         mentioned, topic = found.entry, self._topic(found)
         if mentioned and topic:
             return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, entry.catalog_aspect)
@@ -140,7 +142,7 @@ class Dialogue:
         """Declines an unrelated request, unless it asks about certificates after all, on a
         topic or a certificate that the knowledge does not hold ("is the PMP worth it?")."""
         declined = Reply(OUT_OF_SCOPE, "out_of_scope")
-        found = Findings.of(message)
+        found = self._found(message)
         mentioned, topic = found.entry, self._topic(found)
         if mentioned:
             # "一建通过率多少" asks about a known entry; "find me a divorce lawyer" names a job,
@@ -158,7 +160,7 @@ class Dialogue:
     def answer_unlisted(self, message: Mapping[str, Any]) -> Reply:
         """A question about a certificate or job that the catalog lacks: says so, where to
         check, and the general rule of the FAQ entry closest to the question, if one is."""
-        name = Findings.of(message).unlisted or ""
+        name = self._found(message).unlisted or ""
         key, confidence = _selected_faq(message)
         if key and confidence >= self.settings.answer_confidence:
             entry = self.kb.faq_entry(faq_entry_id(key))
@@ -172,7 +174,7 @@ class Dialogue:
         asked = self.kb.question_for_intent(intent).aspect
         # A message that only names an entry ("what about lawyers?") continues the topic.
         aspect = pending_aspect if asked == "overview" and pending_aspect else asked
-        found = Findings.of(message)
+        found = self._found(message)
         mentioned, topic = found.entry, self._topic(found)
         if mentioned is not None:
             if topic:
@@ -197,6 +199,12 @@ class Dialogue:
             # in general, and invites the user to name one (the topic is remembered).
             return Reply(faq_response(general), general, catalog_aspect=aspect)
         return Reply(ASK_WHICH_CATALOG_ENTRY, "catalog", catalog_aspect=aspect)
+
+    def _found(self, message: Mapping[str, Any]) -> Findings:
+        """What the domain gate found in the message; for a message it never saw (a payload,
+        which skips the NLU), the entry its entities name."""
+        return Findings.of(message) or Findings.named_by_payload(
+            self._mentions.from_entities(message.get("entities") or []))
 
     def _topic(self, found: Findings) -> UncoveredTopic | None:
         return self._topics.get(found.uncovered) if found.uncovered else None

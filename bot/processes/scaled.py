@@ -43,7 +43,7 @@ from bot.processes.stack import (
     write_credentials,
 )
 from bot.processes.webpage import PageConfig, serve_page
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings, child_environment
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,10 @@ class ScaledConfig:
         return [self.first_replica_port + index for index in range(self.replicas)]
 
     def replica(self, port: int) -> StackConfig:
-        """A replica: one server process on `port` (several replicas share the cores)."""
-        return StackConfig(self.settings.with_server(rasa_port=port, workers=1), self.model, self.startup_timeout)
+        """A replica: one server process on `port` (several replicas share the cores), without
+        Rasa's HTTP API (nginx does not route it)."""
+        return StackConfig(self.settings.with_server(rasa_port=port, workers=1, api_token=""), self.model,
+                           self.startup_timeout)
 
     @property
     def front(self) -> StackConfig:
@@ -200,7 +202,7 @@ class Nginx:
         checked = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True, check=False)
         if checked.returncode != 0:
             raise BotError(f"nginx refused its configuration: {checked.stderr.strip()}")
-        self.process = spawn(command, dict(os.environ), self.log)
+        self.process = spawn(command, child_environment(None), self.log)
         wait_until_up(self.config.front.rasa_up_url, self.process, "nginx", 30)
 
     def write_upstreams(self, ports: list[int]) -> bool:

@@ -96,7 +96,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], name: str, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BotError(f"the {name} exited with code {process.returncode} while starting")
+            raise BotError(f"the {name} exited with code {process.returncode} while starting to serve {url}")
         try:
             if requests.get(url, timeout=2).ok:
                 return
@@ -201,6 +201,8 @@ def _server(command: list[str], health_url: str, name: str, config: StackConfig,
 
 def action_server(config: StackConfig, log: Log = None) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """Runs the action server until the block ends."""
+    # rasa-sdk's Sanic, like the Rasa server's, exits with code 0 when its port is taken.
+    check_port_free(config.host, config.action_port, "action server")
     health = f"http://{config.host}:{config.action_port}/health"
     return _server(action_server_command(config), health, "action server", config, log)
 
@@ -245,6 +247,17 @@ def free_port(consecutive: int = 1) -> int:
         _handed_out.update(ports)
         return port
     raise BotError(f"no {consecutive} free port(s) in a row between {first} and {low - 1}")
+
+
+def check_port_free(host: str, port: int, name: str) -> None:
+    """Raises BotError, naming the port, when a server could not listen on host:port now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            raise BotError(f"the {name} cannot listen on {host}:{port}: {error}") from None
 
 
 def _unused(port: int) -> bool:

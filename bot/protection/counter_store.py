@@ -23,6 +23,9 @@ from limits.storage import Storage, storage_from_string
 
 from bot.errors import SettingsError
 
+# How long a process waits for another one's write; each takes well under a millisecond.
+_BUSY_TIMEOUT_SECONDS = 5.0
+_RETRY_SECONDS = 0.01
 # Expired counters are deleted after about this many increments, so the file stays small.
 _SWEEP_EVERY = 1000
 
@@ -58,10 +61,8 @@ class SQLiteStorage(Storage):
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")  # a counter may be lost in a power cut
-            connection.execute(_SCHEMA)
+            # NORMAL: a counter may be lost in a power cut.
+            connection = open_shared_sqlite(self.path, _BUSY_TIMEOUT_SECONDS, "PRAGMA synchronous=NORMAL", _SCHEMA)
             self._local.connection = connection
         return connection
 
@@ -100,6 +101,29 @@ class SQLiteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+def open_shared_sqlite(path: Path, busy_timeout: float, *setup: str) -> sqlite3.Connection:
+    """A connection in autocommit mode to a SQLite file that several processes share, in WAL
+    mode (readers and one writer at once), with `setup`'s statements run.
+
+    Processes that open a new file at the same moment all try to switch it to WAL and
+    create its tables: SQLite refuses one of two that both want to write at once (a
+    deadlock it breaks without waiting, "database is locked"), so that step is tried again
+    until `busy_timeout` runs out. One of four processes started together failed without it.
+    """
+    connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            for statement in ("PRAGMA journal_mode=WAL", *setup):
+                connection.execute(statement)
+            return connection
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                connection.close()
+                raise
+            time.sleep(_RETRY_SECONDS)
 
 
 def without_password(url: str) -> str:

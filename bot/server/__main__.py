@@ -13,6 +13,7 @@ import os
 import sys
 
 from bot.errors import UnsupportedVersionError
+from bot.server.versions import check_versions, installed_versions
 from bot.settings import Settings, current_settings
 
 
@@ -41,16 +42,15 @@ def sanic_and_tensorflow_environment(settings: Settings) -> dict[str, str]:
 
 
 def main() -> None:
-    settings = current_settings()
-    # TensorFlow's own variables, when set, are left as they are.
-    os.environ.update({name: value for name, value in sanic_and_tensorflow_environment(settings).items()
-                       if not (name.startswith("TF_") and name in os.environ)})
-    from bot.server import patches
-
     try:
-        patches.install(settings)
+        check_versions(installed_versions())
     except UnsupportedVersionError as error:
         sys.exit(f"error: {error}")
+    settings = current_settings()
+    os.environ.update(sanic_and_tensorflow_environment(settings))
+    from bot.server import patches
+
+    patches.install(settings)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -68,8 +68,8 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store keeping each conversation's recent turns only: SQLite under
     var/ by default, any SQLAlchemy URL in BOT_TRACKER_DB_URL (PostgreSQL, for instance).
     Conversations survive a restart, and every Rasa server process sees the same ones.
-    The processes take turns on a conversation through bot/server/locks/sqlite_locks.py, which is one
-    machine's: servers on several machines would need a shared lock store as well."""
+    The processes and replicas take turns on a conversation through the lock store
+    (bot/server/locks/: a SQLite file on one machine, Redis across several)."""
 
     def __init__(self, domain: Domain | None = None, event_broker: Any = None, **kwargs: Any) -> None:
         settings = current_settings()

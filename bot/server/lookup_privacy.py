@@ -17,6 +17,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.knowledge.routing import LOOKUP_FORM
+from bot.understanding.gate import FINDINGS_KEY
 
 LOOKUP_SLOTS = frozenset({"certificate_number", "holder_name"})
 REMOVED = "[removed]"
@@ -52,10 +53,12 @@ def without_lookup_details(tracker: DialogueStateTracker, domain: Domain) -> Dia
 
 
 def _with_text(message: UserUttered, text: str) -> UserUttered:
-    """The message with another text and no entities (they were parts of the old text)."""
+    """The message with another text, and without the entities and the domain gate's
+    findings (parts of the old text: a name typed for the lookup can be its `unknown` word)."""
     cleaned = copy.deepcopy(message)
     cleaned.text = text
     cleaned.entities = []
     cleaned.parse_data["text"] = text
     cleaned.parse_data["entities"] = []
+    cleaned.parse_data.pop(FINDINGS_KEY, None)
     return cleaned

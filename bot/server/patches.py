@@ -1,8 +1,7 @@
 """Every change this project makes to Rasa's and Sanic's internals, in one place. Each is
 a replacement of a function or method, made once when a Rasa server process starts
-(`install`), with its reason beside it. They were written against the versions in
-PATCHED_VERSIONS; `install` refuses to run on any other, naming both, because a patched
-internal may have changed there without any error until a user is left without an answer.
+(`install`), with its reason beside it. They were written against the versions of
+bot.server.versions, which the server checks before it imports this module.
 
 What the Rasa server gets from them:
 1. An answer whatever happens (`_install_action_fallback`). Rasa 3.6 waits up to a
@@ -25,13 +24,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 import rasa
-import sanic
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -47,27 +45,14 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sanic.server import runners
 
-from bot.errors import UnsupportedVersionError
 from bot.knowledge.response_names import lookup_response
 from bot.server import connection_shares
+from bot.server.versions import check_versions, installed_versions
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# The versions whose internals these patches were written for and tested with.
-PATCHED_VERSIONS = {"rasa": "3.6.21", "sanic": "21.12.2"}
 _installed = False
-
-
-def check_versions(found: Mapping[str, str]) -> None:
-    """Raises UnsupportedVersionError unless every package has the version patched."""
-    wrong = [f"{name} {found.get(name)} (patched: {version})" for name, version in PATCHED_VERSIONS.items()
-             if found.get(name) != version]
-    if wrong:
-        raise UnsupportedVersionError(
-            f"bot/server/patches.py changes internals of {', '.join(PATCHED_VERSIONS)} as of "
-            f"{', '.join(f'{n} {v}' for n, v in PATCHED_VERSIONS.items())}; installed: {', '.join(wrong)}. "
-            "Install the versions of requirements.lock, or check each patch against the new version.")
 
 
 def install(settings: Settings) -> None:
@@ -75,7 +60,7 @@ def install(settings: Settings) -> None:
     global _installed
     if _installed:
         return
-    check_versions({"rasa": rasa.__version__, "sanic": sanic.__version__})
+    check_versions(installed_versions())
     _install_action_fallback(settings.action_timeout)
     _install_strict_tracker_store()
     _install_action_calls()
@@ -273,29 +258,28 @@ def _install_port_check() -> None:
     """Sanic 21.12 logs "Unable to start server" when it cannot listen on its port, and the
     process then exits with code 0, as if it had stopped normally: a replica whose port was
     taken looked like one that had quit. Here a single process binds its socket before
-    Sanic serves on it, and several processes' main one reserves it
-    (connection_shares.reserve_port); either exits with code 1 and a message naming the
-    port when it cannot."""
+    Sanic starts (asyncio listens on it once the model is loaded, as before), and several
+    processes' main one reserves it (connection_shares.reserve_port); either exits with
+    code 1 and a message naming the port when it cannot."""
     serve = runners.serve
 
     def serve_on_checked_port(**settings: Any) -> Any:
         host, port = settings.get("host"), settings.get("port")
         if settings.get("sock") is None and not settings.get("unix") and port is not None:
-            settings["sock"] = listening_socket(str(host), int(port), settings.get("backlog", 100))
+            settings["sock"] = bound_socket(str(host), int(port))
         return serve(**settings)
 
     runners.serve = serve_on_checked_port  # type: ignore[assignment]
     runners.bind_socket = reserve_port  # type: ignore[attr-defined]
 
 
-def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
-    """A socket listening on host:port, as asyncio's create_server would open it."""
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, which asyncio's server listens on when it starts serving
+    (a client that connects while the model loads is refused, as before)."""
     try:
-        sock = connection_shares.bound(host, port, share=False)
-        sock.listen(backlog)
+        return connection_shares.bound(host, port, share=False)
     except OSError as error:
         raise SystemExit(f"error: the Rasa server cannot listen on {host}:{port}: {error}") from error
-    return sock
 
 
 def reserve_port(host: str, port: int, *, backlog: int = 100) -> socket.socket:

@@ -65,18 +65,20 @@ class Findings:
         return asdict(self)
 
     @classmethod
-    def of(cls, message: Mapping[str, Any]) -> Findings:
-        """The findings a parsed message carries; none found for a message that has none
-        (a button's payload, which skips the NLU)."""
+    def of(cls, message: Mapping[str, Any]) -> Findings | None:
+        """The findings a parsed message carries; None for a message the gate never saw (a
+        payload such as a button's, which skips the NLU)."""
         found = message.get(FINDINGS_KEY)
-        if not isinstance(found, Mapping):
-            return NOTHING_FOUND
+        if not isinstance(found, Mapping) or not isinstance(found.get("relatedness"), Mapping):
+            return None
         return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
                    uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]))
 
-
-NOTHING_FOUND = Findings(entry=None, unlisted=None, unknown=None, uncovered=None,
-                         relatedness=Relatedness(domain_word=True, trade=False, other_meaning=False))
+    @classmethod
+    def named_by_payload(cls, entry: str | None) -> Findings:
+        """What a payload's entities say: the entry they name, and nothing else."""
+        return cls(entry=entry, unlisted=None, unknown=None, uncovered=None,
+                   relatedness=Relatedness(domain_word=True, trade=False, other_meaning=False))
 
 
 @dataclass(frozen=True)

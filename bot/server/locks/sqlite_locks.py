@@ -18,6 +18,7 @@ from pathlib import Path
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME
 
+from bot.protection.counter_store import open_shared_sqlite
 from bot.server.locks.base import PromptTurnLockStore
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
@@ -45,12 +46,10 @@ class SQLiteLockStore(PromptTurnLockStore):
     def _connect(self) -> sqlite3.Connection:
         # One connection per process, opened in that process.
         if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-            self._connection.execute("PRAGMA journal_mode=WAL")
             # No fsync on each commit: two commits a message waited for the disk on the event
             # loop (4% of a server's time under load, py-spy). A lock lost in a power cut
             # goes with the servers that held it.
-            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection = open_shared_sqlite(self.path, BUSY_TIMEOUT_SECONDS, "PRAGMA synchronous=NORMAL")
             self._pid = os.getpid()
             self._depth = 0
         return self._connection

@@ -1,5 +1,6 @@
-"""The patches of Rasa's and Sanic's internals (bot/server/patches.py): installed for the
-versions they were written for only, and a server that cannot listen on its port says so."""
+"""Starting the servers: the patches of Rasa's and Sanic's internals (bot/server/patches.py)
+are installed for the versions they were written for only, a server that cannot listen on
+its port says so, and test servers get ports no outgoing connection can take."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ import pytest
 import rasa
 import sanic
 
-from bot.errors import UnsupportedVersionError
-from bot.processes.stack import free_port, server_environment
-from bot.server.patches import PATCHED_VERSIONS, check_versions
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.errors import BotError, UnsupportedVersionError
+from bot.processes.stack import action_server, free_port, server_environment
+from bot.server.versions import PATCHED_VERSIONS, check_versions, installed_versions
+from bot.settings import PROJECT_ROOT
 from tests.servers import stack_config, stores_in
 
 
 def test_the_installed_versions_are_the_patched_ones() -> None:
-    assert {"rasa": rasa.__version__, "sanic": sanic.__version__} == PATCHED_VERSIONS
-    check_versions({"rasa": rasa.__version__, "sanic": sanic.__version__})
+    assert {"rasa": rasa.__version__, "sanic": sanic.__version__} == installed_versions() == PATCHED_VERSIONS
+    check_versions(installed_versions())
 
 
 @pytest.mark.parametrize("package", ["rasa", "sanic"])
@@ -54,4 +55,13 @@ def test_free_ports_are_below_the_range_of_outgoing_connections() -> None:
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     ports = [free_port() for _ in range(20)]
     assert all(port < low for port in ports) and len(set(ports)) == len(ports)
-    assert load_settings().with_server(rasa_port=ports[0]).server.rasa_port == ports[0]
+
+
+def test_an_action_server_whose_port_is_taken_is_not_started(trained_model: Path) -> None:
+    config = stack_config(trained_model)
+    with socket.socket() as taken:
+        taken.bind((config.host, config.action_port))
+        taken.listen()
+        expected = f"action server cannot listen on {config.host}:{config.action_port}"
+        with pytest.raises(BotError, match=expected), action_server(config):
+            pass
