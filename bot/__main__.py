@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from bot.certificates.cli import db, load_demo
 from bot.errors import BotError, ConversationStoreUnavailable
 from bot.knowledge.compiler import check_generated, compile_knowledge, write_generated
 from bot.knowledge.loader import current_knowledge, load_knowledge
+from bot.knowledge.reviews import record_reviews, reviewed_parts, unreviewed
 from bot.processes.conversation_retention import period_seconds, purge_conversations
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 
@@ -27,6 +29,25 @@ def validate() -> None:
     """Check knowledge/ and report every mistake with file, entry and field."""
     kb = current_knowledge()
     click.echo(f"knowledge OK: {len(kb.faq)} FAQ entries, {len(kb.catalog)} catalog entries")
+
+
+@cli.command()
+@click.argument("parts", nargs=-1)
+@click.option("--all-changed", is_flag=True, help="Every part whose text changed since its last recorded review.")
+def reviewed(parts: tuple[str, ...], all_changed: bool) -> None:
+    """Record that you reviewed PARTS against their sources today (faq/<id>, catalog/<id>,
+    answer_templates, lookup_replies, scope): sets their `reviewed` date to today."""
+    root = current_settings().knowledge_dir
+    kb = load_knowledge(root, check_reviews=False)
+    names = list(parts) + (unreviewed(kb, root) if all_changed else [])
+    if not names:
+        raise click.UsageError("name the parts you reviewed, or use --all-changed")
+    try:
+        recorded = record_reviews(kb, root, dict.fromkeys(names), date.today())
+    except KeyError as error:
+        known = ", ".join(part.name for part in reviewed_parts(kb, root))
+        raise click.BadParameter(f"{error.args[0]!r} is not a part of the knowledge; use one of: {known}") from None
+    click.echo(f"recorded today's review of {', '.join(recorded)}")
 
 
 @cli.command("compile")

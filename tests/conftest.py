@@ -177,3 +177,9 @@ def new_postgres_database() -> Iterator[str]:
 def postgres_database() -> Iterator[str]:
     with new_postgres_database() as url:
         yield url
+
+
+# Messages vague enough for "Did you mean" buttons. Which of them gets buttons depends on the
+# trained model, so there are several.
+VAGUE_MESSAGES = ("blah blah", "hmm", "certificate stuff", "something about papers", "ok so", "what about it",
+                  "the thing", "uh", "about certificates", "something about certificates", "cert things")

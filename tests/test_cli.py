@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from bot.settings import PROJECT_ROOT
 
 def test_validate_reports_ok() -> None:
     result = CliRunner().invoke(cli, ["validate"])
-    assert result.exit_code == 0 and "knowledge OK: 12 FAQ entries, 18 catalog entries" in result.output
+    assert result.exit_code == 0 and "knowledge OK: 13 FAQ entries, 18 catalog entries" in result.output
 
 
 def test_compile_check_passes_on_the_committed_files() -> None:
@@ -29,7 +30,17 @@ def test_compile_writes_then_check_detects_an_edit(knowledge_copy: Path, tmp_pat
     entry = knowledge_copy / "faq" / "how_to_obtain.yml"
     entry.write_text(entry.read_text(encoding="utf-8").replace("Usually", "Normally"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["compile", "--check"], env=env)
+    assert result.exit_code != 0 and "bot reviewed faq/how_to_obtain" in str(result.exception)
+    # Once the edit is reviewed, the generated files are what is out of date.
+    assert CliRunner().invoke(cli, ["reviewed", "faq/how_to_obtain"], env=env).exit_code == 0
+    assert f"reviewed: {date.today().isoformat()}" in entry.read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["compile", "--check"], env=env)
     assert result.exit_code != 0 and "responses.yml" in str(result.exception)
+
+
+def test_reviewed_names_an_unknown_part(knowledge_copy: Path) -> None:
+    result = CliRunner().invoke(cli, ["reviewed", "faq/no_such_entry"], env={"BOT_KNOWLEDGE_DIR": str(knowledge_copy)})
+    assert result.exit_code != 0 and "'faq/no_such_entry' is not a part of the knowledge" in result.output
 
 
 def run_module(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,7 +53,7 @@ def test_bad_knowledge_exits_1_with_located_errors(knowledge_copy: Path) -> None
     result = run_module("validate", env={"BOT_KNOWLEDGE_DIR": str(knowledge_copy), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1
     assert "error: " in result.stderr
-    assert "knowledge/catalog/teacher.yml, entry 'teacher', field 'verify': missing" in result.stderr
+    assert "knowledge/catalog/teacher.yml, entry 'teacher', field 'title': missing" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -46,7 +46,7 @@ def test_an_edited_answer_makes_only_the_responses_stale(knowledge_copy: Path, t
     entry["answer"]["zh"] += "（已修订）"
     path.write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
     with pytest.raises(StaleGeneratedFilesError) as caught:
-        check_generated(compile_knowledge(load_knowledge(knowledge_copy)), out)
+        check_generated(compile_knowledge(load_knowledge(knowledge_copy, check_reviews=False)), out)
     assert caught.value.stale == [RESPONSES]
 
 

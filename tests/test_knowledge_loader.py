@@ -92,6 +92,8 @@ def test_every_problem_is_reported_not_just_the_first(knowledge_copy: Path) -> N
     fields = {(p.entry, p.field) for p in problems_of(knowledge_copy)}
     assert fields == {
         ("how_to_obtain", "answer"), ("how_to_obtain", "sources"), ("lawyer", "mandatory"), ("lawyer", "colour"),
+        # its evidence quotes a source the entry no longer cites
+        ("how_to_obtain", "evidence.answer"),
     }
 
 
@@ -136,7 +138,7 @@ def test_chinese_folded_over_lines_keeps_no_space_inside(knowledge_copy: Path) -
     data = yaml.safe_load(text)
     data["answer"]["zh"] = "资格证书是\n证明能力的凭证。 It is, in English,\nproof of ability."
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    kb = load_knowledge(knowledge_copy)
+    kb = load_knowledge(knowledge_copy, check_reviews=False)
     answer = kb.faq_entry("what_is_a_qualification_certificate").answer["zh"]
     assert answer == "资格证书是证明能力的凭证。 It is, in English, proof of ability."
 

@@ -15,8 +15,6 @@ from bot.understanding.gate import DomainGate
         ("does a safty production manager cert expire", "safety_production_manager"),
         ("What about LAWYERS?", "lawyer"),
         ("cpa", "certified_public_accountant"),
-        ("i drive a forklift, forklift drivers need what", "special_equipment_operator"),
-        ("is the medical licence permanent", "doctor"),
     ],
 )
 def test_text_mentions_are_found(gate: DomainGate, text: str, entry_id: str) -> None:
@@ -67,3 +65,29 @@ def test_chinese_mentions_are_found(gate: DomainGate, text: str, entry_id: str) 
 @pytest.mark.parametrize("text", ["会计要考什么证", "证书过期了怎么办", "你好"])
 def test_no_chinese_mention_is_invented(gate: DomainGate, text: str) -> None:
     assert gate.mentions.from_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "瑜伽老师要什么证",  # 老师 inside another job's name
+        "宠物医生要考什么证",  # 医生 inside another job's name
+        "执业兽医师证书过期了怎么办",
+        "do i need a license to be a patent attorney",  # "attorney" inside "patent attorney"
+        "i drive a forklift, forklift drivers need what",  # not special equipment in our sources
+        "is the medical licence permanent",  # a practice licence, not the doctor's qualification
+    ],
+)
+def test_names_of_other_jobs_name_no_entry(gate: DomainGate, text: str) -> None:
+    assert gate.mentions.from_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("瑜伽老师和中学老师都要教师资格证吗", "teacher"),  # the other job's name hides only itself
+        ("patent attorney or lawyer, which needs a licence", "lawyer"),
+    ],
+)
+def test_an_entry_beside_another_jobs_name_is_found(gate: DomainGate, text: str, entry_id: str) -> None:
+    assert gate.mentions.from_text(text) == entry_id

@@ -14,6 +14,7 @@ import requests
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import StackConfig
 from bot.text import HAN_CHARACTER
+from tests.conftest import VAGUE_MESSAGES
 from tests.servers import oversize_post, started_stack
 
 
@@ -77,8 +78,6 @@ def test_questions_about_one_certificate(stack: StackConfig, responses: dict[str
 # Which vague message the model is unsure about changes from one training to the next;
 # the decision itself is unit-tested (tests/test_dialogue.py). This checks the wiring:
 # buttons reach the channel, and a picked button is answered.
-VAGUE_MESSAGES = ("blah blah", "hmm", "certificate stuff", "something about papers", "ok so", "what about it",
-                  "the thing", "uh")
 
 
 def test_unsure_offers_buttons_and_a_picked_button_is_answered(stack: StackConfig, responses: dict[str, str]) -> None:
@@ -265,7 +264,8 @@ def test_the_page_greeting_and_switch_set_the_language(stack: StackConfig, respo
 
 def test_chinese_suggestions_are_chinese_buttons(stack: StackConfig, kb: KnowledgeBase) -> None:
     questions = {entry.question["zh"] for entry in kb.faq}
-    for message in ("证书", "嗯嗯", "那个东西", "资格", "怎么说呢", "啥"):
+    for message in ("证书", "嗯嗯", "那个东西", "资格", "怎么说呢", "啥", "证书的事", "关于证书", "证书方面",
+                    "证书相关"):
         replies = Conversation(stack).say(message)
         if replies[0].get("buttons"):
             assert {button["title"] for button in replies[0]["buttons"]} <= questions

@@ -24,6 +24,7 @@ from bot.knowledge.model import KnowledgeBase
 from bot.processes.scaled import ScaledStack
 from bot.processes.stack import StackConfig
 from bot.settings import PROJECT_ROOT, Settings
+from tests.conftest import VAGUE_MESSAGES
 from tests.servers import demo_database, started_scaled, started_stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -122,8 +123,7 @@ def test_a_question_is_answered(chat: Page, responses: dict[str, str]) -> None:
 
 def vague_message_with_suggestions(site: StackConfig) -> str:
     """A message this model answers with "Did you mean" buttons (which one varies by training)."""
-    for text in ("blah blah", "hmm", "certificate stuff", "something about papers", "ok so", "what about it",
-                 "the thing", "uh"):
+    for text in VAGUE_MESSAGES:
         reply = requests.post(site.rest_url, json={"sender": uuid.uuid4().hex, "message": text}, timeout=30)
         if reply.json() and reply.json()[0].get("buttons"):
             return text

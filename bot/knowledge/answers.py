@@ -38,20 +38,39 @@ def with_source(kb: KnowledgeBase, answer: str, source_ids: Iterable[str], autho
     return f"{answer}\n{source_line(kb, source_ids, authority, reviewed, language)}"
 
 
+def _kind_name(category: str) -> str:
+    # "a skill level certificate" -> "skill level certificate"
+    return category.casefold().removeprefix("a ").removeprefix("an ")
+
+
+def catalog_reviewed(kb: KnowledgeBase, entry: CatalogEntry) -> date:
+    """A catalog answer is the entry's facts in the templates' words: reviewed when the later
+    of the two was (a template's review covers the answers it words)."""
+    return max(entry.reviewed, kb.templates.reviewed)
+
+
 def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language: str) -> str:
     """The answer to one aspect of a catalog entry, without its source line."""
     templates = kb.templates
     category = kb.categories[entry.category][language] if entry.category else ""
+    # "电工职业技能等级证书，属于职业技能等级证书" says nothing: a name that already says its
+    # kind gets no clause.
+    clause = _fill(templates.category_clause, language, category=category) if category else ""
+    if category and _kind_name(category) in entry.certificate[language].casefold():
+        clause = ""
+    ask = (entry.ask or templates.default_ask)[language]
+    verify = entry.verify[language] if entry.verify else _fill(
+        templates.verify_general, language, certificate=entry.certificate[language], ask=ask)
     values = {
         "title": entry.title[language],
         "profession": entry.profession[language],
         "certificate": entry.certificate[language],
         "category": category,
-        "category_clause": _fill(templates.category_clause, language, category=category) if category else "",
+        "category_clause": clause,
         "note": entry.note[language] if entry.note else "",
         "validity": entry.validity[language] if entry.validity else "",
-        "verify": entry.verify[language],
-        "ask": (entry.ask or templates.default_ask)[language],
+        "verify": verify,
+        "ask": ask,
     }
     if aspect == "needed":
         return _fill(templates.needed[entry.mandatory], language, **values)
@@ -82,24 +101,43 @@ def ask_which_entry(kb: KnowledgeBase, language: str) -> str:
 
 def lookup_reply(kb: KnowledgeBase, reply: str, language: str) -> str:
     """A lookup reply's text with its {placeholders}; a reply that refers to an FAQ entry
-    continues with that entry's answer and ends with its source line."""
+    continues with that entry's answer. A reply that states a fact ends with a source line:
+    what it rests on (the certificate database, the source of its caveat) and the FAQ
+    entry's sources."""
     template = kb.lookup_replies[reply]
     text = template.text[language]
-    if not template.then_faq:
+    sources = list(template.sources)
+    reviewed = template.reviewed
+    authority = None
+    if template.then_faq:
+        entry = kb.faq_entry(template.then_faq)
+        text = join_sentences(text, entry.answer[language], language)
+        sources += [source for source in entry.sources if source not in sources]
+        reviewed = max(reviewed, entry.reviewed)
+        authority = entry.authority
+    if not sources:
         return text
-    entry = kb.faq_entry(template.then_faq)
-    answer = join_sentences(text, entry.answer[language], language)
-    return with_source(kb, answer, entry.sources, entry.authority, entry.reviewed, language)
+    return with_source(kb, text, sources, authority, reviewed, language)
+
+
+def scope_reply(kb: KnowledgeBase, key: str, language: str) -> str:
+    """A reply of scope.yml that stands alone ("not covered"), with its source line."""
+    scope = kb.scope
+    return with_source(kb, scope.replies[key][language], scope.reply_sources.get(key, ()), None, scope.reviewed,
+                       language)
 
 
 def unlisted_answer(kb: KnowledgeBase, faq_id: str | None, language: str) -> str:
     """The answer about a certificate or job without a catalog entry: says so (its {name} is
-    filled in when sent), where to check, then the general rule from an FAQ entry, if any."""
-    replies = kb.scope.replies
-    text = join_sentences(replies["unlisted"][language], replies["where_to_check"][language], language)
+    filled in when sent), where to check, then the general rule from an FAQ entry, if any;
+    its source line names what both parts rest on."""
+    scope = kb.scope
+    text = join_sentences(scope.replies["unlisted"][language], scope.replies["where_to_check"][language], language)
+    sources = list(scope.reply_sources.get("where_to_check", ()))
     if faq_id is None:
-        return text
+        return with_source(kb, text, sources, None, scope.reviewed, language)
     entry = kb.faq_entry(faq_id)
-    general = join_sentences(replies["unlisted_general_rule"][language], entry.answer[language], language)
-    return with_source(kb, join_sentences(text, general, language), entry.sources, entry.authority, entry.reviewed,
-                       language)
+    general = join_sentences(scope.replies["unlisted_general_rule"][language], entry.answer[language], language)
+    sources += [source for source in entry.sources if source not in sources]
+    return with_source(kb, join_sentences(text, general, language), sources, None,
+                       max(scope.reviewed, entry.reviewed), language)

@@ -13,12 +13,14 @@ from bot.errors import StaleGeneratedFilesError
 from bot.knowledge.answers import (
     ask_which_entry,
     catalog_answer,
+    catalog_reviewed,
     faq_answer,
     lookup_reply,
+    scope_reply,
     unlisted_answer,
     with_source,
 )
-from bot.knowledge.model import ALIAS_KINDS, ASPECTS, LOOKUP_REPLY_KEYS, CatalogQuestion, KnowledgeBase
+from bot.knowledge.model import ALIAS_KINDS, ASPECTS, LOOKUP_REPLY_KEYS, OTHER_JOB, CatalogQuestion, KnowledgeBase
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     FAQ_INTENT,
@@ -121,7 +123,7 @@ def responses(kb: KnowledgeBase) -> str:
         for aspect in ASPECTS:
             parts.append(_response(catalog_response(catalog_entry.id, aspect), {
                 language: with_source(kb, catalog_answer(kb, catalog_entry, aspect, language), catalog_entry.sources,
-                                      None, catalog_entry.reviewed, language)
+                                      None, catalog_reviewed(kb, catalog_entry), language)
                 for language in LANGUAGES
             }))
     parts.append(_response(ASK_WHICH_CATALOG_ENTRY,
@@ -130,7 +132,7 @@ def responses(kb: KnowledgeBase) -> str:
     for entry in kb.faq:
         parts.append(_response(unlisted_response(entry.id),
                                {language: unlisted_answer(kb, entry.id, language) for language in LANGUAGES}))
-    parts.append(_response(UNCOVERED, kb.scope.replies["uncovered"]))
+    parts.append(_response(UNCOVERED, {language: scope_reply(kb, "uncovered", language) for language in LANGUAGES}))
     for reply in LOOKUP_REPLY_KEYS:
         if reply != "long_term":  # a phrase used inside other replies, not a reply itself
             parts.append(_response(lookup_response(reply), {
@@ -161,18 +163,26 @@ def _aliases(kb: KnowledgeBase, kind: str) -> list[str]:
     return sorted({alias for entry in kb.catalog for kinds in entry.aliases.values() for alias in kinds[kind]})
 
 
+def _not_aliases(kb: KnowledgeBase) -> list[str]:
+    return sorted({name for entry in kb.catalog for names in entry.not_aliases.values() for name in names})
+
+
 def catalog_lookups(kb: KnowledgeBase) -> str:
-    """Lookup tables of every alias, by kind: the catalog entity recognizer's patterns."""
+    """Lookup tables of every alias, by kind, and of the names of other jobs that contain one
+    (OTHER_JOB): the catalog entity recognizer's patterns. The recogniser keeps the longest
+    match, so 瑜伽老师 is found as another job, not 老师 as a teacher."""
+    tables = {kind: _aliases(kb, kind) for kind in ALIAS_KINDS}
+    tables[OTHER_JOB] = _not_aliases(kb)
     blocks = "".join(
-        f"- lookup: {kind}\n  examples: |\n" + "".join(f"    - {alias}\n" for alias in _aliases(kb, kind))
-        for kind in ALIAS_KINDS
+        f"- lookup: {kind}\n  examples: |\n" + "".join(f"    - {name}\n" for name in names)
+        for kind, names in tables.items() if names
     )
     return HEADER + NLU_VERSION + "nlu:\n" + blocks
 
 
 def jieba_dictionary(kb: KnowledgeBase) -> str:
     """Every Chinese alias and title, one per line (jieba then keeps each in one piece)."""
-    words = {alias for kind in ALIAS_KINDS for alias in _aliases(kb, kind)}
+    words = {alias for kind in ALIAS_KINDS for alias in _aliases(kb, kind)} | set(_not_aliases(kb))
     words |= {entry.title["zh"] for entry in kb.catalog}
     return "".join(f"{word}\n" for word in sorted(words) if HAN_CHARACTER.search(word) and " " not in word)
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.errors import KnowledgeError, Problem
+from bot.knowledge.evidence import check_evidence, read_documents
 from bot.knowledge.model import (
     ALIAS_KINDS,
     ASPECTS,
@@ -33,6 +34,7 @@ from bot.knowledge.model import (
     Source,
     UncoveredTopic,
 )
+from bot.knowledge.reviews import review_problems
 from bot.settings import current_settings
 from bot.text import LANGUAGES, fold_lines, normalize_phrase
 
@@ -42,11 +44,15 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_CHARACTERS = re.compile(r"[\[\]{}]")
 
 FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "authority", "catalog_aspect",
-              "follow_up"}
+              "follow_up", "evidence"}
 CATALOG_FIELDS = {
     "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
-    "certificate", "note", "validity", "verify", "ask", "aliases",
+    "certificate", "note", "validity", "verify", "ask", "aliases", "not_aliases", "evidence",
 }
+# The fields of a catalog entry that state a fact, when present: each needs evidence.
+CATALOG_FACTS = ("certificate", "category", "mandatory", "note", "validity", "verify")
+# The templates that state a fact of their own (a caveat, a general rule): each needs evidence.
+TEMPLATE_FACTS = ("verify", "verify_general", "expiry.not_stated", "overview")
 TEMPLATE_PLACEHOLDERS = {
     "title", "profession", "certificate", "category", "category_clause", "note", "validity", "verify", "ask",
     "mandatory_summary", "expiry", "titles", "sources", "authority", "reviewed",
@@ -204,13 +210,17 @@ def _load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for source_id, body in data.items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, str(source_id), problems)
-        fields.reject_unknown({"file", "title"})
-        document = body.get("file") if isinstance(body, Mapping) else None
-        if not isinstance(document, str) or not document:
-            fields.problem("file", "missing: name the source document")
+        fields.reject_unknown({"file", "title", "database"})
+        document = fields.data.get("file")
+        database = fields.data.get("database") is True
+        if database and document is not None:
+            fields.problem("file", "the certificate database has no document: remove `file` or `database`")
+        elif not database and (not isinstance(document, str) or not document):
+            fields.problem("file", "missing: name the source document in knowledge/sources/")
+            continue
         title = fields.text("title")
-        if title is not None and isinstance(document, str) and document:
-            sources[str(source_id)] = Source(str(source_id), document, title)
+        if title is not None:
+            sources[str(source_id)] = Source(str(source_id), None if database else str(document), title)
     return sources
 
 
@@ -251,7 +261,8 @@ def _check_id(fields: _Fields, path: Path) -> str:
     return entry_id
 
 
-def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]) -> list[FaqEntry]:
+def _load_faq(root: Path, sources: Mapping[str, Source], documents: Mapping[str, str],
+              problems: list[Problem]) -> list[FaqEntry]:
     entries = []
     for path in _entry_files(root / "faq"):
         data = _entry_data(path, root, problems)
@@ -274,6 +285,8 @@ def _load_faq(root: Path, sources: Mapping[str, Source], problems: list[Problem]
         for language, text in [*entry.answer.items(), *(entry.follow_up or {}).items()]:
             if RESERVED_CHARACTERS.search(text):
                 fields.problem(f"answer.{language}", "must not contain [ ] { } (Rasa reads them as markup)")
+        check_evidence(data.get("evidence"), file=fields.file, entry=fields.entry, stated=["answer"],
+                       allowed=["answer", "follow_up"], cited=entry.sources, documents=documents, problems=problems)
         entries.append(entry)
     if not entries:
         problems.append(Problem(_relative(root / "faq", root), "", "", "holds no FAQ entries"))
@@ -301,8 +314,20 @@ def _load_aliases(fields: _Fields) -> dict[str, dict[str, tuple[str, ...]]]:
     return result
 
 
+def _load_not_aliases(fields: _Fields) -> dict[str, tuple[str, ...]]:
+    """Names that contain one of the entry's aliases but mean another job (瑜伽老师 is no 教师)."""
+    value = fields.data.get("not_aliases")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        fields.problem("not_aliases", "must map a language code to a list of names")
+        return {}
+    return {str(language): fields.strings(f"not_aliases.{language}", names, 1) for language, names in value.items()}
+
+
 def _load_catalog(
-    root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], problems: list[Problem]
+    root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], documents: Mapping[str, str],
+    problems: list[Problem],
 ) -> list[CatalogEntry]:
     entries = []
     for path in _entry_files(root / "catalog"):
@@ -311,24 +336,28 @@ def _load_catalog(
             continue
         fields = _Fields(data, _relative(path, root), str(data.get("id", path.stem)), problems)
         fields.reject_unknown(CATALOG_FIELDS)
-        entries.append(
-            CatalogEntry(
-                id=_check_id(fields, path),
-                file=fields.file,
-                title=fields.text("title") or {},
-                profession=fields.text("profession") or {},
-                certificate=fields.text("certificate") or {},
-                category=fields.choice("category", categories, required=False),
-                mandatory=fields.choice("mandatory", MANDATORY_VALUES) or "unknown",
-                note=fields.text("note", required=False),
-                validity=fields.text("validity", required=False),
-                verify=fields.text("verify") or {},
-                ask=fields.text("ask", required=False),
-                aliases=_load_aliases(fields),
-                sources=fields.references("sources", sources),
-                reviewed=fields.reviewed_date(),
-            )
+        entry = CatalogEntry(
+            id=_check_id(fields, path),
+            file=fields.file,
+            title=fields.text("title") or {},
+            profession=fields.text("profession") or {},
+            certificate=fields.text("certificate") or {},
+            category=fields.choice("category", categories, required=False),
+            mandatory=fields.choice("mandatory", MANDATORY_VALUES) or "unknown",
+            note=fields.text("note", required=False),
+            validity=fields.text("validity", required=False),
+            verify=fields.text("verify", required=False),
+            ask=fields.text("ask", required=False),
+            aliases=_load_aliases(fields),
+            not_aliases=_load_not_aliases(fields),
+            sources=fields.references("sources", sources),
+            reviewed=fields.reviewed_date(),
         )
+        check_evidence(data.get("evidence"), file=fields.file, entry=fields.entry,
+                       stated=[field for field in CATALOG_FACTS if data.get(field) is not None],
+                       allowed=[*CATALOG_FACTS, "title", "profession", "ask"], cited=entry.sources,
+                       documents=documents, problems=problems)
+        entries.append(entry)
     if not entries:
         problems.append(Problem(_relative(root / "catalog", root), "", "", "holds no catalog entries"))
     return entries
@@ -362,7 +391,7 @@ def _load_questions(root: Path, problems: list[Problem]) -> list[CatalogQuestion
     return questions
 
 
-def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
+def _load_templates(root: Path, documents: Mapping[str, str], problems: list[Problem]) -> AnswerTemplates:
     file = _relative(root / "answer_templates.yml", root)
     data = _read_yaml(root / "answer_templates.yml", root, problems)
     data = data if isinstance(data, Mapping) else {}
@@ -382,6 +411,11 @@ def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
                 fields.problem(f"{key}.{language}", f"unknown placeholder(s): {', '.join(sorted(unknown))}")
         return text
 
+    names = ["category_clause", "source_line", "source_line_with_authority", "default_ask", "verify",
+             "verify_general", "overview", "ask_which", "expiry.stated", "expiry.not_stated",
+             *(f"{section}.{value}" for section in ("needed", "mandatory_summary") for value in MANDATORY_VALUES)]
+    check_evidence(data.get("evidence"), file=file, entry="", stated=TEMPLATE_FACTS, allowed=names, cited=None,
+                   documents=documents, problems=problems)
     return AnswerTemplates(
         category_clause=template("", "category_clause", data),
         source_line=template("", "source_line", data),
@@ -391,19 +425,23 @@ def _load_templates(root: Path, problems: list[Problem]) -> AnswerTemplates:
         expiry_stated=template("expiry", "stated", expiry),
         expiry_not_stated=template("expiry", "not_stated", expiry),
         verify=template("", "verify", data),
+        verify_general=template("", "verify_general", data),
         overview=template("", "overview", data),
         mandatory_summary={value: template("mandatory_summary", value, summary) for value in MANDATORY_VALUES},
         ask_which=template("", "ask_which", data),
+        reviewed=_Fields(data, file, "", problems).reviewed_date(),
     )
 
 
-def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem]) -> dict[str, LookupReply]:
+def _load_lookup_replies(root: Path, faq: list[FaqEntry], sources: Mapping[str, Source],
+                         documents: Mapping[str, str], problems: list[Problem]) -> dict[str, LookupReply]:
     file = _relative(root / "lookup_replies.yml", root)
     data = _read_yaml(root / "lookup_replies.yml", root, problems)
     data = data if isinstance(data, Mapping) else {}
+    reviewed = _Fields(data, file, "", problems).reviewed_date()
     faq_ids = {entry.id for entry in faq}
     replies: dict[str, LookupReply] = {}
-    for key in sorted(set(data) - set(LOOKUP_REPLY_KEYS)):
+    for key in sorted(set(data) - set(LOOKUP_REPLY_KEYS) - {"reviewed"}):
         problems.append(Problem(file, str(key), "", f"unknown reply; expected: {', '.join(LOOKUP_REPLY_KEYS)}"))
     for key in LOOKUP_REPLY_KEYS:
         body = data.get(key)
@@ -411,7 +449,7 @@ def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem
             problems.append(Problem(file, key, "", "missing" if body is None else "must map languages to text"))
             continue
         fields = _Fields(body, file, key, problems)
-        fields.reject_unknown({*LANGUAGES, "then_faq"})
+        fields.reject_unknown({*LANGUAGES, "then_faq", "sources", "evidence"})
         # A reply holds its text per language directly, beside `then_faq`.
         languages = {language: value for language, value in fields.data.items() if language in LANGUAGES}
         text = _Fields({"": languages}, file, key, problems).text("") or {}
@@ -422,7 +460,12 @@ def _load_lookup_replies(root: Path, faq: list[FaqEntry], problems: list[Problem
         then_faq = fields.data.get("then_faq")
         if then_faq is not None and then_faq not in faq_ids:
             fields.problem("then_faq", f"{then_faq!r} is not an FAQ entry id")
-        replies[key] = LookupReply(text, then_faq if then_faq in faq_ids else None)
+        reply_sources = fields.references("sources", sources) if "sources" in fields.data else ()
+        evidence = fields.data.get("evidence")
+        check_evidence({"text": evidence} if evidence is not None else {}, file=file, entry=key,
+                       stated=["text"] if any(ref in documents for ref in reply_sources) else [],
+                       allowed=["text"], cited=reply_sources, documents=documents, problems=problems)
+        replies[key] = LookupReply(text, then_faq if then_faq in faq_ids else None, reply_sources, reviewed)
     return replies
 
 
@@ -442,7 +485,8 @@ def _load_conversation_replies(root: Path, problems: list[Problem]) -> dict[str,
     return replies
 
 
-def _load_scope(root: Path, problems: list[Problem]) -> Scope:
+def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[str, str],
+                problems: list[Problem]) -> Scope:
     file = _relative(root / "scope.yml", root)
     data = _read_yaml(root / "scope.yml", root, problems)
     if not isinstance(data, Mapping):
@@ -451,7 +495,8 @@ def _load_scope(root: Path, problems: list[Problem]) -> Scope:
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
                            "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
-                           "name_boundaries", "uncovered_topics", "replies"})
+                           "name_boundaries", "uncovered_topics", "replies", "reply_sources", "evidence",
+                           "reviewed"})
     topics = []
     raw_topics = data.get("uncovered_topics")
     if not isinstance(raw_topics, Mapping) or not raw_topics:
@@ -465,6 +510,14 @@ def _load_scope(root: Path, problems: list[Problem]) -> Scope:
     replies = _Fields(data.get("replies") if isinstance(data.get("replies"), Mapping) else {}, file, "replies",
                       problems)
     replies.reject_unknown(set(SCOPE_REPLY_KEYS))
+    raw_sources = data.get("reply_sources") if isinstance(data.get("reply_sources"), Mapping) else {}
+    cited = _Fields(raw_sources, file, "reply_sources", problems)
+    cited.reject_unknown(set(SCOPE_REPLY_KEYS))
+    reply_sources = {str(key): cited.references(str(key), sources) for key in raw_sources}
+    check_evidence(data.get("evidence"), file=file, entry="replies",
+                   stated=[key for key, refs in reply_sources.items() if any(ref in documents for ref in refs)],
+                   allowed=SCOPE_REPLY_KEYS, cited={ref for refs in reply_sources.values() for ref in refs},
+                   documents=documents, problems=problems)
     return Scope(
         domain_words=fields.text_list("domain_words", 1),
         qualification_words=fields.text_list("qualification_words", 1),
@@ -478,6 +531,8 @@ def _load_scope(root: Path, problems: list[Problem]) -> Scope:
         name_boundaries=fields.text_list("name_boundaries", 1),
         uncovered_topics=tuple(topics),
         replies={key: replies.text(key) or {} for key in SCOPE_REPLY_KEYS},
+        reply_sources=reply_sources,
+        reviewed=fields.reviewed_date(),
     )
 
 
@@ -552,8 +607,9 @@ def _check_scope_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
                                         f"{ref!r} is not an FAQ entry id"))
 
 
-def load_knowledge(root: Path) -> KnowledgeBase:
-    """Loads and validates the knowledge base in `root`.
+def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
+    """Loads and validates the knowledge base in `root`; with `check_reviews`, also that no
+    text changed after its recorded review (bot.knowledge.reviews).
 
     Raises:
         KnowledgeError: listing every problem found, each with file, entry and field.
@@ -562,14 +618,15 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), "", "", "knowledge folder not found")])
     sources = _load_sources(root, problems)
+    documents = read_documents(root, sources, problems)
     categories = _load_categories(root, problems)
-    faq = _load_faq(root, sources, problems)
-    catalog = _load_catalog(root, sources, categories, problems)
+    faq = _load_faq(root, sources, documents, problems)
+    catalog = _load_catalog(root, sources, categories, documents, problems)
     questions = _load_questions(root, problems)
-    templates = _load_templates(root, problems)
-    lookup_replies = _load_lookup_replies(root, faq, problems)
+    templates = _load_templates(root, documents, problems)
+    lookup_replies = _load_lookup_replies(root, faq, sources, documents, problems)
     conversation_replies = _load_conversation_replies(root, problems)
-    scope = _load_scope(root, problems)
+    scope = _load_scope(root, sources, documents, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -586,6 +643,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     )
     _check_general_phrasings(kb, problems)
     _check_scope_references(kb, problems)
+    if check_reviews:
+        problems.extend(review_problems(kb, root))
     if problems:
         raise KnowledgeError(problems)
     return kb

@@ -1,6 +1,7 @@
 """Finds which catalog entry a message names: from recognised entities first, then by a
 match on the text: Chinese aliases anywhere in the text, English aliases word by word with
-typos forgiven ("electrican")."""
+typos forgiven ("electrican"). A name that contains an alias but means another job (an
+entry's `not_aliases`: 瑜伽老师, "patent attorney") names no entry."""
 
 from __future__ import annotations
 
@@ -40,11 +41,18 @@ class MentionFinder:
                     for alias in kinds[kind]:
                         self._entry_by_alias[normalize_phrase(alias)] = entry.id
                 self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
-        # Chinese is written without spaces: its aliases are found inside the text, longest first.
-        self._chinese_aliases = [(alias.replace(" ", ""), entry_id) for alias, entry_id in sorted(
-            ((alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)),
-            key=lambda item: -len(item[0]),
-        )]
+        not_aliases = sorted({normalize_phrase(name) for entry in kb.catalog for names in entry.not_aliases.values()
+                              for name in names})
+        # Chinese is written without spaces: its aliases are found inside the text, longest
+        # first, so that a longer name that is not the entry (瑜伽老师) is seen before the
+        # alias inside it (老师). None: a name of another job.
+        chinese: list[tuple[str, str | None]] = [
+            (alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)]
+        chinese += [(name, None) for name in not_aliases if HAN_CHARACTER.search(name)]
+        self._chinese_aliases = [(alias.replace(" ", ""), entry_id)
+                                 for alias, entry_id in sorted(chinese, key=lambda item: -len(item[0]))]
+        self._english_not_aliases = sorted((name for name in not_aliases if not HAN_CHARACTER.search(name)),
+                                           key=len, reverse=True)
         # English aliases by the first letter of their first word: a typed word matches an
         # alias word only if it begins with the same letter (_word_similarity), so only these
         # aliases can start at a typed word. Each keeps its place in the list, which breaks ties.
@@ -70,8 +78,13 @@ class MentionFinder:
         compact = normalized.replace(" ", "")
         for alias, entry_id in self._chinese_aliases:
             if alias in compact:
-                return entry_id
-        words = normalized.split()
+                if entry_id is not None:
+                    return entry_id
+                compact = compact.replace(alias, "|")  # another job: its characters name no entry
+        padded = f" {normalized} "
+        for name in self._english_not_aliases:
+            padded = padded.replace(f" {name} ", " | ")
+        words = padded.split()
         # The best: the longest alias, then the closest match, then the alias listed first,
         # then the earliest in the text.
         best: tuple[int, float, int, int] | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 # Text in several languages, keyed by language code: {"en": "...", "zh": "..."}.
@@ -16,12 +16,16 @@ ASPECTS = ("needed", "expiry", "verify", "overview")
 # requirements, not which certificate a job needs.
 MANDATORY_VALUES = ("yes", "no", "unknown", "industry_requirements")
 ALIAS_KINDS = ("profession", "certificate")
+# The entity label of a name that contains an alias but means another job (瑜伽老师).
+OTHER_JOB = "other_job"
 
 
 @dataclass(frozen=True)
 class Source:
+    """A document answers rest on (in knowledge/sources/), or the certificate database."""
+
     id: str
-    file: str
+    file: str | None  # None: the certificate database, which has no document to quote
     title: Localized
 
 
@@ -58,12 +62,16 @@ class CatalogEntry:
     mandatory: str
     note: Localized | None
     validity: Localized | None
-    verify: Localized
+    # How to check one is genuine; None: the general methods (answer_templates.yml's
+    # verify_general), with the sources' silence about this certificate said plainly.
+    verify: Localized | None
     ask: Localized | None
     # language -> alias kind ("profession" or "certificate") -> aliases
     aliases: Mapping[str, Mapping[str, tuple[str, ...]]]
     sources: tuple[str, ...]
     reviewed: date
+    # language -> names that contain an alias but mean another job (瑜伽老师, "patent attorney")
+    not_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,9 +93,11 @@ class AnswerTemplates:
     expiry_stated: Localized
     expiry_not_stated: Localized
     verify: Localized
+    verify_general: Localized
     overview: Localized
     mandatory_summary: Mapping[str, Localized]
     ask_which: Localized
+    reviewed: date
 
 
 # Replies to a certificate status lookup, by result, in knowledge/lookup_replies.yml.
@@ -106,6 +116,10 @@ LOOKUP_PLACEHOLDERS = frozenset(
 class LookupReply:
     text: Localized
     then_faq: str | None  # an FAQ entry whose answer follows the text
+    # What a reply that states a fact rests on (the certificate database, the source of a
+    # caveat), shown in its source line with `reviewed`; empty for a prompt or a refusal.
+    sources: tuple[str, ...] = ()
+    reviewed: date = date.min
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,9 @@ class Scope:
     name_boundaries: LocalizedList
     uncovered_topics: tuple[UncoveredTopic, ...]
     replies: Mapping[str, Localized]
+    # What the replies that state a fact rest on, by reply (shown in their source lines).
+    reply_sources: Mapping[str, tuple[str, ...]]
+    reviewed: date
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ MIN_CHINESE_NAME = 2
 MIN_COMPOUND_TRADE = 3
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _HAN_RUN = re.compile(f"(?:{HAN_CHARACTER.pattern})+")
+_HAN_TAIL = re.compile(rf"(?:{HAN_CHARACTER.pattern})*$")
 _ENGLISH_ENDINGS = ("s", "es", "ing", "ed", "er", "ers")
 ARTICLES = ("a", "an", "the")
 # jieba's part-of-speech tags of nouns (n, nr, nz, ng, vn ...), of abbreviations (j: 房产,
@@ -265,7 +266,8 @@ class ScopeFinder:
         names: list[tuple[str, bool]] = []
         previous_end = 0
         for match in self._zh_certificate.finditer(compact):
-            run = re.search(r"\w*$", compact[previous_end : match.start()]).group()  # type: ignore[union-attr]
+            # Chinese characters only: English words in front ("what is a 上岗证") name nothing.
+            run = _HAN_TAIL.search(compact[previous_end : match.start()]).group()  # type: ignore[union-attr]
             name = self._after_last_boundary(run)
             names.append((name, name == run))
             previous_end = match.end()
