@@ -120,6 +120,7 @@ lint: $(DEV_INSTALLED)
 
 bench: $(DEV_INSTALLED) check-generated $(MODEL) $(NGINX)
 	$(PY) bench/benchmark.py
+	$(PY) bench/real_questions.py
 	$(PY) bench/lookup_benchmark.py
 	$(PY) bench/lookup_benchmark.py --backend postgresql
 	$(PY) bench/load_benchmark.py

@@ -1,0 +1,184 @@
+"""The real-question set (tests/real_questions/): questions people posted on public pages,
+labelled by LABELLING.md, and how an answer to one is graded: right, hedged or wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.dialogue.answering import Dialogue, Reply
+from bot.knowledge.response_names import (
+    CATALOG_PREFIX,
+    FAQ_PREFIX,
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+)
+from bot.knowledge.routing import ANSWER_ACTION, route_table
+from bot.settings import PROJECT_ROOT
+from bot.text import DEFAULT_LANGUAGE, detect_language, normalize_phrase
+from tests.evaluation import ParseFunction
+
+REAL_SETS = {name: PROJECT_ROOT / "tests" / "real_questions" / f"{name}.yml" for name in ("tune", "heldout")}
+ASPECTS = frozenset({
+    "what_is", "needed", "qualification_vs_licence", "types_levels", "validity", "expiry_renewal", "registration",
+    "reexamination", "verify", "obtain", "issuer", "value", "reform_cancellation", "recognition", "scams",
+    "fees", "dates", "places", "results",
+})
+KINDS = frozenset({"post_competency", "professional_qualification", "practice_qualification", "skill_level",
+                   "industry_access", "catalog"})
+DECLINED_SUBJECTS = frozenset({"other_certificate", "unrelated"})
+# What each general answer (an FAQ entry) answers, by aspect.
+FAQ_ASPECTS: Mapping[str, frozenset[str]] = {
+    "what_is_a_qualification_certificate": frozenset({"what_is"}),
+    "certificate_types": frozenset({"types_levels"}),
+    "certificate_vs_practice_license": frozenset({"qualification_vs_licence", "registration"}),
+    "expiry_and_renewal": frozenset({"validity", "expiry_renewal", "reexamination"}),
+    "how_to_obtain": frozenset({"obtain", "scams", "fees", "dates"}),
+    "jobs_requiring_certificate": frozenset({"needed"}),
+    "reform_social_evaluation": frozenset({"reform_cancellation"}),
+    "verify_authenticity": frozenset({"verify", "scams"}),
+    "who_issues_certificates": frozenset({"issuer"}),
+    "career_benefits": frozenset({"value"}),
+    "why_certificates_matter": frozenset({"value"}),
+    "post_competency_certificate": frozenset({"what_is", "recognition", "issuer", "value"}),
+    "job_entry_permit": frozenset({"what_is", "recognition", "issuer"}),
+}
+# What each aspect of a catalog answer answers.
+CATALOG_ASPECTS: Mapping[str, frozenset[str]] = {
+    "needed": frozenset({"needed"}),
+    "expiry": frozenset({"validity", "expiry_renewal"}),
+    "verify": frozenset({"verify"}),
+    "overview": frozenset({"what_is"}),
+}
+# Aspects no entry holds: saying so honestly ("not covered: ask ...") is right.
+UNCOVERED_ASPECTS = frozenset({"fees", "dates", "places", "results", "recognition", "registration",
+                               "reexamination", "types_levels"})
+
+
+@dataclass(frozen=True)
+class RealQuestion:
+    text: str
+    language: str
+    url: str
+    subject: str
+    aspects: tuple[str, ...]
+
+
+def load_real_set(path: Path) -> list[RealQuestion]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [RealQuestion(str(item["q"]), item["lang"], item["url"], item["subject"], tuple(item["aspects"]))
+            for item in items]
+
+
+def label_problems(question: RealQuestion, catalog_ids: set[str]) -> list[str]:
+    """What is wrong with a question's label, by the rules of LABELLING.md."""
+    problems = []
+    subject = question.subject
+    kind, _, name = subject.partition(":")
+    if not (subject in catalog_ids or subject == "general" or subject in DECLINED_SUBJECTS
+            or (kind == "kind" and name in KINDS) or (kind == "unlisted" and name.strip())):
+        problems.append(f"unknown subject {subject!r}")
+    if unknown := set(question.aspects) - ASPECTS:
+        problems.append(f"unknown aspect(s) {sorted(unknown)}")
+    if (subject in DECLINED_SUBJECTS) != (not question.aspects):
+        problems.append("other_certificate and unrelated have no aspects; every other subject has one or two")
+    if question.language not in ("en", "zh") or not question.url.startswith("http"):
+        problems.append("needs lang en or zh and the url it was seen on")
+    return problems
+
+
+def reply_to(dialogue: Dialogue, parsed: Mapping[str, Any]) -> Reply:
+    """What the assistant answers to a parsed message at the start of a conversation."""
+    intent = str((parsed.get("intent") or {}).get("name"))
+    route = route_table(dialogue.kb).get(intent)
+    if route is None or route.action != ANSWER_ACTION:
+        return Reply(route.action if route else intent, "route")
+    language = detect_language(str(parsed.get("text") or "")) or DEFAULT_LANGUAGE
+    return dialogue.answer(parsed, None, language)
+
+
+def _answered_aspects(response: str) -> tuple[str | None, frozenset[str]]:
+    """The subject (a catalog id, "general" or None) and the aspects a knowledge answer answers."""
+    if response.startswith(CATALOG_PREFIX):
+        entry_id, _, aspect = response.removeprefix(CATALOG_PREFIX).rpartition("__")
+        return entry_id, CATALOG_ASPECTS.get(aspect, frozenset())
+    if response.startswith(FAQ_PREFIX):
+        return "general", FAQ_ASPECTS.get(response.removeprefix(FAQ_PREFIX), frozenset())
+    if response.startswith(f"{UNLISTED}__"):
+        return None, FAQ_ASPECTS.get(response.removeprefix(f"{UNLISTED}__"), frozenset())
+    return None, frozenset()
+
+
+def grade(question: RealQuestion, reply: Reply) -> str:
+    """right: the subject and every aspect asked are answered (or honestly not covered);
+    hedged: "did you mean", or only part of what was asked, or a general answer without the
+    line about the specific case; wrong: anything else."""
+    response = reply.response
+    asked = set(question.aspects)
+    knowledge_answer = response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED))
+    if question.subject in DECLINED_SUBJECTS:
+        return "right" if response == OUT_OF_SCOPE else "wrong" if knowledge_answer else "hedged"
+    if not knowledge_answer:
+        return "wrong" if response == OUT_OF_SCOPE else "hedged"
+    if response == UNCOVERED:
+        honest = asked & UNCOVERED_ASPECTS
+        if not honest:
+            return "wrong"
+        return "right" if honest == asked else "hedged"
+    subject, answered = _answered_aspects(response)
+    if response == UNLISTED:
+        answered = frozenset(asked)  # "no entry for it: ask its issuer" answers any aspect honestly
+    covered = asked & answered
+    if not covered:
+        return "wrong"
+    whole = covered == asked
+    kind, _, name = question.subject.partition(":")
+    if kind == "unlisted":
+        named = normalize_phrase(reply.values.get("name", ""))
+        if response.startswith(FAQ_PREFIX):
+            return "hedged"  # the general rule, without saying that there is no entry for it
+        if not response.startswith(UNLISTED):
+            return "wrong"  # a catalog entry's answer for another job
+        if not named or not (named in normalize_phrase(name) or normalize_phrase(name) in named):
+            return "wrong"
+        return "right" if whole else "hedged"
+    if question.subject == "general" or kind == "kind":
+        if subject != "general":
+            return "wrong"
+        return "right" if whole else "hedged"
+    # A catalog entry: its own answer; a general one lacks the line about this entry.
+    if subject == question.subject:
+        return "right" if whole else "hedged"
+    return "hedged" if subject == "general" else "wrong"
+
+
+@dataclass
+class RealReport:
+    counts: dict[str, int] = field(default_factory=lambda: {"right": 0, "hedged": 0, "wrong": 0})
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def rate(self, grade_name: str) -> float:
+        return self.counts[grade_name] / self.total if self.total else 0.0
+
+
+def evaluate_real(questions: list[RealQuestion], parse: ParseFunction, dialogue: Dialogue) -> dict[str, RealReport]:
+    """Grades each question's answer; reports by language."""
+    reports: dict[str, RealReport] = {}
+    for question in questions:
+        reply = reply_to(dialogue, parse(question.text))
+        verdict = grade(question, reply)
+        report = reports.setdefault(question.language, RealReport())
+        report.counts[verdict] += 1
+        if verdict != "right":
+            report.failures.append(f"{verdict:6} {question.text!r} ({question.subject} {list(question.aspects)}): "
+                                   f"{reply.response} {reply.values or ''}")
+    return reports

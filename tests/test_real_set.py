@@ -1,0 +1,55 @@
+"""The real-question set: its labels follow LABELLING.md, its held-out third stays apart, and
+the grading of an answer is right, hedged or wrong as that file says."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.answering import Reply
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.response_names import OUT_OF_SCOPE, UNCOVERED, UNLISTED, catalog_response, faq_response
+from tests.real_set import REAL_SETS, RealQuestion, grade, label_problems, load_real_set
+
+
+def test_every_label_follows_the_rules(kb: KnowledgeBase) -> None:
+    catalog_ids = {entry.id for entry in kb.catalog}
+    problems = [f"{name}: {question.text!r}: {problem}" for name, path in REAL_SETS.items()
+                for question in load_real_set(path) for problem in label_problems(question, catalog_ids)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_set_is_large_enough_and_the_held_out_third_apart() -> None:
+    tune, heldout = (load_real_set(REAL_SETS[name]) for name in ("tune", "heldout"))
+    everything = tune + heldout
+    assert len(everything) >= 400 and sum(q.language == "zh" for q in everything) >= 280
+    assert len(heldout) >= len(everything) // 4
+    assert not {q.text for q in tune} & {q.text for q in heldout}
+
+
+def question(subject: str, *aspects: str) -> RealQuestion:
+    return RealQuestion("…", "zh", "https://example.com", subject, aspects)
+
+
+@pytest.mark.parametrize(
+    ("asked", "reply", "verdict"),
+    [
+        (question("constructor", "validity"), Reply(catalog_response("constructor", "expiry"), "constructor"), "right"),
+        (question("constructor", "registration"), Reply(catalog_response("constructor", "expiry"), "constructor"),
+         "wrong"),
+        (question("constructor", "validity"), Reply(faq_response("expiry_and_renewal"), "x"), "hedged"),
+        (question("constructor", "validity", "verify"), Reply(catalog_response("constructor", "verify"), "x"),
+         "hedged"),
+        (question("teacher", "needed"), Reply(catalog_response("doctor", "needed"), "doctor"), "wrong"),
+        (question("constructor", "fees"), Reply(UNCOVERED, "constructor"), "right"),
+        (question("general", "verify"), Reply(faq_response("verify_authenticity"), "x"), "right"),
+        (question("general", "verify"), Reply(OUT_OF_SCOPE, "out_of_scope"), "wrong"),
+        (question("general", "verify"), Reply("utter_did_you_mean", "suggestions"), "hedged"),
+        (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "瑜伽老师"}), "right"),
+        (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "找人工"}), "wrong"),
+        (question("unlisted:瑜伽老师", "needed"), Reply(catalog_response("teacher", "needed"), "teacher"), "wrong"),
+        (question("other_certificate"), Reply(OUT_OF_SCOPE, "out_of_scope"), "right"),
+        (question("other_certificate"), Reply(faq_response("expiry_and_renewal"), "x"), "wrong"),
+    ],
+)
+def test_grading(asked: RealQuestion, reply: Reply, verdict: str) -> None:
+    assert grade(asked, reply) == verdict
