@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.dialogue.answering import Dialogue
+from bot.errors import KnowledgeError, Problem
 from bot.knowledge.compiler import RESPONSES
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
@@ -178,6 +179,13 @@ def postgres_database() -> Iterator[str]:
     with new_postgres_database() as url:
         yield url
 
+
+
+def problems_of(root: Path) -> list[Problem]:
+    """The problems loading the knowledge base in `root` reports (it must report some)."""
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root)
+    return caught.value.problems
 
 # Messages vague enough for "Did you mean" buttons. Which of them gets buttons depends on the
 # trained model, so there are several.

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.errors import KnowledgeError, Problem
+from bot.errors import Problem
 from bot.knowledge.loader import MIN_PHRASINGS, load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from tests.conftest import problems_of
 
 
 def edit(path: Path, **changes: object) -> None:
@@ -20,12 +21,6 @@ def edit(path: Path, **changes: object) -> None:
         else:
             data[key] = value
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def problems_of(root: Path) -> list[Problem]:
-    with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(root)
-    return caught.value.problems
 
 
 def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:

@@ -8,16 +8,15 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 import yaml
 
-from bot.errors import KnowledgeError, Problem
 from bot.knowledge.compiler import RESPONSES, compile_knowledge
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.response_names import ASK_WHICH_CATALOG_ENTRY, conversation_response, lookup_response
 from bot.knowledge.reviews import record_reviews
 from bot.settings import PROJECT_ROOT
+from tests.conftest import problems_of
 
 SOURCE_LINE = {
     "en": re.compile(r"\nSource: .+\. Last reviewed (\d{4}-\d{2}-\d{2})\.$"),
@@ -25,12 +24,6 @@ SOURCE_LINE = {
 }
 # Replies that state no fact: the lookup's prompts, and the question "which job do you mean?".
 PROMPTS = {lookup_response("invalid_number"), lookup_response("invalid_name"), ASK_WHICH_CATALOG_ENTRY}
-
-
-def problems_of(root: Path) -> list[Problem]:
-    with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(root)
-    return caught.value.problems
 
 
 def replace_in(path: Path, old: str, new: str) -> None:

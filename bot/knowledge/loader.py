@@ -322,7 +322,10 @@ def _load_not_aliases(fields: _Fields) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping):
         fields.problem("not_aliases", "must map a language code to a list of names")
         return {}
-    return {str(language): fields.strings(f"not_aliases.{language}", names, 1) for language, names in value.items()}
+    for language in set(value) - set(LANGUAGES):
+        fields.problem(f"not_aliases.{language}", f"unknown language; use one of: {', '.join(LANGUAGES)}")
+    return {str(language): fields.strings(f"not_aliases.{language}", names, 1) for language, names in value.items()
+            if language in LANGUAGES}
 
 
 def _load_catalog(
