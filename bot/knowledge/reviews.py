@@ -76,34 +76,41 @@ def _read_ledger(root: Path) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
+def _why_unreviewed(part: Reviewed, record: Any) -> str | None:
+    """Why a part's review is not on record as it now reads, or None when it is."""
+    command = f"`.venv/bin/python -m bot reviewed {part.name}`"
+    if not isinstance(record, Mapping):
+        return f"has no review on record: review it against its sources, then run {command}"
+    if record.get("fingerprint") != part.fingerprint:
+        return (f"its text changed after the review of {record.get('reviewed')}: check it against its "
+                f"sources, then run {command} (which sets `reviewed` to today)")
+    if str(record.get("reviewed")) != part.reviewed.isoformat():
+        return (f"says reviewed {part.reviewed.isoformat()}, but the review on record is of "
+                f"{record.get('reviewed')}: run {command} to record a review")
+    return None
+
+
 def review_problems(kb: KnowledgeBase, root: Path) -> list[Problem]:
     """A problem for each part whose texts changed after its recorded review, or whose date
     differs from the record."""
     ledger = _read_ledger(root)
-    problems = []
-    for part in reviewed_parts(kb, root):
-        record = ledger.get(part.name)
-        command = f"`.venv/bin/python -m bot reviewed {part.name}`"
-        if not isinstance(record, Mapping):
-            message = f"has no review on record: review it against its sources, then run {command}"
-        elif record.get("fingerprint") != part.fingerprint:
-            message = (f"its text changed after the review of {record.get('reviewed')}: check it against its "
-                       f"sources, then run {command} (which sets `reviewed` to today)")
-        elif str(record.get("reviewed")) != part.reviewed.isoformat():
-            message = (f"says reviewed {part.reviewed.isoformat()}, but the review on record is of "
-                       f"{record.get('reviewed')}: run {command} to record a review")
-        else:
-            continue
+    return [
         # An entry's problems name the entry by its id, as the loader's do.
-        problems.append(Problem(part.file, part.name.rpartition("/")[2] if "/" in part.name else "", "reviewed",
-                                message))
-    return problems
+        Problem(part.file, part.name.rpartition("/")[2], "reviewed", message)
+        for part in reviewed_parts(kb, root)
+        if (message := _why_unreviewed(part, ledger.get(part.name)))
+    ]
 
 
-def record_reviews(kb: KnowledgeBase, root: Path, names: Iterable[str], today: date | None) -> list[str]:
+def unreviewed(kb: KnowledgeBase, root: Path) -> list[str]:
+    """The names of the parts whose review is not on record as they now read."""
+    ledger = _read_ledger(root)
+    return [part.name for part in reviewed_parts(kb, root) if _why_unreviewed(part, ledger.get(part.name))]
+
+
+def record_reviews(kb: KnowledgeBase, root: Path, names: Iterable[str], today: date) -> list[str]:
     """Records today's review of the named parts: their files' `reviewed` lines and the
-    ledger (`today` None: the review of the date each part already shows). Returns the names
-    recorded; raises KeyError naming an unknown part."""
+    ledger. Returns the names recorded; raises KeyError naming an unknown part."""
     parts = {part.name: part for part in reviewed_parts(kb, root)}
     names = list(names)
     for name in names:
@@ -112,20 +119,14 @@ def record_reviews(kb: KnowledgeBase, root: Path, names: Iterable[str], today: d
     ledger = {name: dict(record) for name, record in _read_ledger(root).items() if name in parts}
     for name in names:
         part = parts[name]
-        day = today or part.reviewed
         path = root.parent / part.file
         text = path.read_text(encoding="utf-8")
-        line = f"reviewed: {day.isoformat()}"
+        line = f"reviewed: {today.isoformat()}"
         path.write_text(_REVIEWED_LINE.sub(line, text, count=1) if _REVIEWED_LINE.search(text)
                         else f"{line}\n{text}", encoding="utf-8")
-        ledger[name] = {"reviewed": day.isoformat(), "fingerprint": part.fingerprint}
+        ledger[name] = {"reviewed": today.isoformat(), "fingerprint": part.fingerprint}
     body = "".join(f"{name}: {{reviewed: {record['reviewed']}, fingerprint: {record['fingerprint']}}}\n"
                    for name, record in sorted(ledger.items()))
     (root / LEDGER).write_text(LEDGER_HEADER + body, encoding="utf-8")
     return names
 
-
-def unreviewed(kb: KnowledgeBase, root: Path) -> list[str]:
-    """The names of the parts whose review is not on record as they now read."""
-    files = {problem.file for problem in review_problems(kb, root)}
-    return [part.name for part in reviewed_parts(kb, root) if part.file in files]
