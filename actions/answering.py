@@ -41,6 +41,7 @@ class ActionAnswer(Action):
         reply = dialogue().answer(
             tracker.latest_message, tracker.get_slot(CATALOG_ASPECT_SLOT), conversation_language(tracker)
         )
-        logger.info("answered with %s (entry: %s)", reply.response, reply.answered_by)
-        dispatcher.utter_message(response=reply.response, buttons=reply.buttons or None, **reply.values)
+        for part in reply.parts():
+            logger.info("answered with %s (entry: %s)", part.response, part.answered_by)
+            dispatcher.utter_message(response=part.response, buttons=part.buttons or None, **part.values)
         return [SlotSet(CATALOG_ASPECT_SLOT, reply.catalog_aspect)]

@@ -31,7 +31,8 @@ def _to_simplified() -> Any:  # opencc has no type information
 
 def normalize_text(text: str) -> str:
     """Full-width letters and digits to half-width (NFKC), traditional to simplified Chinese."""
-    folded = unicodedata.normalize("NFKC", text)
+    # Curly apostrophes ("driver’s") are the straight one.
+    folded = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
     if HAN_CHARACTER.search(folded):
         folded = str(_to_simplified().convert(folded))
     return folded

@@ -13,6 +13,7 @@ import yaml
 from bot.dialogue.answering import Dialogue, Reply
 from bot.knowledge.response_names import (
     CATALOG_PREFIX,
+    ENTRY_GENERAL,
     FAQ_PREFIX,
     OUT_OF_SCOPE,
     UNCOVERED,
@@ -36,7 +37,8 @@ DECLINED_SUBJECTS = frozenset({"other_certificate", "unrelated"})
 FAQ_ASPECTS: Mapping[str, frozenset[str]] = {
     "what_is_a_qualification_certificate": frozenset({"what_is"}),
     "certificate_types": frozenset({"types_levels"}),
-    "certificate_vs_practice_license": frozenset({"qualification_vs_licence", "registration"}),
+    # It says what each of the two is.
+    "certificate_vs_practice_license": frozenset({"qualification_vs_licence", "registration", "what_is"}),
     "expiry_and_renewal": frozenset({"validity", "expiry_renewal", "reexamination"}),
     "how_to_obtain": frozenset({"obtain", "scams", "fees", "dates"}),
     "jobs_requiring_certificate": frozenset({"needed"}),
@@ -47,6 +49,9 @@ FAQ_ASPECTS: Mapping[str, frozenset[str]] = {
     "why_certificates_matter": frozenset({"value"}),
     "post_competency_certificate": frozenset({"what_is", "recognition", "issuer", "value"}),
     "job_entry_permit": frozenset({"what_is", "recognition", "issuer"}),
+    "vocational_qualification_catalog": frozenset({"what_is", "types_levels", "needed", "issuer"}),
+    "access_type_skilled_qualifications": frozenset({"what_is", "types_levels", "needed"}),
+    "catalog_changes_2021": frozenset({"reform_cancellation", "what_is"}),
 }
 # What each aspect of a catalog answer answers.
 CATALOG_ASPECTS: Mapping[str, frozenset[str]] = {
@@ -102,59 +107,74 @@ def reply_to(dialogue: Dialogue, parsed: Mapping[str, Any]) -> Reply:
     return dialogue.answer(parsed, None, language)
 
 
-def _answered_aspects(response: str) -> tuple[str | None, frozenset[str]]:
-    """The subject (a catalog id, "general" or None) and the aspects a knowledge answer answers."""
+def _part_answers(part: Reply, asked: set[str]) -> tuple[str | None, frozenset[str]]:
+    """Whom one part of an answer is about (a catalog id; "general"; "unlisted"; None for an
+    uncovered topic in general) and which asked aspects it answers."""
+    response = part.response
     if response.startswith(CATALOG_PREFIX):
         entry_id, _, aspect = response.removeprefix(CATALOG_PREFIX).rpartition("__")
-        return entry_id, CATALOG_ASPECTS.get(aspect, frozenset())
+        # An entry's own fact on one aspect (its `facts`) is named after the aspect.
+        return entry_id, CATALOG_ASPECTS.get(aspect, frozenset({aspect}) & ASPECTS)
+    if response.startswith(f"{ENTRY_GENERAL}__"):
+        # The general rule, said to be general, about this entry's certificate.
+        return part.answered_by, FAQ_ASPECTS.get(response.removeprefix(f"{ENTRY_GENERAL}__"), frozenset())
     if response.startswith(FAQ_PREFIX):
         return "general", FAQ_ASPECTS.get(response.removeprefix(FAQ_PREFIX), frozenset())
     if response.startswith(f"{UNLISTED}__"):
-        return None, FAQ_ASPECTS.get(response.removeprefix(f"{UNLISTED}__"), frozenset())
+        return "unlisted", FAQ_ASPECTS.get(response.removeprefix(f"{UNLISTED}__"), frozenset())
+    if response == UNLISTED:
+        return "unlisted", frozenset(asked)  # "no entry for it: ask its issuer" answers any aspect honestly
+    if response == UNCOVERED:
+        entry = part.answered_by if part.answered_by not in ("uncovered", "") else None
+        return entry, frozenset(asked & UNCOVERED_ASPECTS)
     return None, frozenset()
 
 
 def grade(question: RealQuestion, reply: Reply) -> str:
-    """right: the subject and every aspect asked are answered (or honestly not covered);
-    hedged: "did you mean", or only part of what was asked, or a general answer without the
-    line about the specific case; wrong: anything else."""
-    response = reply.response
+    """right: the subject and every aspect asked are answered (or honestly not covered), in
+    one part of the answer or another; hedged: "did you mean", or only part of what was
+    asked, or a general answer without the line about the specific case; wrong: anything
+    else, or any part about another subject."""
+    parts = reply.parts()
     asked = set(question.aspects)
-    knowledge_answer = response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED))
+    knowledge_answer = any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED, ENTRY_GENERAL))
+                           for part in parts)
     if question.subject in DECLINED_SUBJECTS:
-        return "right" if response == OUT_OF_SCOPE else "wrong" if knowledge_answer else "hedged"
+        return "right" if reply.response == OUT_OF_SCOPE else "wrong" if knowledge_answer else "hedged"
     if not knowledge_answer:
-        return "wrong" if response == OUT_OF_SCOPE else "hedged"
-    if response == UNCOVERED:
-        honest = asked & UNCOVERED_ASPECTS
-        if not honest:
-            return "wrong"
-        return "right" if honest == asked else "hedged"
-    subject, answered = _answered_aspects(response)
-    if response == UNLISTED:
-        answered = frozenset(asked)  # "no entry for it: ask its issuer" answers any aspect honestly
-    covered = asked & answered
+        return "wrong" if reply.response == OUT_OF_SCOPE else "hedged"
+    kind, _, name = question.subject.partition(":")
+    covered: set[str] = set()
+    only_in_general: set[str] = set()
+    named_unlisted = False
+    for part in parts:
+        subject, answered = _part_answers(part, asked)
+        answered = answered & asked
+        if subject == "unlisted":
+            named = normalize_phrase(part.values.get("name", ""))
+            wanted = normalize_phrase(name)
+            if kind != "unlisted" or not named or not (named in wanted or wanted in named):
+                return "wrong"  # "no entry for X" about a job we have, or the wrong name
+            named_unlisted = True
+        elif subject not in (None, "general", question.subject):
+            return "wrong"  # another entry's answer
+        elif subject == "general" and question.subject not in ("general",) and kind != "kind":
+            only_in_general |= answered
+        covered |= answered
     if not covered:
         return "wrong"
-    whole = covered == asked
-    kind, _, name = question.subject.partition(":")
-    if kind == "unlisted":
-        named = normalize_phrase(reply.values.get("name", ""))
-        if response.startswith(FAQ_PREFIX):
-            return "hedged"  # the general rule, without saying that there is no entry for it
-        if not response.startswith(UNLISTED):
-            return "wrong"  # a catalog entry's answer for another job
-        if not named or not (named in normalize_phrase(name) or normalize_phrase(name) in named):
-            return "wrong"
-        return "right" if whole else "hedged"
-    if question.subject == "general" or kind == "kind":
-        if subject != "general":
-            return "wrong"
-        return "right" if whole else "hedged"
-    # A catalog entry: its own answer; a general one lacks the line about this entry.
-    if subject == question.subject:
-        return "right" if whole else "hedged"
-    return "hedged" if subject == "general" else "wrong"
+    if kind == "unlisted" and not named_unlisted:
+        return "hedged"  # the general rule, without saying that there is no entry for it
+    if question.subject not in ("general",) and kind not in ("kind", "unlisted") and \
+            only_in_general - {a for part in parts for a in _own_aspects(part, question.subject, asked)}:
+        return "hedged"  # a general answer without the line about this entry
+    return "right" if covered == asked else "hedged"
+
+
+def _own_aspects(part: Reply, subject: str, asked: set[str]) -> frozenset[str]:
+    """The aspects a part answers about the question's own entry."""
+    part_subject, answered = _part_answers(part, asked)
+    return answered if part_subject == subject else frozenset()
 
 
 @dataclass
@@ -179,6 +199,7 @@ def evaluate_real(questions: list[RealQuestion], parse: ParseFunction, dialogue:
         report = reports.setdefault(question.language, RealReport())
         report.counts[verdict] += 1
         if verdict != "right":
+            answered = " + ".join(f"{part.response} {part.values or ''}".strip() for part in reply.parts())
             report.failures.append(f"{verdict:6} {question.text!r} ({question.subject} {list(question.aspects)}): "
-                                   f"{reply.response} {reply.values or ''}")
+                                   f"{answered}")
     return reports

@@ -15,7 +15,7 @@ from bot.settings import PROJECT_ROOT
 
 def test_validate_reports_ok() -> None:
     result = CliRunner().invoke(cli, ["validate"])
-    assert result.exit_code == 0 and "knowledge OK: 13 FAQ entries, 18 catalog entries" in result.output
+    assert result.exit_code == 0 and "knowledge OK: 16 FAQ entries, 18 catalog entries" in result.output
 
 
 def test_compile_check_passes_on_the_committed_files() -> None:

@@ -132,7 +132,7 @@ def test_generated_rules_follow_the_routes(kb: KnowledgeBase) -> None:
     assert plain == {(route.intent, route.action) for route in routes(kb)}
     mid_lookup = {r["steps"][0]["intent"] for r in rules if "condition" in r}
     assert mid_lookup == set(interrupting_intents(kb)) == {"faq", "ask_certificate_needed", "ask_certificate_expiry",
-                                                            "ask_certificate_verify"}
+                                                            "ask_certificate_verify", "ask_about"}
 
 
 def test_lookup_slots_do_not_take_a_question_as_the_answer(kb: KnowledgeBase) -> None:

@@ -7,7 +7,15 @@ import pytest
 
 from bot.dialogue.answering import Reply
 from bot.knowledge.model import KnowledgeBase
-from bot.knowledge.response_names import OUT_OF_SCOPE, UNCOVERED, UNLISTED, catalog_response, faq_response
+from bot.knowledge.response_names import (
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+    catalog_response,
+    entry_general_response,
+    faq_response,
+    unlisted_response,
+)
 from tests.real_set import REAL_SETS, RealQuestion, grade, label_problems, load_real_set
 
 
@@ -47,6 +55,20 @@ def question(subject: str, *aspects: str) -> RealQuestion:
         (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "瑜伽老师"}), "right"),
         (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "找人工"}), "wrong"),
         (question("unlisted:瑜伽老师", "needed"), Reply(catalog_response("teacher", "needed"), "teacher"), "wrong"),
+        # Two aspects, two answers; the general rule about an entry, marked as general.
+        (question("teacher", "validity", "verify"),
+         Reply(catalog_response("teacher", "expiry"), "teacher", more=(Reply(catalog_response("teacher", "verify"),
+                                                                              "teacher"),)), "right"),
+        (question("constructor", "registration"),
+         Reply(entry_general_response("certificate_vs_practice_license"), "constructor"), "right"),
+        (question("constructor", "registration"),
+         Reply(entry_general_response("certificate_vs_practice_license"), "doctor"), "wrong"),
+        (question("constructor", "validity", "verify"),
+         Reply(catalog_response("constructor", "expiry"), "constructor",
+               more=(Reply(catalog_response("doctor", "verify"), "doctor"),)), "wrong"),
+        (question("unlisted:焊工证", "validity", "verify"),
+         Reply(unlisted_response("expiry_and_renewal"), "unlisted", values={"name": "焊工证"},
+               more=(Reply(faq_response("verify_authenticity"), "verify_authenticity"),)), "right"),
         (question("other_certificate"), Reply(OUT_OF_SCOPE, "out_of_scope"), "right"),
         (question("other_certificate"), Reply(faq_response("expiry_and_renewal"), "x"), "wrong"),
     ],

@@ -17,19 +17,25 @@ from bot.knowledge.mentions import MentionFinder
 from bot.knowledge.model import CatalogEntry, KnowledgeBase, UncoveredTopic
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
+    ASPECT_SEPARATOR,
+    CATALOG_PREFIX,
+    ENTRY_GENERAL,
     FAQ_INTENT,
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
     catalog_response,
+    entry_general_response,
     faq_entry_id,
     faq_response,
+    general_rule_of,
     unlisted_response,
 )
 from bot.knowledge.routing import (
     CHOOSE_ENTRY_INTENT,
     NLU_FALLBACK_INTENT,
     OUT_OF_SCOPE_INTENT,
+    QUESTION_INTENT,
     UNLISTED_INTENT,
     knowledge_intents,
 )
@@ -56,6 +62,12 @@ class Reply:
     catalog_aspect: str | None = None
     # Values for the response's {placeholders} (what the user asked about, whom to ask).
     values: dict[str, str] = field(default_factory=dict)
+    # The answers to the question's other aspects, sent after this one.
+    more: tuple[Reply, ...] = ()
+
+    def parts(self) -> tuple[Reply, ...]:
+        """This answer and those that follow it, in the order sent."""
+        return (self, *self.more)
 
 
 def _selected_faq(message: Mapping[str, Any]) -> tuple[str | None, float]:
@@ -92,6 +104,8 @@ class Dialogue:
             return self.answer_out_of_scope(message, language)
         if intent == UNLISTED_INTENT:
             return self.answer_unlisted(message)
+        if intent == QUESTION_INTENT:
+            return self.answer_aspects(message, language)
         if intent == CHOOSE_ENTRY_INTENT:
             chosen = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "entry_id"]
             return self.answer_choice(str(chosen[0]) if chosen else None)
@@ -157,6 +171,140 @@ class Dialogue:
             return self._uncovered(topic, None, language, None)
         return declined
 
+    def answer_aspects(self, message: Mapping[str, Any], language: str) -> Reply:
+        """Answers each aspect the message asks about (knowledge/aspects.yml). The answer the
+        classifiers lead to comes first where it answers the first aspect about the same
+        subject (they know our own phrasings best); each aspect it leaves is answered on its own."""
+        found = self._found(message)
+        composed = self._compose(found, language)
+        parts = [part for _, part in composed]
+        classified = found.classified
+        if classified in self._answered or classified == UNLISTED_INTENT:
+            ranking = message.get("intent_ranking") or [{}]
+            confidence = float(ranking[0].get("confidence") or 0.0) if ranking[0].get("name") == classified else 1.0
+            chosen = self.answer({**message, "intent": {"name": classified, "confidence": confidence}}, None, language)
+            first_part = next((part for aspect, part in composed if aspect), composed[0][1])
+            if not chosen.buttons and self._same_subject(chosen, first_part) and self._kind_agrees(chosen, found) \
+                    and self._agrees(chosen, found.aspects):
+                # It answers one aspect at least; the others follow, and a lead ("no entry
+                # for X", "not covered") it does not say already. Where it answers none (only
+                # weak aspects were read: "what is the significance of certificates"), it
+                # stands alone.
+                answers_one = any(self._answers(chosen, aspect) for aspect in found.aspects)
+                parts = [chosen, *(part for aspect, part in composed
+                                   if (aspect and answers_one and not self._answers(chosen, aspect))
+                                   or (not aspect and part.response.split(ASPECT_SEPARATOR)[0]
+                                       != chosen.response.split(ASPECT_SEPARATOR)[0]))]
+        # The entry's own answer on a topic stands in for the topic's general rule: "how often is
+        # the electrician certificate re-examined" gets its expiry answer, not both.
+        own_topics = {rule.general for rule in self.kb.aspects.aspects
+                      if rule.catalog and any(part.response == catalog_response(part.answered_by, rule.catalog)
+                                              for part in parts)}
+        parts = [part for part in parts if not (part.response.startswith(ENTRY_GENERAL)
+                                                and general_rule_of(part.response) in own_topics)]
+        unique: list[Reply] = []
+        for part in parts:
+            if all((part.response, part.values) != (other.response, other.values) for other in unique):
+                unique.append(part)
+        first, *rest = unique
+        return Reply(first.response, first.answered_by, catalog_aspect=first.catalog_aspect, values=first.values,
+                     more=tuple(rest))
+
+    def _kind_agrees(self, chosen: Reply, found: Findings) -> bool:
+        """A kind of certificate named ("the national catalog") is answered by its own entries,
+        where it has one for what was asked."""
+        kind = self.kb.aspects.kind(found.kind) if found.kind else None
+        if kind is None or found.entry and not kind.before_entries:
+            return True
+        own = {kind.answers[aspect] for aspect in found.aspects or ("what_is",) if aspect in kind.answers}
+        return not own or general_rule_of(chosen.response) in own | set(kind.also)
+
+    def _agrees(self, chosen: Reply, aspects: tuple[str, ...]) -> bool:
+        """Whether the classifiers' answer answers what was asked: one of its aspects, or,
+        when only weak ones were read, an answer on a strong aspect ("what is the
+        significance of certificates" asks about their value)."""
+        if any(self._answers(chosen, aspect) for aspect in aspects):
+            return True
+        rules = self.kb.aspects.aspects
+        # What the classifiers saw beyond the weak cues: an answer on a strong aspect.
+        strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
+        return strong and all(self.kb.aspects.rule(aspect).weak for aspect in aspects)
+
+    def _answers(self, reply: Reply, aspect: str) -> bool:
+        """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""
+        rule = self.kb.aspects.rule(aspect)
+        response = reply.response
+        if response.startswith(CATALOG_PREFIX):
+            answered = response.rpartition(ASPECT_SEPARATOR)[2]
+            return answered in (rule.catalog, aspect)
+        if response == UNCOVERED:
+            return rule.uncovered is not None
+        general = general_rule_of(response)
+        return general is not None and rule.answered_by_faq(general)
+
+    @staticmethod
+    def _same_subject(reply: Reply, composed: Reply) -> bool:
+        """Whether two answers are about the same thing: one entry, no entry, or one unlisted name."""
+        def subject(part: Reply) -> tuple[str, str]:
+            if part.response.startswith(UNLISTED) or part.values.get("name"):
+                return "unlisted", part.values.get("name", "")
+            if part.response.startswith(CATALOG_PREFIX) or part.response.startswith(ENTRY_GENERAL):
+                return "entry", part.answered_by
+            if part.response == UNCOVERED and part.answered_by != "uncovered":
+                return "entry", part.answered_by
+            return "general", ""
+        return subject(reply) == subject(composed)
+
+    def _compose(self, found: Findings, language: str) -> list[tuple[str | None, Reply]]:
+        """One answer per aspect asked, about the entry, kind of certificate or unlisted
+        certificate the message names, or in general; each with its aspect (None for what
+        comes first: "no entry for X", a topic not covered)."""
+        rules = self.kb.aspects
+        named_kind = rules.kind(found.kind) if found.kind else None
+        # 「特种作业操作证是准入类的吗」 asks about the catalog's types, not the entry.
+        entry = self.kb.catalog_entry(found.entry) if found.entry and not (
+            named_kind and named_kind.before_entries) else None
+        kind = named_kind if not entry else None
+        unlisted = found.unlisted if not (entry or kind) else None
+        parts: list[tuple[str | None, Reply]] = []
+        for aspect in found.aspects or ("what_is",):
+            rule = rules.rule(aspect)
+            if rule.uncovered:
+                part = self._uncovered(self._topics[rule.uncovered], entry, language, rule.catalog, unlisted)
+            elif entry and aspect in entry.facts:
+                part = Reply(catalog_response(entry.id, aspect), entry.id, catalog_aspect=rule.catalog)
+            elif entry and rule.catalog:
+                part = Reply(catalog_response(entry.id, rule.catalog), entry.id, catalog_aspect=rule.catalog)
+            elif entry and rule.general:
+                part = self._entry_general(entry, rule.general, language)
+            elif kind and aspect in kind.answers:
+                part = Reply(faq_response(kind.answers[aspect]), kind.answers[aspect])
+            elif rule.general and unlisted and not parts:
+                part = Reply(unlisted_response(rule.general), "unlisted", catalog_aspect=rule.catalog,
+                             values={"name": unlisted})
+            elif rule.general:
+                part = Reply(faq_response(rule.general), rule.general, catalog_aspect=rule.catalog)
+            else:
+                continue
+            parts.append((aspect, part))
+        if unlisted and not any(part.response.startswith(UNLISTED) for _, part in parts):
+            # Says first that there is no entry for it, and where to check.
+            parts.insert(0, (None, Reply(UNLISTED, "unlisted", values={"name": unlisted})))
+        topic = self._topic(found)
+        general_rules = {general_rule_of(part.response) for _, part in parts}
+        if topic and not general_rules & {*topic.answered_in_general_by} \
+                and topic.id not in {rules.rule(aspect).uncovered for aspect in found.aspects}:
+            # After "no entry for X", if it is said: that comes first.
+            place = 1 if unlisted and parts and parts[0][1].values.get("name") else 0
+            parts.insert(place, (None, self._uncovered(topic, entry, language, None, unlisted)))
+        return parts
+
+    def _entry_general(self, entry: CatalogEntry, faq_id: str, language: str) -> Reply:
+        """The general rule for an aspect the entry has no fact of its own on, marked as general."""
+        ask = entry.ask or self.kb.templates.default_ask
+        return Reply(entry_general_response(faq_id), entry.id, values={
+            "certificate": entry.certificate[language], "ask": ask[language]})
+
     def answer_unlisted(self, message: Mapping[str, Any]) -> Reply:
         """A question about a certificate or job that the catalog lacks: says so, where to
         check, and the general rule of the FAQ entry closest to the question, if one is."""
@@ -214,13 +362,14 @@ class Dialogue:
         return next((entry.id for entry in self.kb.faq if entry.catalog_aspect == aspect), None)
 
     def _uncovered(self, topic: UncoveredTopic, entry: CatalogEntry | None, language: str,
-                   aspect: str | None) -> Reply:
-        """Says that the knowledge does not hold this topic, and whom to ask."""
+                   aspect: str | None, unlisted: str | None = None) -> Reply:
+        """Says that the knowledge does not hold this topic about the entry or the unlisted
+        certificate (or in general), and whom to ask."""
         replies = self.kb.scope.replies
         ask = entry.ask if entry and entry.ask else self.kb.templates.default_ask
-        subject = entry.certificate if entry else replies["uncovered_subject"]
+        subject = entry.certificate[language] if entry else unlisted or replies["uncovered_subject"][language]
         return Reply(UNCOVERED, entry.id if entry else "uncovered", catalog_aspect=aspect, values={
-            "topic": topic.name[language], "subject": subject[language], "ask": ask[language]})
+            "topic": topic.name[language], "subject": subject, "ask": ask[language]})
 
     def answer_choice(self, entry_id: str | None) -> Reply:
         """Answers the entry a user picked from the "Did you mean" buttons."""

@@ -72,6 +72,8 @@ def catalog_answer(kb: KnowledgeBase, entry: CatalogEntry, aspect: str, language
         "verify": verify,
         "ask": ask,
     }
+    if aspect in entry.facts:
+        return entry.facts[aspect][language]
     if aspect == "needed":
         return _fill(templates.needed[entry.mandatory], language, **values)
     if aspect == "expiry":
@@ -141,3 +143,12 @@ def unlisted_answer(kb: KnowledgeBase, faq_id: str | None, language: str) -> str
     sources += [source for source in entry.sources if source not in sources]
     return with_source(kb, join_sentences(text, general, language), sources, None,
                        max(scope.reviewed, entry.reviewed), language)
+
+
+def entry_general_answer(kb: KnowledgeBase, faq_id: str, language: str) -> str:
+    """The general rule of one FAQ entry about a catalog entry that has no fact of its own on
+    that aspect: says so first (its {certificate} and {ask} are filled in when sent)."""
+    scope = kb.scope
+    entry = kb.faq_entry(faq_id)
+    text = join_sentences(scope.replies["entry_general_rule"][language], entry.answer[language], language)
+    return with_source(kb, text, entry.sources, entry.authority, max(scope.reviewed, entry.reviewed), language)

@@ -14,6 +14,7 @@ from bot.knowledge.answers import (
     ask_which_entry,
     catalog_answer,
     catalog_reviewed,
+    entry_general_answer,
     faq_answer,
     lookup_reply,
     scope_reply,
@@ -29,6 +30,7 @@ from bot.knowledge.response_names import (
     UNLISTED,
     catalog_response,
     conversation_response,
+    entry_general_response,
     faq_response,
     lookup_response,
     unlisted_response,
@@ -120,7 +122,7 @@ def responses(kb: KnowledgeBase) -> str:
             for language in LANGUAGES
         }))
     for catalog_entry in kb.catalog:
-        for aspect in ASPECTS:
+        for aspect in (*ASPECTS, *catalog_entry.facts):
             parts.append(_response(catalog_response(catalog_entry.id, aspect), {
                 language: with_source(kb, catalog_answer(kb, catalog_entry, aspect, language), catalog_entry.sources,
                                       None, catalog_reviewed(kb, catalog_entry), language)
@@ -132,6 +134,9 @@ def responses(kb: KnowledgeBase) -> str:
     for entry in kb.faq:
         parts.append(_response(unlisted_response(entry.id),
                                {language: unlisted_answer(kb, entry.id, language) for language in LANGUAGES}))
+    for entry in kb.faq:
+        parts.append(_response(entry_general_response(entry.id),
+                               {language: entry_general_answer(kb, entry.id, language) for language in LANGUAGES}))
     parts.append(_response(UNCOVERED, {language: scope_reply(kb, "uncovered", language) for language in LANGUAGES}))
     for reply in LOOKUP_REPLY_KEYS:
         if reply != "long_term":  # a phrase used inside other replies, not a reply itself

@@ -23,9 +23,12 @@ from bot.knowledge.model import (
     MANDATORY_VALUES,
     SCOPE_REPLY_KEYS,
     AnswerTemplates,
+    AspectRule,
+    Aspects,
     CatalogEntry,
     CatalogQuestion,
     FaqEntry,
+    KindRule,
     KnowledgeBase,
     Localized,
     LocalizedList,
@@ -47,7 +50,7 @@ FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "a
               "follow_up", "evidence"}
 CATALOG_FIELDS = {
     "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
-    "certificate", "note", "validity", "verify", "ask", "aliases", "not_aliases", "evidence",
+    "certificate", "note", "validity", "verify", "ask", "aliases", "not_aliases", "evidence", "facts",
 }
 # The fields of a catalog entry that state a fact, when present: each needs evidence.
 CATALOG_FACTS = ("certificate", "category", "mandatory", "note", "validity", "verify")
@@ -328,6 +331,18 @@ def _load_not_aliases(fields: _Fields) -> dict[str, tuple[str, ...]]:
             if language in LANGUAGES}
 
 
+def _load_facts(fields: _Fields) -> dict[str, Localized]:
+    """A catalog entry's own facts by aspect (which aspects exist is checked with aspects.yml)."""
+    raw = fields.data.get("facts")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        fields.problem("facts", "must map an aspect of aspects.yml to a text in each language")
+        return {}
+    facts = _Fields(raw, fields.file, fields.entry, fields.problems)
+    return {str(aspect): facts.text(str(aspect)) or {} for aspect in raw}
+
+
 def _load_catalog(
     root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], documents: Mapping[str, str],
     problems: list[Problem],
@@ -355,10 +370,12 @@ def _load_catalog(
             not_aliases=_load_not_aliases(fields),
             sources=fields.references("sources", sources),
             reviewed=fields.reviewed_date(),
+            facts=_load_facts(fields),
         )
+        facts = [f"facts.{aspect}" for aspect in entry.facts]
         check_evidence(data.get("evidence"), file=fields.file, entry=fields.entry,
-                       stated=[field for field in CATALOG_FACTS if data.get(field) is not None],
-                       allowed=[*CATALOG_FACTS, "title", "profession", "ask"], cited=entry.sources,
+                       stated=[*(field for field in CATALOG_FACTS if data.get(field) is not None), *facts],
+                       allowed=[*CATALOG_FACTS, "title", "profession", "ask", *facts], cited=entry.sources,
                        documents=documents, problems=problems)
         entries.append(entry)
     if not entries:
@@ -488,13 +505,27 @@ def _load_conversation_replies(root: Path, problems: list[Problem]) -> dict[str,
     return replies
 
 
-def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[str, str],
-                problems: list[Problem]) -> Scope:
-    file = _relative(root / "scope.yml", root)
-    data = _read_yaml(root / "scope.yml", root, problems)
+def _read_mapping(root: Path, name: str, problems: list[Problem]) -> tuple[str, Any]:
+    """A file of the knowledge that is one mapping (scope.yml, aspects.yml): its name and data."""
+    file = _relative(root / name, root)
+    data = _read_yaml(root / name, root, problems)
     if not isinstance(data, Mapping):
         problems.append(Problem(file, "", "", "missing or not a mapping"))
-        data = {}
+        return file, {}
+    return file, data
+
+
+def _faq_references(fields: _Fields, field: str, faq_ids: set[str]) -> tuple[str, ...]:
+    references = tuple(str(ref) for ref in fields.data.get(field) or ())
+    for ref in references:
+        if ref not in faq_ids:
+            fields.problem(field, f"{ref!r} is not an FAQ entry id")
+    return references
+
+
+def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[str, str],
+                problems: list[Problem]) -> Scope:
+    file, data = _read_mapping(root, "scope.yml", problems)
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
                            "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
@@ -537,6 +568,51 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
         reply_sources=reply_sources,
         reviewed=fields.reviewed_date(),
     )
+
+
+def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], scope: Scope,
+                  problems: list[Problem]) -> Aspects:
+    """knowledge/aspects.yml: every FAQ entry, catalog aspect and topic it names must exist."""
+    file, data = _read_mapping(root, "aspects.yml", problems)
+    _Fields(data, file, "", problems).reject_unknown({"aspects", "kinds"})
+    # By file name, so that an FAQ file that fails to load is reported once, not here too.
+    faq_ids = {entry.id for entry in faq} | {path.stem for path in _entry_files(root / "faq")}
+    topic_ids = {topic.id for topic in scope.uncovered_topics}
+    rules = []
+    for aspect_id, body in (data.get("aspects") or {}).items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"aspects.{aspect_id}", problems)
+        fields.reject_unknown({"weak", "catalog", "general", "uncovered", "cues", "also"})
+        also = _faq_references(fields, "also", faq_ids)
+        catalog = fields.choice("catalog", ASPECTS, required=False)
+        general = fields.choice("general", faq_ids, required=False)
+        uncovered = fields.choice("uncovered", topic_ids, required=False)
+        if not (catalog or general or uncovered):
+            fields.problem("general", "needs what answers it: catalog, general or uncovered")
+        rules.append(AspectRule(str(aspect_id), fields.text_list("cues", 1), bool(fields.data.get("weak")),
+                                catalog, general, uncovered, also))
+    kinds = []
+    for kind_id, body in (data.get("kinds") or {}).items():
+        fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)
+        fields.reject_unknown({"cues", "answers", "before_entries", "also"})
+        kind_also = _faq_references(fields, "also", faq_ids)
+        raw_answers = fields.data.get("answers")
+        answers: Mapping[str, Any] = raw_answers if isinstance(raw_answers, Mapping) else {}
+        known = {rule.id for rule in rules}
+        for aspect, ref in answers.items():
+            if aspect not in known:
+                fields.problem(f"answers.{aspect}", "is not an aspect of this file")
+            if ref not in faq_ids:
+                fields.problem(f"answers.{aspect}", f"{ref!r} is not an FAQ entry id")
+        kinds.append(KindRule(str(kind_id), fields.text_list("cues", 1), {str(k): str(v) for k, v in answers.items()},
+                              bool(fields.data.get("before_entries")), kind_also))
+    if not rules:
+        problems.append(Problem(file, "aspects", "", "lists no aspect"))
+    aspect_ids = {rule.id for rule in rules}
+    for entry in entries:
+        for aspect in entry.facts:
+            if aspect not in aspect_ids:
+                problems.append(Problem(entry.file, entry.id, f"facts.{aspect}", f"not an aspect of {file}"))
+    return Aspects(tuple(rules), tuple(kinds))
 
 
 def _check_unique(
@@ -630,6 +706,7 @@ def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
     lookup_replies = _load_lookup_replies(root, faq, sources, documents, problems)
     conversation_replies = _load_conversation_replies(root, problems)
     scope = _load_scope(root, sources, documents, problems)
+    aspects = _load_aspects(root, faq, catalog, scope, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -643,6 +720,7 @@ def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
         lookup_replies=lookup_replies,
         conversation_replies=conversation_replies,
         scope=scope,
+        aspects=aspects,
     )
     _check_general_phrasings(kb, problems)
     _check_scope_references(kb, problems)

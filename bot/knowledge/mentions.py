@@ -8,9 +8,10 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
-from bot.knowledge.model import ALIAS_KINDS, KnowledgeBase
+from bot.knowledge.model import ALIAS_KINDS, OTHER_JOB, KnowledgeBase
 from bot.text import HAN_CHARACTER, normalize_phrase
 
 # How alike (0-1) a misspelt word must be to an alias word to count as that word.
@@ -30,16 +31,54 @@ def _word_similarity(typed: str, alias_word: str) -> float:
     return difflib.SequenceMatcher(None, typed, alias_word).ratio()
 
 
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:  # jieba has no type information
+    """A jieba of our own: the Rasa server's tokenizer loads its user dictionary into jieba's
+    shared one, which would change where our words are cut."""
+    import jieba  # loaded on first use: its dictionary takes a moment
+
+    return jieba.Tokenizer()
+
+
+def _segmenter_knows(words: set[str]) -> None:
+    """Adds the catalog's Chinese names to the segmenter, so that each is cut as one word."""
+    segmenter = _segmenter()
+    for word in sorted(words):
+        segmenter.add_word(word, freq=100_000)
+
+
+def _word_boundaries(text: str) -> set[int]:
+    """Where the segmenter cuts the text into words (its start and end included)."""
+    boundaries, position = {0}, 0
+    for word in _segmenter().cut(text, HMM=False):
+        position += len(word)
+        boundaries.add(position)
+    return boundaries
+
+
+def _places(text: str, word: str) -> list[int]:
+    starts, start = [], text.find(word)
+    while start != -1:
+        starts.append(start)
+        start = text.find(word, start + 1)
+    return starts
+
+
 class MentionFinder:
     """Maps what a user typed, in any language, to a catalog entry id."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._entry_by_alias: dict[str, str] = {}
+        # Names of a certificate (not of a job): after another job's name they say which
+        # certificate it asks about, not which job (「宠物医生需要医师资格证吗」).
+        self._certificate_names: set[str] = set()
         for entry in kb.catalog:
             for language, kinds in entry.aliases.items():
                 for kind in ALIAS_KINDS:
                     for alias in kinds[kind]:
                         self._entry_by_alias[normalize_phrase(alias)] = entry.id
+                        if kind == "certificate":
+                            self._certificate_names.add(normalize_phrase(alias).replace(" ", ""))
                 self._entry_by_alias.setdefault(normalize_phrase(entry.title[language]), entry.id)
         not_aliases = sorted({normalize_phrase(name) for entry in kb.catalog for names in entry.not_aliases.values()
                               for name in names})
@@ -50,7 +89,10 @@ class MentionFinder:
             (alias, entry_id) for alias, entry_id in self._entry_by_alias.items() if HAN_CHARACTER.search(alias)]
         chinese += [(name, None) for name in not_aliases if HAN_CHARACTER.search(name)]
         self._chinese_aliases = [(alias.replace(" ", ""), entry_id)
-                                 for alias, entry_id in sorted(chinese, key=lambda item: -len(item[0]))]
+                                 # Other jobs first: 「宠物医生需要医师资格证吗」 asks about pet doctors.
+                                 for alias, entry_id in sorted(chinese, key=lambda item: (item[1] is not None,
+                                                                                          -len(item[0])))]
+        _segmenter_knows({alias for alias, _ in self._chinese_aliases})
         self._english_not_aliases = sorted((name for name in not_aliases if not HAN_CHARACTER.search(name)),
                                            key=len, reverse=True)
         # English aliases by the first letter of their first word: a typed word matches an
@@ -76,14 +118,24 @@ class MentionFinder:
         of English words, typos allowed (longer aliases win, then closer matches)."""
         normalized = normalize_phrase(text)
         compact = normalized.replace(" ", "")
+        boundaries = _word_boundaries(compact) if HAN_CHARACTER.search(compact) else set()
+        other_job = False
         for alias, entry_id in self._chinese_aliases:
-            if alias in compact:
-                if entry_id is not None:
-                    return entry_id
-                compact = compact.replace(alias, "|")  # another job: its characters name no entry
+            # A whole word only: 一建 is not named in 「唯一建议」.
+            places = [start for start in _places(compact, alias)
+                      if start in boundaries and start + len(alias) in boundaries]
+            if not places:
+                continue
+            if entry_id is None:
+                other_job = True
+                compact = compact.replace(alias, "|" * len(alias))  # its characters name no entry
+            elif not (other_job and alias in self._certificate_names):
+                return entry_id
         padded = f" {normalized} "
         for name in self._english_not_aliases:
-            padded = padded.replace(f" {name} ", " | ")
+            if f" {name} " in padded:
+                other_job = True
+                padded = padded.replace(f" {name} ", " | ")
         words = padded.split()
         # The best: the longest alias, then the closest match, then the alias listed first,
         # then the earliest in the text.
@@ -91,6 +143,8 @@ class MentionFinder:
         best_entry = None
         for start, first in enumerate(words):
             for place, alias_words, entry_id in self._english_aliases.get(first[0], ()):
+                if other_job and " ".join(alias_words) in self._certificate_names:
+                    continue
                 size = len(alias_words)
                 if start + size > len(words):
                     continue
@@ -102,6 +156,19 @@ class MentionFinder:
                     best, best_entry = candidate, entry_id
         return best_entry
 
+    def other_job(self, text: str) -> str | None:
+        """The name of another job the text names (宠物医生, "patent attorney"), if any."""
+        normalized = normalize_phrase(text)
+        compact = normalized.replace(" ", "")
+        for alias, entry_id in self._chinese_aliases:
+            if entry_id is None and alias in compact:
+                return alias
+        return next((name for name in self._english_not_aliases if f" {name} " in f" {normalized} "), None)
+
     def find(self, message: Mapping[str, Any]) -> str | None:
         """The entry a parsed message names, if any."""
-        return self.from_entities(message.get("entities") or []) or self.from_text(str(message.get("text") or ""))
+        entities = message.get("entities") or []
+        if any(entity.get("entity") == OTHER_JOB for entity in entities):
+            # Another job is named: only the text (which weighs the names) can tell.
+            return self.from_text(str(message.get("text") or ""))
+        return self.from_entities(entities) or self.from_text(str(message.get("text") or ""))

@@ -72,6 +72,9 @@ class CatalogEntry:
     reviewed: date
     # language -> names that contain an alias but mean another job (瑜伽老师, "patent attorney")
     not_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The entry's own fact on an aspect of knowledge/aspects.yml ("issuer": who implements it),
+    # answered instead of the general rule.
+    facts: Mapping[str, Localized] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ class UncoveredTopic:
 
 
 # The replies of knowledge/scope.yml.
-SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject")
+SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject",
+                    "entry_general_rule")
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,53 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class AspectRule:
+    """One thing a question can ask about a certificate (knowledge/aspects.yml), its cue
+    words, and what answers it: a catalog entry's own answer, a general rule (an FAQ entry),
+    or "not covered" (a topic of scope.yml)."""
+
+    id: str
+    cues: LocalizedList
+    weak: bool = False
+    catalog: str | None = None
+    general: str | None = None
+    uncovered: str | None = None
+    # Other FAQ entries that answer it too (the general rule is `general`).
+    also: tuple[str, ...] = ()
+
+    def answered_by_faq(self, faq_id: str) -> bool:
+        return faq_id == self.general or faq_id in self.also
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """A kind of certificate (the national catalog, post competency ...), its cue words, and
+    the FAQ entry that answers each aspect about it (the others get the general rule)."""
+
+    id: str
+    cues: LocalizedList
+    answers: Mapping[str, str]
+    # The kind is the subject even when the question names a catalog entry too.
+    before_entries: bool = False
+    # Other FAQ entries that answer questions about the kind too.
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Aspects:
+    """knowledge/aspects.yml: how a question's aspects and kind of certificate are read."""
+
+    aspects: tuple[AspectRule, ...]
+    kinds: tuple[KindRule, ...]
+
+    def rule(self, aspect_id: str) -> AspectRule:
+        return next(rule for rule in self.aspects if rule.id == aspect_id)
+
+    def kind(self, kind_id: str) -> KindRule:
+        return next(kind for kind in self.kinds if kind.id == kind_id)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     sources: Mapping[str, Source]
     categories: Mapping[str, Localized]
@@ -170,6 +221,7 @@ class KnowledgeBase:
     # Greetings, help, small talk and the lookup's questions, by reply name.
     conversation_replies: Mapping[str, Localized]
     scope: Scope
+    aspects: Aspects
 
     def faq_entry(self, entry_id: str) -> FaqEntry:
         """Returns the FAQ entry with this id; raises KeyError if there is none."""

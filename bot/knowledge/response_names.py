@@ -18,6 +18,9 @@ LOOKUP_PREFIX = "utter_lookup_"
 UNLISTED = "utter_unlisted"
 UNCOVERED = "utter_uncovered"
 OUT_OF_SCOPE = "utter_out_of_scope"
+# The general rule (an FAQ entry's answer) for an aspect that a catalog entry has no fact of
+# its own on, marked as general; its {certificate} and {ask} are filled in when sent.
+ENTRY_GENERAL = "utter_entry_general"
 
 
 def conversation_response(key: str) -> str:
@@ -38,6 +41,19 @@ def faq_entry_id(intent_response_key: str) -> str:
 def unlisted_response(faq_id: str) -> str:
     """The answer about an unlisted certificate or job that ends with one FAQ entry's answer."""
     return f"{UNLISTED}{ASPECT_SEPARATOR}{faq_id}"
+
+
+def entry_general_response(faq_id: str) -> str:
+    """The answer that gives one FAQ entry's general rule about a catalog entry's certificate."""
+    return f"{ENTRY_GENERAL}{ASPECT_SEPARATOR}{faq_id}"
+
+
+def general_rule_of(response: str) -> str | None:
+    """The FAQ entry whose general rule a response gives, if it gives one."""
+    for prefix in (FAQ_PREFIX, f"{ENTRY_GENERAL}{ASPECT_SEPARATOR}", f"{UNLISTED}{ASPECT_SEPARATOR}"):
+        if response.startswith(prefix):
+            return response.removeprefix(prefix)
+    return None
 
 
 def catalog_response(entry_id: str, aspect: str) -> str:

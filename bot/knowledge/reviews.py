@@ -47,9 +47,11 @@ def _entry_texts(entry: FaqEntry | CatalogEntry) -> dict[str, Any]:
     if isinstance(entry, FaqEntry):
         return {"question": entry.question, "answer": entry.answer, "follow_up": entry.follow_up,
                 "authority": entry.authority, "sources": entry.sources}
-    return {"title": entry.title, "profession": entry.profession, "certificate": entry.certificate,
-            "category": entry.category, "mandatory": entry.mandatory, "note": entry.note,
-            "validity": entry.validity, "verify": entry.verify, "ask": entry.ask, "sources": entry.sources}
+    texts = {"title": entry.title, "profession": entry.profession, "certificate": entry.certificate,
+             "category": entry.category, "mandatory": entry.mandatory, "note": entry.note,
+             "validity": entry.validity, "verify": entry.verify, "ask": entry.ask, "sources": entry.sources}
+    # Only when there are facts: an entry without them keeps the fingerprint it had before they existed.
+    return {**texts, "facts": entry.facts} if entry.facts else texts
 
 
 def reviewed_parts(kb: KnowledgeBase, root: Path) -> list[Reviewed]:

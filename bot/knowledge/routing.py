@@ -30,6 +30,9 @@ TOO_LONG_INTENT = "message_too_long"
 # Set by the domain gate (config.yml) on a question about a certificate or job that the
 # catalog lacks ("is a forklift licence valid nationwide?"), whatever the classifiers said.
 UNLISTED_INTENT = "ask_unlisted"
+# Set by the domain gate on a question whose aspects it read (knowledge/aspects.yml): answered
+# aspect by aspect, about the entry, kind or unlisted certificate it names, or in general.
+QUESTION_INTENT = "ask_about"
 
 # Intents answered by a fixed reply of knowledge/conversation_replies.yml, by reply name.
 CONVERSATION_REPLIES = {
@@ -71,6 +74,7 @@ def routes(kb: KnowledgeBase) -> list[Route]:
     # to the classifier, yet deserves "the knowledge does not cover fees" (bot.dialogue.answering).
     answered += [Route(intent, ANSWER_ACTION) for intent in (CHOOSE_ENTRY_INTENT, NLU_FALLBACK_INTENT,
                                                               OUT_OF_SCOPE_INTENT, UNLISTED_INTENT)]
+    answered.append(Route(QUESTION_INTENT, ANSWER_ACTION, during_lookup=True))
     answered.append(Route(LOOKUP_INTENT, LOOKUP_FORM))
     answered += [Route(intent, conversation_response(reply)) for intent, reply in CONVERSATION_REPLIES.items()]
     return answered

@@ -18,6 +18,7 @@ import requests
 
 from bot.knowledge.response_names import describe_response
 from bot.processes.stack import StackConfig
+from bot.understanding.gate import FINDINGS_KEY
 
 QUIT_WORDS = ("/quit", "/exit", "/stop")
 
@@ -53,9 +54,17 @@ def explain(turn: list[dict[str, Any]]) -> list[str]:
         return []
     parse = turn[0].get("parse_data", {})
     intent = parse.get("intent", {})
-    lines = [f"intent: {intent.get('name')} ({intent.get('confidence', 0.0):.2f})"]
+    found = parse.get(FINDINGS_KEY) or {}
+    if found.get("classified"):
+        # A question the gate reads aspect by aspect: what the classifiers said, then what it read.
+        top = (parse.get("intent_ranking") or [intent])[0]
+        lines = [f"intent: {top.get('name')} ({top.get('confidence', 0.0):.2f})",
+                 f"aspects: {', '.join(found.get('aspects') or ['what_is'])}"
+                 + (f"; kind: {found['kind']}" if found.get("kind") else "")]
+    else:
+        lines = [f"intent: {intent.get('name')} ({intent.get('confidence', 0.0):.2f})"]
     selected = parse.get("response_selector", {}).get("faq", {}).get("response", {})
-    if intent.get("name") == "faq" and selected.get("intent_response_key"):
+    if lines[0].startswith("intent: faq ") and selected.get("intent_response_key"):
         lines.append(f"faq answer: {selected['intent_response_key']} ({selected.get('confidence', 0.0):.2f})")
     entities = ", ".join(f"{entity['entity']}={entity['value']}" for entity in parse.get("entities", []))
     if entities:

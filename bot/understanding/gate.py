@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.certificates.model import is_valid_number, normalize_number
@@ -29,14 +29,20 @@ from bot.knowledge.routing import (
     LOOKUP_INTENT,
     NLU_FALLBACK_INTENT,
     OUT_OF_SCOPE_INTENT,
+    QUESTION_INTENT,
     UNLISTED_INTENT,
     knowledge_intents,
 )
 from bot.text import normalize_phrase
+from bot.understanding.aspects import AspectReader
 from bot.understanding.scope import ARTICLES, Relatedness, ScopeFinder
 
 # The key of the findings in a parsed message (Rasa's parse data, the tracker's latest message).
 FINDINGS_KEY = "scope"
+# Aspects that are about certificates whatever else the message says (knowledge/aspects.yml).
+_CERTIFICATE_ASPECTS = frozenset({"scams", "reexamination", "qualification_vs_licence"})
+# What a certificate lookup tells: whether one certificate is genuine and valid.
+_STATUS_ASPECTS = frozenset({"verify", "validity", "expiry_renewal"})
 # A question ("招标师证取消了吗"), not a request to cancel.
 _QUESTION = re.compile(r"[?？吗么呢]|是不是|有没有")
 
@@ -53,6 +59,8 @@ class Findings:
             for a question about one job that names neither an entry nor an unlisted name.
         uncovered: the id of the topic of knowledge/scope.yml it asks about (fees, dates ...).
         relatedness: what it has of the domain (Relatedness.unrelated decides).
+        aspects: what it asks about, in the order asked (knowledge/aspects.yml).
+        kind: the kind of certificate it names (knowledge/aspects.yml's kinds), if any.
     """
 
     entry: str | None
@@ -60,6 +68,10 @@ class Findings:
     unknown: str | None
     uncovered: str | None
     relatedness: Relatedness
+    aspects: tuple[str, ...] = ()
+    kind: str | None = None
+    # For a message the gate made a question about aspects: the intent it would have had.
+    classified: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,7 +84,9 @@ class Findings:
         if not isinstance(found, Mapping) or not isinstance(found.get("relatedness"), Mapping):
             return None
         return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
-                   uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]))
+                   uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]),
+                   aspects=tuple(found.get("aspects") or ()), kind=found.get("kind"),
+                   classified=found.get("classified"))
 
     @classmethod
     def named_by_payload(cls, entry: str | None) -> Findings:
@@ -95,6 +109,8 @@ class DomainGate:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.mentions = MentionFinder(kb)
         self.scope = ScopeFinder(kb)
+        self.reader = AspectReader(kb)
+        self.kb_aspects = kb.aspects
         self._gated = {*knowledge_intents(kb), LOOKUP_INTENT, NLU_FALLBACK_INTENT}
         # Intents a question about an unlisted certificate may be mistaken for; the lookup
         # too, unless it says whose certificate it is ("check my forklift licence").
@@ -110,11 +126,13 @@ class DomainGate:
         """Everything the dialogue may need to know about a message, found once."""
         text = str(message.get("text") or "")
         entry = self.mentions.find(message)
-        unlisted = None if entry else self.scope.unlisted_name(text)
+        unlisted = None if entry else self.mentions.other_job(text) or self.scope.unlisted_name(text)
         topic = self.scope.uncovered_topic(text)
+        reading = self.reader.read(text)
         return Findings(entry=entry, unlisted=unlisted,
                         unknown=None if entry or unlisted else self.scope.unknown_words(text),
-                        uncovered=topic.id if topic else None, relatedness=self.scope.relatedness(text))
+                        uncovered=topic.id if topic else None, relatedness=self.scope.relatedness(text),
+                        aspects=reading.aspects, kind=reading.kind)
 
     def decide(self, intent: str, message: Mapping[str, Any], found: Findings | None = None) -> Verdict:
         """The message's intent after the gate, with the findings it looked at (`found`, when
@@ -126,7 +144,12 @@ class DomainGate:
         if intent not in self.considered:
             return Verdict(intent, None)
         found = found or self.findings(message)
-        return Verdict(self._intent(intent, message, found), found)
+        decided = self._intent(intent, message, found)
+        if self._asks_about(intent, text, found):
+            # The answer the classifiers lead to stands where it answers what was asked
+            # (bot.dialogue.answering), so it is kept.
+            return Verdict(QUESTION_INTENT, replace(found, classified=decided))
+        return Verdict(decided, found)
 
     def _intent(self, intent: str, message: Mapping[str, Any], found: Findings) -> str:
         text = str(message.get("text") or "")
@@ -143,6 +166,38 @@ class DomainGate:
         if intent in self._may_be_unlisted and found.unlisted:
             return UNLISTED_INTENT
         return intent
+
+
+    def _asks_about(self, intent: str, text: str, found: Findings) -> bool:
+        """Whether the message asks about certificates in words the aspects know: then it is
+        answered aspect by aspect, whatever the classifiers made of it ("Pay someone to take
+        your exam?" is not asking whether this is a bot)."""
+        if not (found.aspects or found.kind):
+            return False
+        if intent == OUT_OF_SCOPE_INTENT and all(self._weak(aspect) for aspect in found.aspects) and not found.kind:
+            return False  # "I need a lawyer for my divorce": "need" alone asks nothing
+        if found.relatedness.other_meaning and not found.entry:
+            return False  # 「windows许可证快过期了」: another kind of certificate
+        if not (found.entry or found.kind):
+            if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
+                return False
+            # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does
+            # not), unless what it asks is about certificates by itself (「替考有什么风险」).
+            if not (found.unlisted or self.scope.names_a_certificate(text)
+                    or set(found.aspects) & _CERTIFICATE_ASPECTS):
+                return False
+        if intent == LOOKUP_INTENT:
+            # "check my licence" is a lookup; so are "is this certificate genuine?" and
+            # 「帮我看看证书还有效没」, which name no kind of certificate.
+            named = found.entry or found.kind or found.unlisted
+            return not (self.scope.names_a_holder(text) or set(found.aspects) <= {"verify"}
+                        or (not named and set(found.aspects) <= _STATUS_ASPECTS))
+        if intent == CANCEL_INTENT:
+            return bool(_QUESTION.search(text))
+        return True
+
+    def _weak(self, aspect: str) -> bool:
+        return self.kb_aspects.rule(aspect).weak
 
 
 def _is_bare_certificate_number(text: str) -> bool:

@@ -43,6 +43,28 @@ _LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 
 
+# Leading words that are not part of a name: a place (许昌), a conjunction (既然), an adverb,
+# a preposition, a pronoun; and the verbs of asking (查中级会计师证).
+_LEADING_TAGS = ("ns", "c", "d", "p", "r")
+_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询"})
+
+
+def _without_leading_words(name: str) -> str:
+    """A name without the words in front of it that are not part of it ("许昌一级造价工程师"
+    -> "一级造价工程师"), as long as two characters remain."""
+    import jieba.posseg
+
+    words = list(jieba.posseg.cut(name))
+    start = 0
+    for word in words[:-1]:
+        if not (word.flag.startswith(_LEADING_TAGS) or word.word in _LEADING_VERBS):
+            break
+        if len(name) - (start + len(word.word)) < MIN_CHINESE_NAME:
+            break
+        start += len(word.word)
+    return name[start:]
+
+
 def _ends_like_a_noun(name: str, trade_endings: str, verbs_too: bool = False) -> bool:
     """Whether a Chinese name ends with a noun ("叉车") or a trade's ending, not a verb
     ("颁发", "设立"); with `verbs_too`, a verb counts as well (after 做, "推拿" is a trade;
@@ -84,6 +106,12 @@ class _Words:
 
     def found_in(self, normalized: str) -> bool:
         return self.longest_in(normalized) > 0
+
+    def removed_from(self, normalized: str) -> str:
+        """The message without these words (Chinese ones with the spaces taken out)."""
+        if self._english:
+            normalized = self._english.sub(" ", normalized)
+        return self._chinese.sub("|", normalized.replace(" ", "")) if self._chinese else normalized
 
     def longest_in(self, normalized: str) -> int:
         """The length of the longest of the words in the message; 0 when it has none."""
@@ -152,8 +180,19 @@ class ScopeFinder:
         normalized = normalize_phrase(text)
         return Relatedness(domain_word=self._domain.found_in(normalized),
                            trade=self._chinese_trade(normalized) is not None,
+                           # 「养老资格认证」 is another meaning, though it says 资格.
                            other_meaning=self._unrelated.found_in(normalized)
-                           and not self._qualification.found_in(normalized))
+                           and not self._qualification.found_in(self._unrelated.removed_from(normalized)))
+
+    def names_a_certificate(self, text: str) -> bool:
+        """Whether the message says "certificate", "licence", 证 or 资格 in any form."""
+        normalized = normalize_phrase(text)
+        if any(word in self._en_certificate for word in normalized.split()):
+            return True
+        compact = normalized.replace(" ", "")
+        if self._zh_not_certificate:
+            compact = self._zh_not_certificate.sub("|", compact)
+        return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
 
     def names_a_holder(self, text: str) -> bool:
         """Whether the message says whose certificate it is ("check my licence"): a lookup."""
@@ -195,8 +234,10 @@ class ScopeFinder:
         return [run for run in runs if len(run) >= MIN_COMPOUND_TRADE]
 
     def _is_trade_ending(self, text: str, index: int) -> bool:
-        """Whether text[index] ends a trade's name (焊工, 育婴师), not begins a word (工资)."""
-        return text[index] in self._trade_endings and not text.startswith(self._not_trade_words, index)
+        """Whether text[index] ends a trade's name (焊工, 育婴师), neither begins a word (工资) nor
+        ends one (人工)."""
+        return text[index] in self._trade_endings and not text.startswith(self._not_trade_words, index) \
+            and not any(text.endswith(word, 0, index + 1) for word in self._not_trade_words)
 
     def _with_job_after(self, acronym: str, normalized: str) -> str:
         """An acronym with the job noun right after it ("PADI divemaster")."""
@@ -275,7 +316,7 @@ class ScopeFinder:
             for match in self._zh_job.finditer(compact):
                 following = re.match(r"\w*", compact[match.end():]).group()  # type: ignore[union-attr]
                 names.append((self._before_first_stop(following), True))
-        return [name for name, verbs_too in names
+        return [_without_leading_words(name) for name, verbs_too in names
                 if len(name) >= MIN_CHINESE_NAME and _ends_like_a_noun(name, self._trade_endings, verbs_too)]
 
     def _after_last_boundary(self, run: str) -> str:

@@ -1,0 +1,107 @@
+"""Reads what a question asks about (its aspects) and which kind of certificate it means,
+from the cue words of knowledge/aspects.yml.
+
+「二建需要注册吗」 asks about registration; "how long is a teacher certificate valid and how
+do I check it is real?" asks about validity and verification: each aspect asked gets its own
+answer (bot.dialogue.answering)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge.model import ALIAS_KINDS, KnowledgeBase, LocalizedList
+from bot.text import HAN_CHARACTER, normalize_phrase
+
+# At most this many aspects are answered: a third is rarely asked, and three answers in a
+# row read as a wall of text.
+MAX_ASPECTS = 2
+# "A…B" in a cue: A, then B later in the message.
+_GAP = "…"
+# Where one question ends and the next begins: 「职业证是什么?为何要考?」. A space counts in
+# Chinese (「考幼师需要什么学历 幼师资格证是什么」), not between English words.
+_CLAUSE_BREAK = re.compile(r"[?？!！。;；,，、]+"
+                           r"|(?<=[\u4e00-\u9fff])[\s.]+(?=[\u4e00-\u9fff])"
+                           r"|\s+and\s+(?=how|what|where|when|who|why|is|are|do|does|can)")
+
+
+def _cue_pattern(cue: str) -> str:
+    """A cue as a regular expression on normalised text: Chinese anywhere, English at the
+    start of a word."""
+    parts = []
+    for part in cue.split(_GAP):
+        words = normalize_phrase(part)
+        if not words:
+            continue
+        escaped = re.escape(words).replace(r"\ ", r"\s*")
+        parts.append(f"({escaped})" if HAN_CHARACTER.match(words) else rf"(?<![a-z0-9])({escaped})")
+    return ".*?".join(parts)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    label: str
+    pattern: re.Pattern[str]
+
+
+def _cues(labelled: list[tuple[str, LocalizedList]]) -> list[_Cue]:
+    return [_Cue(label, re.compile(_cue_pattern(cue)))
+            for label, cues in labelled for words in cues.values() for cue in words if _cue_pattern(cue)]
+
+
+def _matches(cues: list[_Cue], text: str) -> list[tuple[int, str]]:
+    """Where each label's cues match, longer cues first taking their words' places: (start,
+    label), in the order of the text. The gap of an "A…B" cue stays free for other cues
+    (「需要审证吗」 asks about re-examination)."""
+    found = []
+    for cue in cues:
+        for match in cue.pattern.finditer(text):
+            spans = [match.span(group) for group in range(1, (match.lastindex or 0) + 1)]
+            found.append((sum(end - start for start, end in spans), match.start(), spans, cue.label))
+    taken: list[tuple[int, int]] = []
+    placed: list[tuple[int, str]] = []
+    for _, start, spans, label in sorted(found, key=lambda item: (-item[0], item[1])):
+        if all(end <= other_start or begin >= other_end for begin, end in spans for other_start, other_end in taken):
+            taken += spans
+            placed.append((start, label))
+    return sorted(placed)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The aspects a message asks about, in the order asked, and the kind of certificate it
+    names (an id of knowledge/aspects.yml's kinds), if any."""
+
+    aspects: tuple[str, ...]
+    kind: str | None
+
+
+class AspectReader:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        rules = kb.aspects
+        self._weak = {rule.id for rule in rules.aspects if rule.weak}
+        self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects])
+        self._kind_cues = _cues([(kind.id, kind.cues) for kind in rules.kinds])
+        # The catalog's names, taken out before reading: 注册会计师 asks nothing about registration.
+        names = {normalize_phrase(alias) for entry in kb.catalog for kinds in entry.aliases.values()
+                 for kind in ALIAS_KINDS for alias in kinds[kind]}
+        names |= {normalize_phrase(title) for entry in kb.catalog for title in entry.title.values()}
+        patterns = [_cue_pattern(name) for name in sorted(names, key=len, reverse=True) if name]
+        self._names = re.compile("|".join(patterns))
+
+    def read(self, text: str) -> Reading:
+        kinds = _matches(self._kind_cues, normalize_phrase(text))
+        asked: list[str] = []
+        for clause in _CLAUSE_BREAK.split(text):
+            for aspect in self._clause_aspects(clause):
+                if aspect not in asked:
+                    asked.append(aspect)
+        return Reading(aspects=tuple(asked[:MAX_ASPECTS]), kind=kinds[0][1] if kinds else None)
+
+    def _clause_aspects(self, clause: str) -> list[str]:
+        """The aspects one clause asks, weak ones only when it asks nothing else: 「二建需要注册吗」
+        asks about registration; 「幼师资格证是什么」 after 「考幼师需要什么学历」 asks what it is."""
+        without_names = self._names.sub(" § ", normalize_phrase(clause))
+        asked = [aspect for _, aspect in _matches(self._aspect_cues, without_names)]
+        strong = [aspect for aspect in asked if aspect not in self._weak]
+        return strong or asked

@@ -1,0 +1,142 @@
+"""Questions read by subject and aspect (knowledge/aspects.yml), and answered aspect by aspect:
+the issue's examples, each with what a classifier might have made of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.dialogue.answering import Dialogue, Reply
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.response_names import (
+    OUT_OF_SCOPE,
+    UNCOVERED,
+    UNLISTED,
+    catalog_response,
+    entry_general_response,
+    faq_response,
+    unlisted_response,
+)
+from bot.knowledge.routing import QUESTION_INTENT
+from bot.understanding.aspects import AspectReader
+from bot.understanding.gate import FINDINGS_KEY, DomainGate
+
+
+@pytest.fixture(scope="module")
+def reader(kb: KnowledgeBase) -> AspectReader:
+    return AspectReader(kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "aspects", "kind"),
+    [
+        ("二建证书需要注册才能用吗", ("registration",), None),
+        ("how long is a teacher certificate valid and how do I check it is real?", ("validity", "verify"), None),
+        ("焊工三级算什么水平", ("types_levels",), None),
+        ("特种作业操作证是准入类的吗", (), "access_skilled"),
+        ("精算师证书还有吗", ("reform_cancellation",), "catalog_changes"),
+        # 注册会计师 is a name: it asks nothing about registration.
+        ("注册会计师证书有效期多久", ("validity",), None),
+        # A weak aspect in a clause of its own counts; beside a strong one it does not.
+        ("考幼师需要什么学历 幼师资格证是什么", ("obtain", "what_is"), None),
+        ("上岗证需要审证吗", ("reexamination",), "job_entry_permit"),
+        ("電工證到期了怎麼換證", ("expiry_renewal",), None),
+    ],
+)
+def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
+    reading = reader.read(text)
+    assert reading.aspects[: len(aspects)] == aspects
+    assert reading.kind == kind
+
+
+def answer(gate: DomainGate, dialogue: Dialogue, text: str, classified: str, language: str,
+           faq: str | None = None) -> Reply:
+    """The answer to a message a classifier took for `classified` (and the FAQ entry `faq`)."""
+    message: dict[str, Any] = {"text": text, "intent": {"name": classified, "confidence": 0.9},
+                               "intent_ranking": [{"name": classified, "confidence": 0.9}], "entities": []}
+    if faq:
+        message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}", "confidence": 0.9},
+                                                "ranking": []}}
+    verdict = gate.decide(classified, message)
+    message["intent"] = {"name": verdict.intent, "confidence": 1.0}
+    if verdict.findings is not None:
+        message[FINDINGS_KEY] = verdict.findings.as_dict()
+    return dialogue.answer(message, None, language)
+
+
+def responses(reply: Reply) -> list[str]:
+    return [part.response for part in reply.parts()]
+
+
+def test_two_aspects_two_answers(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "how long is a teacher certificate valid and how do I check it is real?",
+                   "nlu_fallback", "en")
+    assert responses(reply) == [catalog_response("teacher", "expiry"), catalog_response("teacher", "verify")]
+
+
+def test_an_aspect_the_entry_lacks_gets_the_general_rule_marked_as_general(gate: DomainGate,
+                                                                          dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "二建证书需要注册才能用吗", "faq", "zh", faq="how_to_obtain")
+    assert reply.response == entry_general_response("certificate_vs_practice_license")
+    assert reply.values["certificate"] == "建造师资格证书"
+
+
+def test_the_classifiers_answer_stands_when_it_answers_what_was_asked(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "is the post competency certificate recognised nationwide", "faq", "en",
+                   faq="post_competency_certificate")
+    assert responses(reply) == [faq_response("post_competency_certificate")]
+
+
+def test_a_modifier_makes_another_job(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "宠物医生需要医师资格证吗", "ask_certificate_needed", "zh")
+    assert reply.response.startswith(UNLISTED) and reply.values["name"] == "宠物医生"
+
+
+def test_a_name_inside_another_word_is_no_name(gate: DomainGate, dialogue: Dialogue) -> None:
+    found = gate.findings({"text": "我唯一建议你看看资格证", "entities": []})
+    assert found.entry is None
+
+
+def test_in_scope_questions_are_not_refused(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "焊工三级算什么水平", "out_of_scope", "zh")
+    assert responses(reply) == [unlisted_response("certificate_types")] and reply.values["name"] == "焊工"
+    assert answer(gate, dialogue, "替考有什么风险", "out_of_scope", "zh").response != OUT_OF_SCOPE
+
+
+def test_facts_of_the_catalog_note_are_reachable(gate: DomainGate, dialogue: Dialogue) -> None:
+    assert answer(gate, dialogue, "特种作业操作证是准入类的吗", "nlu_fallback", "zh").response == faq_response(
+        "access_type_skilled_qualifications")
+    assert answer(gate, dialogue, "专业技术人员职业资格和技能人员职业资格有什么区别", "faq", "zh",
+                  faq="certificate_types").response in (faq_response("vocational_qualification_catalog"),
+                                                        faq_response("certificate_types"))
+    assert answer(gate, dialogue, "精算师证书还有吗", "nlu_fallback", "zh").response == faq_response(
+        "catalog_changes_2021")
+
+
+def test_other_kinds_of_certificate_are_declined(gate: DomainGate, dialogue: Dialogue) -> None:
+    for text in ("网银U盾证书过期了怎么办", "数字证书CA过期了怎么续期", "养老资格认证几年一次"):
+        assert answer(gate, dialogue, text, "faq", "zh", faq="expiry_and_renewal").response == OUT_OF_SCOPE, text
+
+
+def test_an_unlisted_certificate_keeps_its_name_through_every_aspect(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "月嫂证能全国通用吗现在怎么考", "faq", "zh", faq="how_to_obtain")
+    assert responses(reply)[0] in (UNLISTED, unlisted_response("how_to_obtain"), UNCOVERED)
+    assert all(part.values.get("name", part.values.get("subject")) == "月嫂" for part in reply.parts()
+               if part.response in (UNLISTED, UNCOVERED))
+    assert faq_response("how_to_obtain") in responses(reply) or unlisted_response("how_to_obtain") in responses(reply)
+
+
+def test_the_gate_keeps_a_lookup_that_names_whose_certificate(gate: DomainGate) -> None:
+    verdict = gate.decide("check_certificate", {"text": "is my certificate genuine?", "entities": []})
+    assert verdict.intent != QUESTION_INTENT
+
+
+def test_an_entry_answers_an_aspect_with_its_own_fact(gate: DomainGate, dialogue: Dialogue,
+                                                      localized_responses: dict[str, dict[str, str]]) -> None:
+    reply = answer(gate, dialogue, "教师资格证是哪个部门发的", "ask_certificate_verify", "zh")
+    assert reply.response == catalog_response("teacher", "issuer")
+    assert "教育部" in localized_responses[reply.response]["zh"]
+    # An entry without that fact gets the general rule, marked as general.
+    assert answer(gate, dialogue, "导游证是哪个部门发的", "ask_certificate_verify", "zh").response == \
+        entry_general_response("who_issues_certificates")
