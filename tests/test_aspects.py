@@ -140,3 +140,14 @@ def test_an_entry_answers_an_aspect_with_its_own_fact(gate: DomainGate, dialogue
     # An entry without that fact gets the general rule, marked as general.
     assert answer(gate, dialogue, "导游证是哪个部门发的", "ask_certificate_verify", "zh").response == \
         entry_general_response("who_issues_certificates")
+
+
+def test_an_acronym_asked_about_is_a_certificate(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "Is CFA Worth It?", "out_of_scope", "en")
+    assert reply.response.startswith(UNLISTED) and reply.values["name"] == "cfa"
+    # Words in lower case are no acronym: "what does ciao mean" is not about a certificate.
+    assert answer(gate, dialogue, "what does ciao mean", "out_of_scope", "en").response == OUT_OF_SCOPE
+
+
+def test_a_request_for_a_person_names_no_certificate(gate: DomainGate) -> None:
+    assert gate.findings({"text": "我想找人工客服", "entities": []}).unlisted is None

@@ -179,7 +179,9 @@ class DomainGate:
         if found.relatedness.other_meaning and not found.entry:
             return False  # 「windows许可证快过期了」: another kind of certificate
         if not (found.entry or found.kind):
-            if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
+            # An acronym asked about ("Is CFA worth it?") names a certificate by itself.
+            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted)
+            if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
                 return False
             # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does
             # not), unless what it asks is about certificates by itself (「替考有什么风险」).
@@ -198,6 +200,12 @@ class DomainGate:
 
     def _weak(self, aspect: str) -> bool:
         return self.kb_aspects.rule(aspect).weak
+
+
+def _names_an_acronym(text: str, name: str) -> bool:
+    """Whether the name is an acronym the message writes in capitals (CFA, CELTA, TEFL)."""
+    return any(re.search(rf"(?<![A-Za-z]){re.escape(word.upper())}(?![A-Za-z])", text)
+               for word in name.split() if 3 <= len(word) <= 6 and word.isalpha())
 
 
 def _is_bare_certificate_number(text: str) -> bool:
