@@ -173,8 +173,9 @@ class Dialogue:
 
     def answer_aspects(self, message: Mapping[str, Any], language: str) -> Reply:
         """Answers each aspect the message asks about (knowledge/aspects.yml). The answer the
-        classifiers lead to comes first where it answers the first aspect about the same
-        subject (they know our own phrasings best); each aspect it leaves is answered on its own."""
+        classifiers lead to comes first where it is about the same subject and answers one of
+        the aspects (they know our own phrasings best); each aspect it leaves is answered on
+        its own, in a message of its own."""
         found = self._found(message)
         composed = self._compose(found, language)
         parts = [part for _, part in composed]

@@ -33,18 +33,12 @@ def _word_similarity(typed: str, alias_word: str) -> float:
 
 @lru_cache(maxsize=1)
 def _segmenter() -> Any:  # jieba has no type information
-    """A jieba of our own: the Rasa server's tokenizer loads its user dictionary into jieba's
-    shared one, which would change where our words are cut."""
+    """jieba with its own dictionary only: the Rasa server's tokenizer loads our user dictionary
+    into jieba's shared one, and tests load others, which would move where words are cut. A
+    name matches where it starts and ends on a cut, whether or not it is one word of its own."""
     import jieba  # loaded on first use: its dictionary takes a moment
 
     return jieba.Tokenizer()
-
-
-def _segmenter_knows(words: set[str]) -> None:
-    """Adds the catalog's Chinese names to the segmenter, so that each is cut as one word."""
-    segmenter = _segmenter()
-    for word in sorted(words):
-        segmenter.add_word(word, freq=100_000)
 
 
 def _word_boundaries(text: str) -> set[int]:
@@ -92,7 +86,6 @@ class MentionFinder:
                                  # Other jobs first: 「宠物医生需要医师资格证吗」 asks about pet doctors.
                                  for alias, entry_id in sorted(chinese, key=lambda item: (item[1] is not None,
                                                                                           -len(item[0])))]
-        _segmenter_knows({alias for alias, _ in self._chinese_aliases})
         self._english_not_aliases = sorted((name for name in not_aliases if not HAN_CHARACTER.search(name)),
                                            key=len, reverse=True)
         # English aliases by the first letter of their first word: a typed word matches an
@@ -121,15 +114,18 @@ class MentionFinder:
         boundaries = _word_boundaries(compact) if HAN_CHARACTER.search(compact) else set()
         other_job = False
         for alias, entry_id in self._chinese_aliases:
-            # A whole word only: 一建 is not named in 「唯一建议」.
+            # On a cut at one end at least: 一建 is not named in 「唯一建议」 (唯一/建议), 老师 is in
+            # 「中学老师」, a word of jieba's own.
             places = [start for start in _places(compact, alias)
-                      if start in boundaries and start + len(alias) in boundaries]
+                      if start in boundaries or start + len(alias) in boundaries]
             if not places:
                 continue
-            if entry_id is None:
-                other_job = True
-                compact = compact.replace(alias, "|" * len(alias))  # its characters name no entry
-            elif not (other_job and alias in self._certificate_names):
+            if entry_id is None or (other_job and alias in self._certificate_names):
+                # Another job's name, or after one a certificate's (医师资格证 in 「宠物医生需要医师资格证吗」):
+                # its characters name no entry.
+                other_job = other_job or entry_id is None
+                compact = compact.replace(alias, "|" * len(alias))
+            else:
                 return entry_id
         padded = f" {normalized} "
         for name in self._english_not_aliases:

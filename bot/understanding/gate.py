@@ -179,8 +179,10 @@ class DomainGate:
         if found.relatedness.other_meaning and not found.entry:
             return False  # 「windows许可证快过期了」: another kind of certificate
         if not (found.entry or found.kind):
-            # An acronym asked about ("Is CFA worth it?") names a certificate by itself.
-            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted)
+            # An acronym asked about ("Is CFA worth it?") names a certificate by itself; not when
+            # the question is about a fee or a time ("how much is a cab from JFK").
+            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and all(
+                self.kb_aspects.rule(aspect).uncovered is None for aspect in found.aspects)
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
                 return False
             # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does

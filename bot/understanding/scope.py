@@ -84,7 +84,9 @@ def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     ordered = sorted({normalize_phrase(p) for p in phrases}, key=len, reverse=True)
     if not ordered:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+    # Latin letters and digits bound an English word; a Chinese character does not
+    # ("windows许可证" names Windows).
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![a-z0-9])")
 
 
 def _substring_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -100,7 +102,7 @@ class _Words:
     def __init__(self, words: LocalizedList, stems: bool = False) -> None:
         english = _phrase_pattern(words["en"])
         if english is not None and stems:
-            english = re.compile(english.pattern.removesuffix(r"(?!\w)"))
+            english = re.compile(english.pattern.removesuffix(r"(?![a-z0-9])"))
         self._english = english
         self._chinese = _substring_pattern(words["zh"])
 
