@@ -50,12 +50,15 @@ def _word_boundaries(text: str) -> set[int]:
     return boundaries
 
 
-def _places(text: str, word: str) -> list[int]:
-    starts, start = [], text.find(word)
+def _named(text: str, name: str, boundaries: set[int]) -> bool:
+    """Whether a Chinese name is in the text on a cut at one end at least: 一建 is not named in
+    「唯一建议」 (唯一/建议), 老师 is in 「中学老师」, a word of jieba's own."""
+    start = text.find(name)
     while start != -1:
-        starts.append(start)
-        start = text.find(word, start + 1)
-    return starts
+        if start in boundaries or start + len(name) in boundaries:
+            return True
+        start = text.find(name, start + 1)
+    return False
 
 
 class MentionFinder:
@@ -114,11 +117,7 @@ class MentionFinder:
         boundaries = _word_boundaries(compact) if HAN_CHARACTER.search(compact) else set()
         other_job = False
         for alias, entry_id in self._chinese_aliases:
-            # On a cut at one end at least: 一建 is not named in 「唯一建议」 (唯一/建议), 老师 is in
-            # 「中学老师」, a word of jieba's own.
-            places = [start for start in _places(compact, alias)
-                      if start in boundaries or start + len(alias) in boundaries]
-            if not places:
+            if not _named(compact, alias, boundaries):
                 continue
             if entry_id is None or (other_job and alias in self._certificate_names):
                 # Another job's name, or after one a certificate's (医师资格证 in 「宠物医生需要医师资格证吗」):
@@ -156,8 +155,9 @@ class MentionFinder:
         """The name of another job the text names (宠物医生, "patent attorney"), if any."""
         normalized = normalize_phrase(text)
         compact = normalized.replace(" ", "")
+        boundaries = _word_boundaries(compact) if HAN_CHARACTER.search(compact) else set()
         for alias, entry_id in self._chinese_aliases:
-            if entry_id is None and alias in compact:
+            if entry_id is None and _named(compact, alias, boundaries):
                 return alias
         return next((name for name in self._english_not_aliases if f" {name} " in f" {normalized} "), None)
 

@@ -167,7 +167,6 @@ class DomainGate:
             return UNLISTED_INTENT
         return intent
 
-
     def _asks_about(self, intent: str, text: str, found: Findings) -> bool:
         """Whether the message asks about certificates in words the aspects know: then it is
         answered aspect by aspect, whatever the classifiers made of it ("Pay someone to take
