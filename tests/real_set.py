@@ -18,6 +18,7 @@ from bot.knowledge.response_names import (
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
+    UNLISTED_ABROAD,
 )
 from bot.knowledge.routing import ANSWER_ACTION, route_table
 from bot.settings import PROJECT_ROOT
@@ -122,8 +123,9 @@ def _part_answers(part: Reply, asked: set[str]) -> tuple[str | None, frozenset[s
         return "general", FAQ_ASPECTS.get(response.removeprefix(FAQ_PREFIX), frozenset())
     if response.startswith(f"{UNLISTED}__"):
         return "unlisted", FAQ_ASPECTS.get(response.removeprefix(f"{UNLISTED}__"), frozenset())
-    if response == UNLISTED:
-        return "unlisted", frozenset(asked)  # "no entry for it: ask its issuer" answers any aspect honestly
+    if response in (UNLISTED, UNLISTED_ABROAD):
+        # "no entry for it: ask its issuer" ("... the authority where you work") answers any aspect honestly.
+        return "unlisted", frozenset(asked)
     if response == UNCOVERED:
         entry = part.answered_by if part.answered_by not in ("uncovered", "") else None
         return entry, frozenset(asked & UNCOVERED_ASPECTS)

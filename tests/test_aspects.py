@@ -13,6 +13,7 @@ from bot.knowledge.response_names import (
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
+    UNLISTED_ABROAD,
     catalog_response,
     entry_general_response,
     faq_response,
@@ -48,6 +49,27 @@ def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind
     reading = reader.read(text)
     assert reading.aspects[: len(aspects)] == aspects
     assert reading.kind == kind
+
+
+def test_an_unlisted_name_asks_nothing_by_its_words(gate: DomainGate) -> None:
+    # 中级 in 中级会计师 is its name, not a question about levels.
+    found = gate.findings({"text": "怎么查中级会计师证的真伪?", "entities": []})
+    assert found.unlisted == "中级会计师" and found.aspects == ("verify",)
+
+
+@pytest.mark.parametrize("text", ["出租职业资格证书可月入过万?", "电子证书与纸质证书法律效力一样吗?",
+                                  "国家职业资格证书对应的等级有哪些", "结业证和资格证有什么区别"])
+def test_words_that_describe_a_certificate_name_none(gate: DomainGate, text: str) -> None:
+    assert gate.findings({"text": text, "entities": []}).unlisted is None
+
+
+def test_a_licence_abroad_is_not_chinas(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "Why do electricians need to be licensed in many states?", "faq", "en",
+                   faq="jobs_requiring_certificate")
+    assert responses(reply) == [UNLISTED_ABROAD] and reply.values["name"] == "electrician"
+    assert answer(gate, dialogue, "美国护士执照难考吗", "faq", "zh").response == UNLISTED_ABROAD
+    # Practising in China is China's rule, wherever the lawyer comes from.
+    assert answer(gate, dialogue, "Can US lawyers practice in China?", "faq", "en").response != UNLISTED_ABROAD
 
 
 def answer(gate: DomainGate, dialogue: Dialogue, text: str, classified: str, language: str,

@@ -24,6 +24,7 @@ from bot.knowledge.response_names import (
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
+    UNLISTED_ABROAD,
     catalog_response,
     entry_general_response,
     faq_entry_id,
@@ -309,7 +310,10 @@ class Dialogue:
     def answer_unlisted(self, message: Mapping[str, Any]) -> Reply:
         """A question about a certificate or job that the catalog lacks: says so, where to
         check, and the general rule of the FAQ entry closest to the question, if one is."""
-        name = self._found(message).unlisted or ""
+        found = self._found(message)
+        name = found.unlisted or ""
+        if found.abroad:
+            return Reply(UNLISTED_ABROAD, "unlisted", values={"name": name})
         key, confidence = _selected_faq(message)
         if key and confidence >= self.settings.answer_confidence:
             entry = self.kb.faq_entry(faq_entry_id(key))

@@ -28,6 +28,7 @@ from bot.knowledge.response_names import (
     LANGUAGE_SLOT,
     UNCOVERED,
     UNLISTED,
+    UNLISTED_ABROAD,
     catalog_response,
     conversation_response,
     entry_general_response,
@@ -131,6 +132,7 @@ def responses(kb: KnowledgeBase) -> str:
     parts.append(_response(ASK_WHICH_CATALOG_ENTRY,
                            {language: ask_which_entry(kb, language) for language in LANGUAGES}))
     parts.append(_response(UNLISTED, {language: unlisted_answer(kb, None, language) for language in LANGUAGES}))
+    parts.append(_response(UNLISTED_ABROAD, {language: scope_reply(kb, "abroad", language) for language in LANGUAGES}))
     for entry in kb.faq:
         parts.append(_response(unlisted_response(entry.id),
                                {language: unlisted_answer(kb, entry.id, language) for language in LANGUAGES}))

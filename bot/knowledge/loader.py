@@ -529,7 +529,7 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
                            "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
-                           "name_boundaries", "uncovered_topics", "replies", "reply_sources", "evidence",
+                           "not_names", "name_boundaries", "abroad_words", "home_words", "uncovered_topics", "replies", "reply_sources", "evidence",
                            "reviewed"})
     topics = []
     raw_topics = data.get("uncovered_topics")
@@ -562,7 +562,10 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
         job_words=fields.text_list("job_words", 1),
         job_nouns=fields.text_list("job_nouns", 0),
         not_job_nouns=fields.text_list("not_job_nouns", 0),
+        not_names=fields.text_list("not_names", 0),
         name_boundaries=fields.text_list("name_boundaries", 1),
+        abroad_words=fields.text_list("abroad_words", 1),
+        home_words=fields.text_list("home_words", 1),
         uncovered_topics=tuple(topics),
         replies={key: replies.text(key) or {} for key in SCOPE_REPLY_KEYS},
         reply_sources=reply_sources,

@@ -138,7 +138,7 @@ class UncoveredTopic:
 
 # The replies of knowledge/scope.yml.
 SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject",
-                    "entry_general_rule")
+                    "entry_general_rule", "abroad")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,12 @@ class Scope:
     job_words: LocalizedList
     job_nouns: LocalizedList
     not_job_nouns: LocalizedList
+    # Words in front of a certificate word that describe it rather than name it (纸质证书).
+    not_names: LocalizedList
     name_boundaries: LocalizedList
+    # Places outside China, and words that say the question is about China after all.
+    abroad_words: LocalizedList
+    home_words: LocalizedList
     uncovered_topics: tuple[UncoveredTopic, ...]
     replies: Mapping[str, Localized]
     # What the replies that state a fact rest on, by reply (shown in their source lines).

@@ -16,6 +16,8 @@ LOOKUP_PREFIX = "utter_lookup_"
 # Answers beyond the knowledge (knowledge/scope.yml): a certificate or job without a catalog
 # entry, and a topic no entry holds. Their {placeholders} are filled in when sent.
 UNLISTED = "utter_unlisted"
+# A certificate or job asked about outside China: the knowledge covers China only.
+UNLISTED_ABROAD = "utter_unlisted_abroad"
 UNCOVERED = "utter_uncovered"
 OUT_OF_SCOPE = "utter_out_of_scope"
 # The general rule (an FAQ entry's answer) for an aspect that a catalog entry has no fact of

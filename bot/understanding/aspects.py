@@ -89,19 +89,25 @@ class AspectReader:
         patterns = [_cue_pattern(name) for name in sorted(names, key=len, reverse=True) if name]
         self._names = re.compile("|".join(patterns))
 
-    def read(self, text: str) -> Reading:
+    def read(self, text: str, name: str | None = None) -> Reading:
+        """The aspects and kind of a message; `name`, the certificate or job it asks about
+        that the catalog lacks, is taken out like the catalog's names (中级会计师 asks
+        nothing about levels)."""
         kinds = _matches(self._kind_cues, normalize_phrase(text))
+        named = re.compile(_cue_pattern(name)) if name and _cue_pattern(name) else None
         asked: list[str] = []
         for clause in _CLAUSE_BREAK.split(text):
-            for aspect in self._clause_aspects(clause):
+            for aspect in self._clause_aspects(clause, named):
                 if aspect not in asked:
                     asked.append(aspect)
         return Reading(aspects=tuple(asked[:MAX_ASPECTS]), kind=kinds[0][1] if kinds else None)
 
-    def _clause_aspects(self, clause: str) -> list[str]:
+    def _clause_aspects(self, clause: str, named: re.Pattern[str] | None) -> list[str]:
         """The aspects one clause asks, weak ones only when it asks nothing else: 「二建需要注册吗」
         asks about registration; 「幼师资格证是什么」 after 「考幼师需要什么学历」 asks what it is."""
         without_names = self._names.sub(" § ", normalize_phrase(clause))
+        if named:
+            without_names = named.sub(" § ", without_names)
         asked = [aspect for _, aspect in _matches(self._aspect_cues, without_names)]
         strong = [aspect for aspect in asked if aspect not in self._weak]
         return strong or asked

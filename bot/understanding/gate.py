@@ -61,6 +61,8 @@ class Findings:
         relatedness: what it has of the domain (Relatedness.unrelated decides).
         aspects: what it asks about, in the order asked (knowledge/aspects.yml).
         kind: the kind of certificate it names (knowledge/aspects.yml's kinds), if any.
+        abroad: whether it asks about somewhere outside China; then `unlisted` is what it
+            names there ("electricians" in "do electricians need a license in all states?").
     """
 
     entry: str | None
@@ -70,6 +72,7 @@ class Findings:
     relatedness: Relatedness
     aspects: tuple[str, ...] = ()
     kind: str | None = None
+    abroad: bool = False
     # For a message the gate made a question about aspects: the intent it would have had.
     classified: str | None = None
 
@@ -86,7 +89,7 @@ class Findings:
         return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
                    uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]),
                    aspects=tuple(found.get("aspects") or ()), kind=found.get("kind"),
-                   classified=found.get("classified"))
+                   abroad=bool(found.get("abroad")), classified=found.get("classified"))
 
     @classmethod
     def named_by_payload(cls, entry: str | None) -> Findings:
@@ -128,7 +131,12 @@ class DomainGate:
         entry = self.mentions.find(message)
         unlisted = None if entry else self.mentions.other_job(text) or self.scope.unlisted_name(text)
         topic = self.scope.uncovered_topic(text)
-        reading = self.reader.read(text)
+        reading = self.reader.read(text, unlisted)
+        if (entry or unlisted) and self.scope.abroad(text):
+            # The knowledge covers China only: what it holds on the entry is not the answer.
+            return Findings(entry=None, unlisted=unlisted or _named_entry_text(message, entry), unknown=None,
+                            uncovered=None, relatedness=self.scope.relatedness(text), aspects=reading.aspects,
+                            abroad=True)
         return Findings(entry=entry, unlisted=unlisted,
                         unknown=None if entry or unlisted else self.scope.unknown_words(text),
                         uncovered=topic.id if topic else None, relatedness=self.scope.relatedness(text),
@@ -144,6 +152,8 @@ class DomainGate:
         if intent not in self.considered:
             return Verdict(intent, None)
         found = found or self.findings(message)
+        if found.abroad and not found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
+            return Verdict(UNLISTED_INTENT, found)
         decided = self._intent(intent, message, found)
         if self._asks_about(intent, text, found):
             # The answer the classifiers lead to stands where it answers what was asked
@@ -242,3 +252,13 @@ def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
         if entity.get("entity") in ALIAS_KINDS and isinstance(start, int) and isinstance(end, int):
             return _frame(text[:start] + _NAMED + text[end:])
     return None
+
+
+def _named_entry_text(message: Mapping[str, Any], entry: str | None) -> str:
+    """The words of the message that named the entry (its first profession or certificate
+    entity), or the entry's id when no entity marks them."""
+    text = str(message.get("text") or "")
+    for entity in message.get("entities") or []:
+        if entity.get("entity") in ALIAS_KINDS and isinstance(entity.get("start"), int):
+            return text[entity["start"] : entity["end"]]
+    return (entry or "").replace("_", " ")

@@ -153,12 +153,15 @@ class ScopeFinder:
                                   for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])})
         self._holders = _Words(scope.holder_words)
         self._unrelated = _Words(scope.unrelated_words)
+        self._abroad = _Words(scope.abroad_words)
+        self._home = _Words(scope.home_words)
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
         self._en_boundaries = {normalize_phrase(w) for w in scope.name_boundaries["en"]}
         self._en_job = _phrase_pattern(scope.job_words["en"])
         self._en_job_nouns, self._en_job_endings = _words_and_endings(scope.job_nouns["en"])
         self._en_not_job_nouns, self._en_not_job_endings = _words_and_endings(scope.not_job_nouns["en"])
         self._en_holders = {normalize_phrase(w) for w in scope.holder_words["en"]}
+        self._not_names = {normalize_phrase(w) for words in scope.not_names.values() for w in words}
         self._trade_endings = "".join(_words_and_endings(scope.job_nouns["zh"])[1])
         self._not_trade_words = tuple(normalize_phrase(w) for w in scope.not_job_nouns["zh"])
         self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
@@ -196,6 +199,11 @@ class ScopeFinder:
             compact = self._zh_not_certificate.sub("|", compact)
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
 
+    def abroad(self, text: str) -> bool:
+        """Whether the message asks about somewhere outside China ("in all states")."""
+        normalized = normalize_phrase(text)
+        return self._abroad.found_in(normalized) and not self._home.found_in(normalized)
+
     def names_a_holder(self, text: str) -> bool:
         """Whether the message says whose certificate it is ("check my licence"): a lookup."""
         return self._holders.found_in(normalize_phrase(text))
@@ -211,7 +219,7 @@ class ScopeFinder:
                     if name not in self._en_boundaries]
         names = [*acronyms, *self._english_names(normalized), *self._chinese_names(normalized)]
         for name in names:
-            if self._is_unknown(name) and not self._names_a_holder(name):
+            if self._is_unknown(name) and not self._names_a_holder(name) and name not in self._not_names:
                 return name
         return self._chinese_trade(normalized)
 
@@ -350,7 +358,7 @@ class ScopeFinder:
         runs = [run for word in normalize_phrase(text).split() if HAN_CHARACTER.search(word)
                 for run in map(self._after_last_boundary, self._unknown_chinese(word))
                 if len(run) >= MIN_CHINESE_NAME and _ends_like_a_noun(run, self._trade_endings)
-                and not self._names_a_holder(run)]
+                and not self._names_a_holder(run) and run not in self._not_names]
         return max(runs, key=len, default=None)
 
     def _unknown_chinese(self, text: str) -> list[str]:
