@@ -529,7 +529,8 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
                            "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
-                           "not_names", "name_boundaries", "abroad_words", "home_words", "uncovered_topics", "replies", "reply_sources", "evidence",
+                           "not_names", "name_boundaries", "abroad_words", "home_words",
+                           "uncovered_topics", "replies", "reply_sources", "evidence",
                            "reviewed"})
     topics = []
     raw_topics = data.get("uncovered_topics")
