@@ -173,3 +173,12 @@ def test_an_acronym_asked_about_is_a_certificate(gate: DomainGate, dialogue: Dia
 
 def test_a_request_for_a_person_names_no_certificate(gate: DomainGate) -> None:
     assert gate.findings({"text": "我想找人工客服", "entities": []}).unlisted is None
+
+
+def test_a_need_asked_alone_is_answered_whatever_the_classifier_chose(gate: DomainGate, dialogue: Dialogue) -> None:
+    # The classifier's eye is on "license"; the question is whether one is needed.
+    reply = answer(gate, dialogue, "Do Welders Need A License?", "faq", "en", faq="certificate_vs_practice_license")
+    assert responses(reply) == [unlisted_response("jobs_requiring_certificate")]
+    # "What is" read alone is vague: the classifier's answer on value stands.
+    reply = answer(gate, dialogue, "what is the significance of certificates", "faq", "en", faq="career_benefits")
+    assert responses(reply) == [faq_response("career_benefits")]

@@ -223,14 +223,14 @@ class Dialogue:
 
     def _agrees(self, chosen: Reply, aspects: tuple[str, ...]) -> bool:
         """Whether the classifiers' answer answers what was asked: one of its aspects, or,
-        when only weak ones were read, an answer on a strong aspect ("what is the
+        when only vague ones were read, an answer on another aspect ("what is the
         significance of certificates" asks about their value)."""
         if any(self._answers(chosen, aspect) for aspect in aspects):
             return True
         rules = self.kb.aspects.aspects
-        # What the classifiers saw beyond the weak cues: an answer on a strong aspect.
+        # What the classifiers saw beyond the vague cues: an answer on a strong aspect.
         strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
-        return strong and all(self.kb.aspects.rule(aspect).weak for aspect in aspects)
+        return strong and all(self.kb.aspects.rule(aspect).vague for aspect in aspects)
 
     def _answers(self, reply: Reply, aspect: str) -> bool:
         """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""

@@ -585,7 +585,7 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     rules = []
     for aspect_id, body in (data.get("aspects") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"aspects.{aspect_id}", problems)
-        fields.reject_unknown({"weak", "catalog", "general", "uncovered", "cues", "also"})
+        fields.reject_unknown({"weak", "vague", "catalog", "general", "uncovered", "cues", "also"})
         also = _faq_references(fields, "also", faq_ids)
         catalog = fields.choice("catalog", ASPECTS, required=False)
         general = fields.choice("general", faq_ids, required=False)
@@ -593,7 +593,7 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
         if not (catalog or general or uncovered):
             fields.problem("general", "needs what answers it: catalog, general or uncovered")
         rules.append(AspectRule(str(aspect_id), fields.text_list("cues", 1), bool(fields.data.get("weak")),
-                                catalog, general, uncovered, also))
+                                catalog, general, uncovered, also, vague=bool(fields.data.get("vague"))))
     kinds = []
     for kind_id, body in (data.get("kinds") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)

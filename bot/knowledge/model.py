@@ -181,6 +181,9 @@ class AspectRule:
     uncovered: str | None = None
     # Other FAQ entries that answer it too (the general rule is `general`).
     also: tuple[str, ...] = ()
+    # Read alone, it may stand for something the cues missed: the classifiers' answer on
+    # another aspect wins ("what is the significance of certificates" asks about value).
+    vague: bool = False
 
     def answered_by_faq(self, faq_id: str) -> bool:
         return faq_id == self.general or faq_id in self.also
