@@ -63,6 +63,12 @@ def test_words_that_describe_a_certificate_name_none(gate: DomainGate, text: str
     assert gate.findings({"text": text, "entities": []}).unlisted is None
 
 
+def test_a_trade_made_of_known_words_is_named_whole(gate: DomainGate) -> None:
+    # The knowledge has 消防工程师, not 造价工程师; 工 begins 工程 here, it ends no trade.
+    assert gate.findings({"text": "造价工程师的报考条件是什么", "entities": []}).unlisted == "造价工程师"
+    assert gate.findings({"text": "我想当一名工程师", "entities": []}).unlisted is None
+
+
 def test_a_licence_abroad_is_not_chinas(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "Why do electricians need to be licensed in many states?", "faq", "en",
                    faq="jobs_requiring_certificate")
@@ -137,7 +143,8 @@ def test_facts_of_the_catalog_note_are_reachable(gate: DomainGate, dialogue: Dia
 
 
 def test_other_kinds_of_certificate_are_declined(gate: DomainGate, dialogue: Dialogue) -> None:
-    for text in ("网银U盾证书过期了怎么办", "数字证书CA过期了怎么续期", "养老资格认证几年一次"):
+    for text in ("网银U盾证书过期了怎么办", "数字证书CA过期了怎么续期", "养老资格认证几年一次", "车辆合格证过期了怎么办",
+                 "does a certificate of occupancy expire"):
         assert answer(gate, dialogue, text, "faq", "zh", faq="expiry_and_renewal").response == OUT_OF_SCOPE, text
 
 

@@ -234,13 +234,18 @@ class ScopeFinder:
         return None
 
     def _unknown_trades(self, text: str) -> list[str]:
-        """Trades made of words the knowledge uses: the text up to a trade's ending whose
-        last three characters the knowledge never uses together ("健康管理师": it has 健康
-        and 管理, not 管理师), from the last boundary on."""
-        runs = [self._after_last_boundary(text[: index + 1]) for index in range(MIN_COMPOUND_TRADE - 1, len(text))
-                if self._is_trade_ending(text, index)
-                and _HAN_RUN.fullmatch(last := text[index + 1 - MIN_COMPOUND_TRADE : index + 1])
-                and last not in self._known_zh_text]
+        """Trades made of words the knowledge uses: the text up to a trade's ending, from the
+        last boundary on, whose last three characters the knowledge never uses together
+        ("健康管理师": it has 健康 and 管理, not 管理师), or which is longer and never used whole
+        ("造价工程师": it has 消防工程师, not 造价工程师)."""
+        runs = []
+        for index in range(MIN_COMPOUND_TRADE - 1, len(text)):
+            if not (self._is_trade_ending(text, index)
+                    and _HAN_RUN.fullmatch(last := text[index + 1 - MIN_COMPOUND_TRADE : index + 1])):
+                continue
+            run = self._after_last_boundary(text[: index + 1])
+            if last not in self._known_zh_text or (len(run) > MIN_COMPOUND_TRADE and run not in self._known_zh_text):
+                runs.append(run)
         return [run for run in runs if len(run) >= MIN_COMPOUND_TRADE]
 
     def _is_trade_ending(self, text: str, index: int) -> bool:
