@@ -174,8 +174,19 @@ def test_an_entry_answers_an_aspect_with_its_own_fact(gate: DomainGate, dialogue
 def test_an_acronym_asked_about_is_a_certificate(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "Is CFA Worth It?", "out_of_scope", "en")
     assert reply.response.startswith(UNLISTED) and reply.values["name"] == "cfa"
+    assert answer(gate, dialogue, "Is TEFL Recognised in China?", "out_of_scope", "en").response != OUT_OF_SCOPE
     # Words in lower case are no acronym: "what does ciao mean" is not about a certificate.
     assert answer(gate, dialogue, "what does ciao mean", "out_of_scope", "en").response == OUT_OF_SCOPE
+    assert answer(gate, dialogue, "how much is a cab from JFK", "out_of_scope", "en").response == OUT_OF_SCOPE
+
+
+def test_what_an_entry_is_is_asked_even_when_the_classifier_saw_nothing(gate: DomainGate,
+                                                                        dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "What Are the Jurisdictional Limitations of China-Appointed Attesting Officers?",
+                   "out_of_scope", "en")
+    assert reply.response == catalog_response("china_appointed_attesting_officer", "overview")
+    # "Need" alone asks nothing of a job named in passing.
+    assert answer(gate, dialogue, "I need a lawyer for my divorce", "out_of_scope", "en").response == OUT_OF_SCOPE
 
 
 def test_a_request_for_a_person_names_no_certificate(gate: DomainGate) -> None:

@@ -41,6 +41,9 @@ from bot.understanding.scope import ARTICLES, Relatedness, ScopeFinder
 FINDINGS_KEY = "scope"
 # Aspects that are about certificates whatever else the message says (knowledge/aspects.yml).
 _CERTIFICATE_ASPECTS = frozenset({"scams", "reexamination", "qualification_vs_licence"})
+# What anything named by an acronym may be asked about ("how much is a cab from JFK"): asked
+# about an acronym, they do not make it a certificate.
+_EVERYDAY_ASPECTS = frozenset({"fees", "dates", "places", "results"})
 # What a certificate lookup tells: whether one certificate is genuine and valid.
 _STATUS_ASPECTS = frozenset({"verify", "validity", "expiry_renewal"})
 # A question ("招标师证取消了吗"), not a request to cancel.
@@ -183,15 +186,16 @@ class DomainGate:
         your exam?" is not asking whether this is a bot)."""
         if not (found.aspects or found.kind):
             return False
-        if intent == OUT_OF_SCOPE_INTENT and all(self._weak(aspect) for aspect in found.aspects) and not found.kind:
-            return False  # "I need a lawyer for my divorce": "need" alone asks nothing
+        if intent == OUT_OF_SCOPE_INTENT and not found.kind and all(
+                self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects):
+            return False  # "I need a lawyer for my divorce": "need" alone asks nothing; "what is" does
         if found.relatedness.other_meaning and not found.entry:
             return False  # 「windows许可证快过期了」: another kind of certificate
         if not (found.entry or found.kind):
             # An acronym asked about ("Is CFA worth it?") names a certificate by itself; not when
             # the question is about a fee or a time ("how much is a cab from JFK").
-            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and all(
-                self.kb_aspects.rule(aspect).uncovered is None for aspect in found.aspects)
+            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and not (
+                set(found.aspects) & _EVERYDAY_ASPECTS)
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
                 return False
             # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does
