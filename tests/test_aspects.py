@@ -58,7 +58,9 @@ def test_an_unlisted_name_asks_nothing_by_its_words(gate: DomainGate) -> None:
 
 
 @pytest.mark.parametrize("text", ["出租职业资格证书可月入过万?", "电子证书与纸质证书法律效力一样吗?",
-                                  "国家职业资格证书对应的等级有哪些", "结业证和资格证有什么区别"])
+                                  "国家职业资格证书对应的等级有哪些", "结业证和资格证有什么区别",
+                                  # 挂证 is a scam, not a certificate; a name does not run over 被.
+                                  "2020年“挂证”查处力度不减,如何证明不是“挂证”?", "认证机构被撤销,证书是否有效?"])
 def test_words_that_describe_a_certificate_name_none(gate: DomainGate, text: str) -> None:
     assert gate.findings({"text": text, "entities": []}).unlisted is None
 
