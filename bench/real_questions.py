@@ -40,13 +40,16 @@ def main() -> None:
         reports = evaluate_real(load_real_set(path), parse, answering)
         for language, report in sorted(reports.items()):
             figures = {grade: round(report.rate(grade), 3) for grade in report.counts}
-            results.setdefault(name, {})[language] = {"questions": report.total, **figures}
+            aspects_read = round(report.aspects_read_rate, 3)
+            results.setdefault(name, {})[language] = {"questions": report.total, **figures,
+                                                      "aspects_read_exactly": aspects_read}
             target = ""
             if name == "heldout":
                 met = report.rate("right") >= TARGET_RIGHT and report.rate("wrong") <= TARGET_WRONG
                 target = f"  (target right >= {TARGET_RIGHT}, wrong <= {TARGET_WRONG}: {'met' if met else 'NOT met'})"
             print(f"{name:8} {language}: {report.total:3} questions  right {figures['right']:.3f}  "
-                  f"hedged {figures['hedged']:.3f}  wrong {figures['wrong']:.3f}{target}")
+                  f"hedged {figures['hedged']:.3f}  wrong {figures['wrong']:.3f}  "
+                  f"(aspects read exactly {aspects_read:.3f}){target}")
             if args.failures and name == "tune":
                 print("\n".join(f"    {failure}" for failure in report.failures))
     RESULTS.parent.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ from bot.knowledge.response_names import (
 from bot.knowledge.routing import ANSWER_ACTION, route_table
 from bot.settings import PROJECT_ROOT
 from bot.text import DEFAULT_LANGUAGE, detect_language, normalize_phrase
+from bot.understanding.gate import Findings
 from tests.evaluation import ParseFunction
 
 REAL_SETS = {name: PROJECT_ROOT / "tests" / "real_questions" / f"{name}.yml" for name in ("tune", "heldout")}
@@ -183,6 +184,15 @@ def _own_aspects(part: Reply, subject: str, asked: set[str]) -> frozenset[str]:
 class RealReport:
     counts: dict[str, int] = field(default_factory=lambda: {"right": 0, "hedged": 0, "wrong": 0})
     failures: list[str] = field(default_factory=list)
+    # Of the certificate questions (not other certificates, not unrelated requests): how many
+    # had exactly their labelled aspects read (bot.understanding.aspects), to tell a misreading
+    # from a wrong answer to a question read right.
+    read_questions: int = 0
+    read_exactly: int = 0
+
+    @property
+    def aspects_read_rate(self) -> float:
+        return self.read_exactly / self.read_questions if self.read_questions else 0.0
 
     @property
     def total(self) -> int:
@@ -196,10 +206,15 @@ def evaluate_real(questions: list[RealQuestion], parse: ParseFunction, dialogue:
     """Grades each question's answer; reports by language."""
     reports: dict[str, RealReport] = {}
     for question in questions:
-        reply = reply_to(dialogue, parse(question.text))
+        parsed = parse(question.text)
+        reply = reply_to(dialogue, parsed)
         verdict = grade(question, reply)
         report = reports.setdefault(question.language, RealReport())
         report.counts[verdict] += 1
+        if question.subject not in DECLINED_SUBJECTS:
+            found = Findings.of(parsed)
+            report.read_questions += 1
+            report.read_exactly += found is not None and set(found.aspects) == set(question.aspects)
         if verdict != "right":
             answered = " + ".join(f"{part.response} {part.values or ''}".strip() for part in reply.parts())
             report.failures.append(f"{verdict:6} {question.text!r} ({question.subject} {list(question.aspects)}): "

@@ -60,9 +60,26 @@ def test_an_unlisted_name_asks_nothing_by_its_words(gate: DomainGate) -> None:
 @pytest.mark.parametrize("text", ["出租职业资格证书可月入过万?", "电子证书与纸质证书法律效力一样吗?",
                                   "国家职业资格证书对应的等级有哪些", "结业证和资格证有什么区别",
                                   # 挂证 is a scam, not a certificate; a name does not run over 被.
-                                  "2020年“挂证”查处力度不减,如何证明不是“挂证”?", "认证机构被撤销,证书是否有效?"])
+                                  "2020年“挂证”查处力度不减,如何证明不是“挂证”?", "认证机构被撤销,证书是否有效?",
+                                  "Does a Completed Certification Need Renewal?"])
 def test_words_that_describe_a_certificate_name_none(gate: DomainGate, text: str) -> None:
     assert gate.findings({"text": text, "entities": []}).unlisted is None
+
+
+def test_a_certificate_named_by_its_acronym_is_the_subject(gate: DomainGate) -> None:
+    found = gate.findings({"text": "Can I teach in China without a TEFL?", "entities": []})
+    assert (found.entry, found.unlisted) == (None, "tefl")
+    # An acronym of an entry names the entry; Chinese names are no acronyms.
+    assert gate.findings({"text": "Do I need a CPA to work as an accountant in China?",
+                          "entities": []}).entry == "certified_public_accountant"
+    assert gate.findings({"text": "注册测绘师报考条件", "entities": []}).entry == "registered_surveyor"
+
+
+@pytest.mark.parametrize(("text", "entry"), [("Is it possible to practice medicine in China", "doctor"),
+                                             ("Can foreigners practise law in China?", "lawyer"),
+                                             ("Am I eligible to teach in China?", "teacher")])
+def test_doing_the_job_names_the_entry(gate: DomainGate, text: str, entry: str) -> None:
+    assert gate.findings({"text": text, "entities": []}).entry == entry
 
 
 def test_a_trade_made_of_known_words_is_named_whole(gate: DomainGate) -> None:

@@ -133,6 +133,10 @@ class DomainGate:
         text = str(message.get("text") or "")
         entry = self.mentions.find(message)
         unlisted = None if entry else self.mentions.other_job(text) or self.scope.unlisted_name(text)
+        if entry and (named := self.scope.unlisted_name(text)) and _names_an_acronym(text, named) \
+                and self.mentions.from_text(named) is None:
+            # "Can I teach in China without a TEFL?" asks about TEFL, which no entry holds.
+            entry, unlisted = None, named
         topic = self.scope.uncovered_topic(text)
         reading = self.reader.read(text, unlisted)
         if (entry or unlisted) and self.scope.abroad(text):
@@ -220,7 +224,7 @@ class DomainGate:
 def _names_an_acronym(text: str, name: str) -> bool:
     """Whether the name is an acronym the message writes in capitals (CFA, CELTA, TEFL)."""
     return any(re.search(rf"(?<![A-Za-z]){re.escape(word.upper())}(?![A-Za-z])", text)
-               for word in name.split() if 3 <= len(word) <= 6 and word.isalpha())
+               for word in name.split() if 3 <= len(word) <= 6 and word.isascii() and word.isalpha())
 
 
 def _is_bare_certificate_number(text: str) -> bool:
