@@ -194,6 +194,8 @@ def test_an_acronym_asked_about_is_a_certificate(gate: DomainGate, dialogue: Dia
     reply = answer(gate, dialogue, "Is CFA Worth It?", "out_of_scope", "en")
     assert reply.response.startswith(UNLISTED) and reply.values["name"] == "cfa"
     assert answer(gate, dialogue, "Is TEFL Recognised in China?", "out_of_scope", "en").response != OUT_OF_SCOPE
+    assert answer(gate, dialogue, "Can I teach in China without a TEFL?", "out_of_scope", "en").response.startswith(
+        UNLISTED)
     # Words in lower case are no acronym: "what does ciao mean" is not about a certificate.
     assert answer(gate, dialogue, "what does ciao mean", "out_of_scope", "en").response == OUT_OF_SCOPE
     assert answer(gate, dialogue, "how much is a cab from JFK", "out_of_scope", "en").response == OUT_OF_SCOPE

@@ -190,16 +190,18 @@ class DomainGate:
         your exam?" is not asking whether this is a bot)."""
         if not (found.aspects or found.kind):
             return False
-        if intent == OUT_OF_SCOPE_INTENT and not found.kind and all(
+        # An acronym asked about ("Is CFA worth it?") names a certificate by itself; not when
+        # the question is about a fee or a time ("how much is a cab from JFK").
+        acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and not (
+            set(found.aspects) & _EVERYDAY_ASPECTS)
+        if intent == OUT_OF_SCOPE_INTENT and not (found.kind or acronym) and all(
                 self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects):
-            return False  # "I need a lawyer for my divorce": "need" alone asks nothing; "what is" does
+            # "I need a lawyer for my divorce": "need" alone asks nothing, unless of a certificate
+            # ("Can I teach in China without a TEFL?"); "what is" does.
+            return False
         if found.relatedness.other_meaning and not found.entry:
             return False  # 「windows许可证快过期了」: another kind of certificate
         if not (found.entry or found.kind):
-            # An acronym asked about ("Is CFA worth it?") names a certificate by itself; not when
-            # the question is about a fee or a time ("how much is a cab from JFK").
-            acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and not (
-                set(found.aspects) & _EVERYDAY_ASPECTS)
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
                 return False
             # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does
