@@ -218,6 +218,9 @@ def test_a_need_asked_alone_is_answered_whatever_the_classifier_chose(gate: Doma
     # The classifier's eye is on "license"; the question is whether one is needed.
     reply = answer(gate, dialogue, "Do Welders Need A License?", "faq", "en", faq="certificate_vs_practice_license")
     assert responses(reply) == [unlisted_response("jobs_requiring_certificate")]
+    # Of certificates in general, "need" alone is vague: the classifier knows such phrasings.
+    reply = answer(gate, dialogue, "what must i do to be awarded a certificate", "faq", "en", faq="how_to_obtain")
+    assert responses(reply) == [faq_response("how_to_obtain")]
     # "What is" read alone is vague: the classifier's answer on value stands.
     reply = answer(gate, dialogue, "what is the significance of certificates", "faq", "en", faq="career_benefits")
     assert responses(reply) == [faq_response("career_benefits")]

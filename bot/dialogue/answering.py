@@ -187,7 +187,7 @@ class Dialogue:
             chosen = self.answer({**message, "intent": {"name": classified, "confidence": confidence}}, None, language)
             first_part = next((part for aspect, part in composed if aspect), composed[0][1])
             if not chosen.buttons and self._same_subject(chosen, first_part) and self._kind_agrees(chosen, found) \
-                    and self._agrees(chosen, found.aspects):
+                    and self._agrees(chosen, found):
                 # It answers one aspect at least; the others follow, and a lead ("no entry
                 # for X", "not covered") it does not say already. Where it answers none (only
                 # weak aspects were read: "what is the significance of certificates"), it
@@ -221,16 +221,21 @@ class Dialogue:
         own = {kind.answers[aspect] for aspect in found.aspects or ("what_is",) if aspect in kind.answers}
         return not own or general_rule_of(chosen.response) in own | set(kind.also)
 
-    def _agrees(self, chosen: Reply, aspects: tuple[str, ...]) -> bool:
+    def _agrees(self, chosen: Reply, found: Findings) -> bool:
         """Whether the classifiers' answer answers what was asked: one of its aspects, or,
         when only vague ones were read, an answer on another aspect ("what is the
-        significance of certificates" asks about their value)."""
-        if any(self._answers(chosen, aspect) for aspect in aspects):
+        significance of certificates" asks about their value). About certificates in
+        general, "need" is vague too ("what must i do to be awarded a certificate": the
+        classifiers know such phrasings); of a job or certificate named, it asks whether one
+        is needed ("Do welders need a license?")."""
+        if any(self._answers(chosen, aspect) for aspect in found.aspects):
             return True
         rules = self.kb.aspects.aspects
         # What the classifiers saw beyond the vague cues: an answer on a strong aspect.
         strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
-        return strong and all(self.kb.aspects.rule(aspect).vague for aspect in aspects)
+        named = found.entry or found.unlisted or found.kind
+        return strong and all(self.kb.aspects.rule(aspect).vague or (self.kb.aspects.rule(aspect).weak and not named)
+                              for aspect in found.aspects)
 
     def _answers(self, reply: Reply, aspect: str) -> bool:
         """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""
