@@ -167,3 +167,13 @@ def test_a_general_question_naming_one_job_is_reported(knowledge_copy: Path) -> 
     [problem] = problems_of(knowledge_copy)
     assert (problem.entry, problem.field) == ("expiry_and_renewal", "phrasings.zh")
     assert "names the catalog entry 'tour_guide'" in problem.message
+
+
+def test_a_reply_sent_on_its_own_must_name_its_sources(knowledge_copy: Path) -> None:
+    scope = knowledge_copy / "scope.yml"
+    text = scope.read_text(encoding="utf-8")
+    line = "  abroad: [qualification_certificate_explainer, pre_job_training_certificate, national_catalog_2021]\n"
+    assert line in text
+    scope.write_text(text.replace(line, ""), encoding="utf-8")
+    problems = [p for p in problems_of(knowledge_copy) if p.field == "abroad"]
+    assert problems and "names the documents it rests on" in str(problems[0]), problems

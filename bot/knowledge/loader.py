@@ -22,6 +22,7 @@ from bot.knowledge.model import (
     LOOKUP_REPLY_KEYS,
     MANDATORY_VALUES,
     SCOPE_REPLY_KEYS,
+    STANDALONE_SCOPE_REPLIES,
     AnswerTemplates,
     AspectRule,
     Aspects,
@@ -549,6 +550,9 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
     cited = _Fields(raw_sources, file, "reply_sources", problems)
     cited.reject_unknown(set(SCOPE_REPLY_KEYS))
     reply_sources = {str(key): cited.references(str(key), sources) for key in raw_sources}
+    for key in STANDALONE_SCOPE_REPLIES:
+        if not reply_sources.get(key):
+            cited.problem(key, "a reply sent on its own names the documents it rests on (source ids of sources.yml)")
     check_evidence(data.get("evidence"), file=file, entry="replies",
                    stated=[key for key, refs in reply_sources.items() if any(ref in documents for ref in refs)],
                    allowed=SCOPE_REPLY_KEYS, cited={ref for refs in reply_sources.values() for ref in refs},

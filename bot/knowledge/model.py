@@ -139,6 +139,8 @@ class UncoveredTopic:
 # The replies of knowledge/scope.yml.
 SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject",
                     "entry_general_rule", "abroad")
+# Those sent as an answer of their own, which end with a source line like every answer.
+STANDALONE_SCOPE_REPLIES = ("uncovered", "abroad")
 
 
 @dataclass(frozen=True)
