@@ -234,8 +234,8 @@ class Dialogue:
         # What the classifiers saw beyond the vague cues: an answer on a strong aspect.
         strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
         named = found.entry or found.unlisted or found.kind
-        return strong and all(self.kb.aspects.rule(aspect).vague or (self.kb.aspects.rule(aspect).weak and not named)
-                              for aspect in found.aspects)
+        read = [self.kb.aspects.rule(aspect) for aspect in found.aspects]
+        return strong and all(rule.vague or (rule.weak and not named) for rule in read)
 
     def _answers(self, reply: Reply, aspect: str) -> bool:
         """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""

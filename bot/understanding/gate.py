@@ -133,8 +133,9 @@ class DomainGate:
         text = str(message.get("text") or "")
         entry = self.mentions.find(message)
         unlisted = None if entry else self.mentions.other_job(text) or self.scope.unlisted_name(text)
-        if entry and (named := self.scope.unlisted_name(text)) and _names_an_acronym(text, named) \
-                and self.mentions.from_text(named) is None:
+        # (Looked for only where a word is in capitals: naming an entry is the common case.)
+        if entry and self.scope.writes_an_acronym(text) and (named := self.scope.unlisted_name(text)) \
+                and _names_an_acronym(text, named) and self.mentions.from_text(named) is None:
             # "Can I teach in China without a TEFL?" asks about TEFL, which no entry holds.
             entry, unlisted = None, named
         topic = self.scope.uncovered_topic(text)

@@ -204,6 +204,11 @@ class ScopeFinder:
         normalized = normalize_phrase(text)
         return self._abroad.found_in(normalized) and not self._home.found_in(normalized)
 
+    @staticmethod
+    def writes_an_acronym(text: str) -> bool:
+        """Whether the message has a word in capitals that may be a certificate's ("TEFL")."""
+        return _ACRONYM.search(text) is not None
+
     def names_a_holder(self, text: str) -> bool:
         """Whether the message says whose certificate it is ("check my licence"): a lookup."""
         return self._holders.found_in(normalize_phrase(text))
