@@ -72,6 +72,15 @@ class LimitsUnavailable(BotError):
     """The store of rate-limit counters cannot be read or written now."""
 
 
+class SharedValuesUnavailable(BotError):
+    """The store of values shared by processes (claimed messages, access tokens) cannot be
+    read or written now."""
+
+
+class WechatApiError(BotError):
+    """WeChat's API refused a call or could not be reached."""
+
+
 class ImportFileError(BotError):
     """An import file cannot be read at all (not a single row can be trusted)."""
 

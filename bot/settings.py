@@ -78,6 +78,42 @@ class SlackSettings:
     api_base: str = _env("BOT_SLACK_API_BASE")
 
 
+# WeChat's EncodingAESKey: 43 letters and digits.
+_WECHAT_AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    """The WeChat Official Account connector, on when any of its credentials is set.
+
+    Attributes:
+        token: the Token of the account's server configuration (服务器配置), which signs
+            every request WeChat sends.
+        app_id, app_secret: the account's AppID and AppSecret, for the access token of the
+            customer-service message API (replies sent after WeChat's 5 s).
+        aes_key: the EncodingAESKey; set, the account is in safe mode (安全模式): messages
+            and replies are encrypted and every message must be.
+        api_base: the base URL of WeChat's API (a local fake in tests).
+        replay_window_seconds: a request whose timestamp is further from now than this is
+            refused: a captured request cannot be replayed later.
+        reply_seconds: how long a message may take to answer in the reply to WeChat's own
+            request (WeChat waits 5 s and then sends it again); a slower answer goes out
+            through the customer-service API.
+    """
+
+    token: str = _env("BOT_WECHAT_TOKEN")
+    app_id: str = _env("BOT_WECHAT_APP_ID")
+    app_secret: str = _env("BOT_WECHAT_APP_SECRET")
+    aes_key: str = _env("BOT_WECHAT_AES_KEY")
+    api_base: str = _env("BOT_WECHAT_API_BASE")
+    replay_window_seconds: int = _env("BOT_WECHAT_REPLAY_WINDOW_SECONDS")
+    reply_seconds: float = _env("BOT_WECHAT_REPLY_SECONDS")
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.aes_key)
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """Where the servers listen and which channels they open.
@@ -105,7 +141,7 @@ class ServerSettings:
         socketio_manager: "local", or "redis" when several replicas serve the widget: its
             replies then go through BOT_REDIS_URL and reach the user whichever replica
             produced them.
-        telegram, slack: the messaging connectors, None when off.
+        telegram, slack, wechat: the messaging connectors, None when off.
     """
 
     host: str = _env("BOT_HOST")
@@ -125,6 +161,7 @@ class ServerSettings:
     socketio_manager: str = _env("BOT_SOCKETIO_MANAGER")
     telegram: TelegramSettings | None = _group()
     slack: SlackSettings | None = _group()
+    wechat: WechatSettings | None = _group()
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -363,6 +400,7 @@ def _server_settings(read: _Reader, scaled: bool) -> ServerSettings:
         socketio_manager=read.choice("BOT_SOCKETIO_MANAGER", "redis" if scaled else "local", ("local", "redis")),
         telegram=_telegram_settings(read),
         slack=_slack_settings(read),
+        wechat=_wechat_settings(read),
     )
 
 
@@ -388,6 +426,28 @@ def _slack_settings(read: _Reader) -> SlackSettings | None:
         signing_secret=read.required("BOT_SLACK_SIGNING_SECRET", "BOT_SLACK_TOKEN"),
         replay_window_seconds=read.whole("BOT_SLACK_REPLAY_WINDOW_SECONDS", 300, 1, 3600),
         api_base=api_base if api_base.endswith("/") else api_base + "/",  # the Slack client appends method names
+    )
+
+
+def _wechat_settings(read: _Reader) -> WechatSettings | None:
+    credentials = {name: read.text(name) for name in (
+        "BOT_WECHAT_TOKEN", "BOT_WECHAT_APP_ID", "BOT_WECHAT_APP_SECRET", "BOT_WECHAT_AES_KEY")}
+    if not any(credentials.values()):
+        return None
+    mode = "safe mode (BOT_WECHAT_AES_KEY)" if credentials["BOT_WECHAT_AES_KEY"] else "the WeChat channel"
+    missing = [name for name, value in credentials.items() if not value and name != "BOT_WECHAT_AES_KEY"]
+    if missing:
+        raise SettingsError(f"{mode} also needs {', '.join(missing)}")
+    aes_key = credentials["BOT_WECHAT_AES_KEY"]
+    if aes_key and not _WECHAT_AES_KEY.fullmatch(aes_key):
+        raise SettingsError("BOT_WECHAT_AES_KEY must be the account's EncodingAESKey: 43 letters and digits")
+    api_base = read.url("BOT_WECHAT_API_BASE", "https://api.weixin.qq.com/cgi-bin/")
+    return WechatSettings(
+        token=credentials["BOT_WECHAT_TOKEN"], app_id=credentials["BOT_WECHAT_APP_ID"],
+        app_secret=credentials["BOT_WECHAT_APP_SECRET"], aes_key=aes_key,
+        api_base=api_base if api_base.endswith("/") else api_base + "/",  # method names are appended
+        replay_window_seconds=read.whole("BOT_WECHAT_REPLAY_WINDOW_SECONDS", 300, 10, 3600),
+        reply_seconds=read.number("BOT_WECHAT_REPLY_SECONDS", 4.0, 0.1, 4.5),
     )
 
 

@@ -1,5 +1,6 @@
-"""A local stand-in for Telegram's Bot API and Slack's Web API: records every call and
-answers it the way the platform would, so the connectors can be tested offline."""
+"""A local stand-in for Telegram's Bot API, Slack's Web API and WeChat's API (access token,
+customer-service messages): records every call and answers it the way the platform would,
+so the connectors can be tested offline."""
 
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from bot.processes.stack import free_port
 
 
 @dataclass
 class Call:
-    method: str  # the API method: sendMessage, chat.postMessage, ...
+    method: str  # the API method: sendMessage, chat.postMessage, token, send (WeChat's), ...
     fields: dict[str, Any]
     headers: dict[str, str]
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -31,6 +33,18 @@ class FakePlatform:
     calls: list[Call] = field(default_factory=list)
     # Seconds the fake waits before answering a call that sends a message, like a slow platform.
     send_delay: float = 0.0
+    # WeChat's access tokens: each fetch issues a new one and, as WeChat does, ends the one before.
+    wechat_tokens: list[str] = field(default_factory=list)
+    wechat_token_valid: bool = True
+
+    def expire_wechat_token(self) -> None:
+        """Makes the latest access token invalid, as when it expired or was reset."""
+        self.wechat_token_valid = False
+
+    def wechat_sent(self, openid: str) -> list[dict[str, Any]]:
+        """The customer-service messages accepted for `openid`."""
+        return [call.fields for call in self.calls if call.method == "send" and call.fields.get("touser") == openid
+                and call.fields.get("accepted")]
 
     @property
     def url(self) -> str:
@@ -56,6 +70,21 @@ def _fields(content_type: str, body: bytes) -> dict[str, Any]:
     return dict(parse_qsl(body.decode()))
 
 
+def _wechat_result(platform: FakePlatform, method: str, query: dict[str, str], fields: dict[str, Any]
+                   ) -> dict[str, Any]:
+    if method == "token":
+        if query.get("grant_type") != "client_credential" or not query.get("appid") or not query.get("secret"):
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        platform.wechat_tokens.append(f"token-{len(platform.wechat_tokens) + 1}")
+        platform.wechat_token_valid = True
+        return {"access_token": platform.wechat_tokens[-1], "expires_in": 7200}
+    current = platform.wechat_tokens[-1] if platform.wechat_tokens and platform.wechat_token_valid else None
+    if query.get("access_token") != current:
+        return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+    fields["accepted"] = True
+    return {"errcode": 0, "errmsg": "ok"}
+
+
 def _result(method: str, fields: dict[str, Any]) -> dict[str, Any]:
     if method == "sendMessage":  # Telegram answers with the Message it sent
         return {"ok": True, "result": {"message_id": 1, "date": int(time.time()), "text": fields.get("text"),
@@ -70,14 +99,23 @@ def fake_platform() -> Iterator[FakePlatform]:
     platform = FakePlatform(port=free_port())
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - WeChat's token
+            self._answer(b"")
+
         def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            method = self.path.rstrip("/").rsplit("/", 1)[-1]
-            fields = _fields(self.headers.get("Content-Type", ""), body)
-            if method in ("sendMessage", "chat.postMessage"):
+            self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+        def _answer(self, body: bytes) -> None:
+            url = urlsplit(self.path)
+            method = url.path.rstrip("/").rsplit("/", 1)[-1]
+            query = dict(parse_qsl(url.query))
+            wechat = "/cgi-bin/" in url.path
+            fields = json.loads(body or b"{}") if wechat else _fields(self.headers.get("Content-Type", ""), body)
+            if method in ("sendMessage", "chat.postMessage", "send"):
                 time.sleep(platform.send_delay)
-            platform.calls.append(Call(method, fields, dict(self.headers)))
-            answer = json.dumps(_result(method, fields)).encode()
+            result = _wechat_result(platform, method, query, fields) if wechat else _result(method, fields)
+            platform.calls.append(Call(method, fields, dict(self.headers), query))
+            answer = json.dumps(result).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))

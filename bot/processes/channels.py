@@ -16,6 +16,7 @@ REST = "bot.server.channels.rest.LimitedRestInput"
 WEBCHAT = "bot.server.channels.webchat.WebchatInput"
 TELEGRAM = "bot.server.channels.telegram.VerifiedTelegramInput"
 SLACK = "bot.server.channels.slack.VerifiedSlackInput"
+WECHAT = "bot.server.channels.wechat.WechatInput"
 
 
 def channel_credentials(settings: ServerSettings) -> dict[str, Any]:
@@ -29,4 +30,6 @@ def channel_credentials(settings: ServerSettings) -> dict[str, Any]:
         channels[TELEGRAM] = None
     if settings.slack:
         channels[SLACK] = None
+    if settings.wechat:
+        channels[WECHAT] = None
     return channels

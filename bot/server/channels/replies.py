@@ -28,13 +28,13 @@ def rate_limited_reply(message_text: str) -> str:
     return current_knowledge().conversation_replies["rate_limited"][_language(message_text)]
 
 
-def unavailable_reply(message_text: str) -> str:
+def unavailable_reply(message_text: str, default_language: str = DEFAULT_LANGUAGE) -> str:
     """The reply when the assistant failed: try again later, and how to verify meanwhile."""
-    return lookup_reply(current_knowledge(), "service_unavailable", _language(message_text))
+    return lookup_reply(current_knowledge(), "service_unavailable", _language(message_text, default_language))
 
 
-def _language(message_text: str) -> str:
-    return detect_language(message_text) or DEFAULT_LANGUAGE
+def _language(message_text: str, default: str = DEFAULT_LANGUAGE) -> str:
+    return detect_language(message_text) or default
 
 
 async def answer_within_limits(limits: ClientLimits, client: str, on_new_message: Callable[[Any], Awaitable[Any]],
