@@ -119,10 +119,11 @@ SCALED_REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of the local Redis 
 
 
 @contextmanager
-def started_scaled(model: Path, folder: Path, replicas: int = 2) -> Iterator[ScaledStack]:
+def started_scaled(model: Path, folder: Path, replicas: int = 2, env: dict[str, str] | None = None
+                   ) -> Iterator[ScaledStack]:
     """Replicas (two unless asked), the action server, the page and nginx on free ports,
     sharing a new PostgreSQL database (with demo certificates) and a Redis database of their
-    own; nginx's files and the servers' log go into `folder`."""
+    own, with `env` set too; nginx's files and the servers' log go into `folder`."""
     redis.Redis.from_url(SCALED_REDIS_URL).flushdb()
     with new_postgres_database() as postgres_url:
         database = PostgresCertificateDatabase(postgres_url)
@@ -132,7 +133,7 @@ def started_scaled(model: Path, folder: Path, replicas: int = 2) -> Iterator[Sca
                # The ordering check (tests/ordering.py) reads back every message of its
                # conversations: none may be cut off yet (the scaled benchmark's load runs
                # keep as many turns).
-               "BOT_CONVERSATION_TURNS": str(ORDERING_MESSAGES)}
+               "BOT_CONVERSATION_TURNS": str(ORDERING_MESSAGES), **(env or {})}
         settings = load_settings({**os.environ, **env}, scaled=True).with_server(
             rasa_port=free_port(), web_port=free_port(), action_port=free_port())
         config = ScaledConfig(settings, model, replicas, first_replica_port=free_port(replicas),

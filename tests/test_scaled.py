@@ -1,11 +1,13 @@
 """End to end, scaled out (issue #12): two Rasa server replicas and an action server behind
 nginx, sharing the machine's real PostgreSQL (conversations, certificates) and Redis (locks,
-limits, the widget's replies), started here on free ports as `make run-scaled` starts them."""
+limits, the widget's replies, WeChat's claimed messages), started here on free ports as
+`make run-scaled` starts them."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,17 +25,25 @@ from bot.dialogue.answering import Dialogue
 from bot.knowledge.mentions import MentionFinder
 from bot.processes.scaled import ScaledStack
 from tests.evaluation import HELDOUT_SETS, expected_response, load_examples
+from tests.fake_platform import fake_platform
 from tests.ordering import ordering_texts, send_rapidly, stored_events
 from tests.servers import SCALED_REDIS_URL as REDIS_URL
 from tests.servers import started_scaled
 from tests.services import postgres_stopped, redis_stopped
 from tests.test_heldout_accuracy import MIN_ACCURACY
+from tests.test_wechat_channel import AES_KEY, APP_ID, TOKEN, follower, wechat_env
+from tests.wechat_requests import WechatSender, new_id, text_xml
 
 
 @pytest.fixture(scope="module")
 def scaled(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
-    with started_scaled(trained_model, tmp_path_factory.mktemp("scaled")) as stack:
+    with fake_platform() as wechat, started_scaled(trained_model, tmp_path_factory.mktemp("scaled"),
+                                                   env=wechat_env(wechat, BOT_WECHAT_AES_KEY=AES_KEY)) as stack:
         yield stack
+
+
+def wechat_sender(url: str) -> WechatSender:
+    return WechatSender(f"{url}/webhooks/wechat/webhook", TOKEN, APP_ID, AES_KEY)
 
 
 def say(url: str, sender: str, text: str, timeout: float = 30) -> requests.Response:
@@ -93,6 +103,30 @@ def test_rapid_messages_to_two_replicas_are_answered_once_each_in_order(scaled: 
     urls = [replica_url(scaled, port) for port in scaled.config.replica_ports]
     result = send_rapidly(urls, sender, texts, redis.Redis.from_url(REDIS_URL))
     assert result.problems(stored_events(scaled.config.settings.tracker_db_url, sender)) == []
+
+
+def test_wechat_in_safe_mode_through_nginx(scaled: ScaledStack,
+                                           localized_responses: dict[str, dict[str, str]]) -> None:
+    sender = wechat_sender(f"http://{scaled.config.host}:{scaled.config.rasa_port}")
+    reply = sender.reply_text(sender.post(text_xml(follower(), "证书过期了怎么办")))
+    assert reply == localized_responses["utter_faq_answer__expiry_and_renewal"]["zh"]
+
+
+def test_a_wechat_message_sent_to_both_replicas_is_answered_once(scaled: ScaledStack) -> None:
+    """WeChat sends a message again when a reply is late, and a retry may reach another
+    replica: the claim in Redis lets one of them answer."""
+    openid, msg_id = follower(), new_id()
+    xml = text_xml(openid, "做导游要不要证", msg_id)
+    senders = [wechat_sender(f"http://{scaled.config.host}:{port}") for port in scaled.config.replica_ports]
+    replies: list[str | None] = []
+    threads = [threading.Thread(target=lambda s=s: replies.append(s.reply_text(s.post(xml)))) for s in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(replies) == 2 and len([reply for reply in replies if reply]) == 1, replies
+    events = stored_events(scaled.config.settings.tracker_db_url, openid)
+    assert [event["text"] for event in events if event["event"] == "user"] == ["做导游要不要证"]
 
 
 def test_a_replica_failing_its_health_check_gets_no_requests(scaled: ScaledStack) -> None:

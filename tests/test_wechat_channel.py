@@ -17,6 +17,7 @@ import requests
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import StackConfig
 from bot.server.lookup_privacy import REMOVED
+from bot.text import HAN_CHARACTER
 from tests.conftest import VAGUE_MESSAGES
 from tests.fake_platform import FakePlatform, fake_platform
 from tests.fake_registry import RECORD, running_registry
@@ -29,6 +30,7 @@ AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
 API_TOKEN = "test-api-token"
 # A lookup's registry answers after this long: later than WeChat's own request may wait.
 REGISTRY_DELAY = 5.0
+MESSAGES_PER_MINUTE = 4
 
 
 def wechat_env(platform: FakePlatform, **more: str) -> dict[str, str]:
@@ -75,7 +77,9 @@ def platform() -> Iterator[FakePlatform]:
 @pytest.fixture(scope="module")
 def plain(trained_model: Path, platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[tuple[StackConfig, WechatSender]]:
-    with started_stack(trained_model, tmp_path_factory, wechat_env(platform), api_token=API_TOKEN) as (config, _):
+    # Each test's follower sends fewer messages, but for the limit's own test.
+    env = wechat_env(platform, BOT_MESSAGES_PER_MINUTE=str(MESSAGES_PER_MINUTE))
+    with started_stack(trained_model, tmp_path_factory, env, api_token=API_TOKEN) as (config, _):
         yield config, WechatSender(webhook(config), TOKEN, APP_ID)
 
 
@@ -152,6 +156,13 @@ def test_a_new_follower_is_greeted_in_chinese_and_unsubscribing_is_ignored(
     assert len(user_texts(config, openid)) == 1
 
 
+def test_a_message_without_a_language_is_answered_in_chinese(plain: tuple[StackConfig, WechatSender]) -> None:
+    """Followers are Chinese unless they write English (elsewhere the default is English)."""
+    _, sender = plain
+    reply = sender.reply_text(sender.post(text_xml(follower(), "ok")))
+    assert reply and HAN_CHARACTER.search(reply), reply
+
+
 def test_a_voice_message_is_answered_by_its_recognized_text(plain: tuple[StackConfig, WechatSender],
                                                             localized_responses: dict[str, dict[str, str]]) -> None:
     _, sender = plain
@@ -183,6 +194,16 @@ def test_choices_are_numbered_and_a_number_chooses(plain: tuple[StackConfig, Wec
     assert answer == responses[f"utter_faq_answer__{second}"]
     # The choices were used: a later number is a message like any other.
     assert sender.reply_text(sender.post(text_xml(openid, "2"))) != answer
+
+
+def test_a_follower_over_the_rate_limit_is_told_so_in_chinese(plain: tuple[StackConfig, WechatSender],
+                                                               localized_responses: dict[str, dict[str, str]]) -> None:
+    _, sender = plain
+    openid = follower()
+    replies = [sender.reply_text(sender.post(text_xml(openid, "证书过期了怎么办")))
+               for _ in range(MESSAGES_PER_MINUTE + 1)]
+    assert replies[0] == localized_responses["utter_faq_answer__expiry_and_renewal"]["zh"]
+    assert replies[-1] == localized_responses["utter_rate_limited"]["zh"]
 
 
 def test_the_channel_reports_its_health(plain: tuple[StackConfig, WechatSender]) -> None:

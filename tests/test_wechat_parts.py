@@ -3,8 +3,11 @@ share, the access token they share, and how replies become WeChat text."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import multiprocessing
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,11 @@ import pytest
 import redis
 
 from bot.errors import SettingsError
+from bot.protection.client_limits import ClientLimits
+from bot.protection.clients import client_identity
+from bot.protection.counter_store import open_limit_storage
 from bot.protection.shared_values import SharedValues, open_shared_values
+from bot.server.channels.wechat import WechatInput
 from bot.server.channels.wechat_api import WechatApi
 from bot.server.channels.wechat_text import TEXT_LIMIT_BYTES, Choice, Message, single_text, split_text
 from bot.settings import WechatSettings, load_settings
@@ -92,7 +99,6 @@ def test_a_value_expires_and_is_removed_only_by_its_owner(shared_url: str) -> No
     values.remove("lock", "someone else")
     assert values.get("lock") == "me"
     assert not values.add("lock", "other", 60)
-    import time
     time.sleep(0.3)
     assert values.get("lock") is None
     assert values.add("lock", "other", 60)
@@ -153,7 +159,7 @@ def test_a_token_close_to_its_end_is_replaced_before_it_expires(shared_url: str)
         api = WechatApi(_settings(platform), values)
         api.send_text("openid-b", "一")
         key = "wechat:access-token:wx123"
-        values.put(key, '{"value": "token-1", "expires_at": %f}' % (__import__("time").time() + 60), 60)
+        values.put(key, json.dumps({"value": "token-1", "expires_at": time.time() + 60}), 60)
         api.send_text("openid-b", "二")
         assert platform.wechat_tokens == ["token-1", "token-2"]
         assert len(platform.wechat_sent("openid-b")) == 2
@@ -193,3 +199,49 @@ def test_choices_are_numbered_across_the_reply() -> None:
     ])
     assert reply == "我不太确定您的意思。您是想问下面哪一个？\n1. 证书过期怎么办\n2. 怎样核实证书\n回复序号即可选择。"
     assert single_text([Message("很长的回答。" * 400)]) is None  # does not fit in one message
+
+
+# --- replies sent later, through the customer-service API ---
+
+def _channel(platform: FakePlatform, tmp_path: Path) -> WechatInput:
+    settings = _settings(platform)
+    limits = ClientLimits(load_settings({}).server, open_limit_storage("memory://"), "memory://")
+    return WechatInput(settings, limits, open_shared_values(f"sqlite:///{tmp_path / 'shared.db'}"))
+
+
+def test_choices_sent_later_are_a_menu_and_a_click_chooses(tmp_path: Path) -> None:
+    with fake_platform() as platform:
+        channel = _channel(platform, tmp_path)
+        offer = Message("我不太确定您的意思。您是想问下面哪一个？",
+                        (Choice("证书过期怎么办", "/a"), Choice("怎样核实证书", "/b")))
+        asyncio.run(channel.send_by_api("openid-m", [offer]))
+        [menu] = platform.wechat_sent("openid-m")
+        assert menu["msgtype"] == "msgmenu"
+        assert menu["msgmenu"]["head_content"] == offer.text
+        items = menu["msgmenu"]["list"]
+        assert [item["content"] for item in items] == ["证书过期怎么办", "怎样核实证书"]
+        client = client_identity("wechat", platform_user="openid-m")
+        assert channel.chosen_text(client, "怎样核实证书", items[1]["id"]) == "/b"
+        # The choices are used up: a second click is the question's words, which are understood too.
+        assert channel.chosen_text(client, "证书过期怎么办", items[0]["id"]) == "证书过期怎么办"
+
+
+def test_a_click_on_an_older_menu_is_taken_as_its_words(tmp_path: Path) -> None:
+    with fake_platform() as platform:
+        channel = _channel(platform, tmp_path)
+        asyncio.run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("旧问题", "/old"),))]))
+        [old] = platform.wechat_sent("openid-o")
+        asyncio.run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("新问题", "/new"),))]))
+        client = client_identity("wechat", platform_user="openid-o")
+        assert channel.chosen_text(client, "旧问题", old["msgmenu"]["list"][0]["id"]) == "旧问题"
+
+
+def test_a_long_reply_sent_later_is_several_messages_in_order(tmp_path: Path) -> None:
+    with fake_platform() as platform:
+        channel = _channel(platform, tmp_path)
+        long_answer = "".join(f"第{number}句说明证书的规定。" for number in range(400))
+        asyncio.run(channel.send_by_api("openid-l", [Message(long_answer), Message("来源：国家职业资格目录。")]))
+        sent = [message["text"]["content"] for message in platform.wechat_sent("openid-l")]
+        assert len(sent) >= 4 and sent[-1] == "来源：国家职业资格目录。"
+        assert "".join(sent[:-1]) == long_answer
+        assert all(len(text.encode()) <= TEXT_LIMIT_BYTES and text.endswith("。") for text in sent)

@@ -28,6 +28,8 @@ from bot.protection.counter_store import open_shared_sqlite, without_password
 
 _BUSY_TIMEOUT_SECONDS = 5.0
 _LOCK_POLL_SECONDS = 0.05
+# Expired values are deleted after about this many writes, so the file stays small.
+_SWEEP_EVERY = 1000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shared_values (
     key TEXT PRIMARY KEY,
@@ -57,6 +59,7 @@ class SQLiteValues:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()  # sqlite3 connections belong to one thread
+        self._writes = 0
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -73,6 +76,7 @@ class SQLiteValues:
                 "INSERT INTO shared_values (key, value, expires_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at "
                 "WHERE shared_values.expires_at <= ? RETURNING key", (key, value, now + seconds, now)).fetchone()
+            self._swept(now)
         return stored is not None
 
     def get(self, key: str) -> str | None:
@@ -84,10 +88,14 @@ class SQLiteValues:
     def put(self, key: str, value: str, seconds: float) -> None:
         now = time.time()
         with self._failures():
-            connection = self._connection()
-            connection.execute("INSERT OR REPLACE INTO shared_values (key, value, expires_at) VALUES (?, ?, ?)",
-                               (key, value, now + seconds))
-            connection.execute("DELETE FROM shared_values WHERE expires_at <= ?", (now,))
+            self._connection().execute("INSERT OR REPLACE INTO shared_values (key, value, expires_at) VALUES (?, ?, ?)",
+                                       (key, value, now + seconds))
+            self._swept(now)
+
+    def _swept(self, now: float) -> None:
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY == 0:
+            self._connection().execute("DELETE FROM shared_values WHERE expires_at <= ?", (now,))
 
     def remove(self, key: str, value: str) -> None:
         with self._failures():

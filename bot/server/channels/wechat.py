@@ -214,7 +214,7 @@ class WechatInput(InputChannel):
         text = single_text(messages) if messages else None
         if text is None:
             if messages:
-                self._in_background(self._send(openid, messages))
+                self._in_background(self.send_by_api(openid, messages))
             return None
         self._remember(openid, messages, menu=None)
         return text
@@ -222,7 +222,7 @@ class WechatInput(InputChannel):
     def _incoming(self, message: BaseMessage, client: str) -> Incoming:
         if isinstance(message, TextMessage):
             menu_id = message._data.get("bizmsgmenuid")  # a click on a menu of choices
-            return Incoming(text=self._chosen(client, str(message.content or ""), str(menu_id or "")))
+            return Incoming(text=self.chosen_text(client, str(message.content or ""), str(menu_id or "")))
         if isinstance(message, VoiceMessage):
             recognized = (message.recognition or "").strip()
             return Incoming(text=recognized) if recognized else Incoming(reply=text_only_reply())
@@ -247,9 +247,9 @@ class WechatInput(InputChannel):
         except Exception:  # noqa: BLE001 - answer_within_limits already told the user
             logger.exception("A WeChat message could not be answered.")
             return
-        await self._send(openid, messages)
+        await self.send_by_api(openid, messages)
 
-    async def _send(self, openid: str, messages: list[Message]) -> None:
+    async def send_by_api(self, openid: str, messages: list[Message]) -> None:
         """Sends the reply through the customer-service API, choices as a menu."""
         menu = random.randrange(100_000, 1_000_000)
         self._remember(openid, messages, menu)
@@ -272,11 +272,15 @@ class WechatInput(InputChannel):
     def _remember(self, openid: str, messages: list[Message], menu: int | None) -> None:
         """Keeps the reply's choices, numbered in order, for the follower's next message."""
         choices = [choice.payload for message in messages for choice in message.choices]
-        if choices:
-            key = _choices_key(client_identity(self.name(), platform_user=openid))
+        if not choices:
+            return
+        key = _choices_key(client_identity(self.name(), platform_user=openid))
+        try:
             self.values.put(key, json.dumps({"menu": menu, "payloads": choices}), CHOICES_SECONDS)
+        except BotError as error:  # the reply still goes out; a number typed is then taken as text
+            logger.error("The choices of a WeChat reply could not be kept: %s", error)
 
-    def _chosen(self, client: str, text: str, menu_id: str) -> str:
+    def chosen_text(self, client: str, text: str, menu_id: str) -> str:
         """The payload a number or a menu click chose, or `text` itself. Whatever the
         follower sends, the choices shown before are answered or passed over by it."""
         key = _choices_key(client)
