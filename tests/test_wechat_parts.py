@@ -8,8 +8,10 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -203,6 +205,13 @@ def test_choices_are_numbered_across_the_reply() -> None:
 
 # --- replies sent later, through the customer-service API ---
 
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Runs `coroutine` on a loop of its own thread: the browser tests' Playwright keeps a loop
+    running in the main thread for the whole session, where asyncio.run refuses to start one."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
 def _channel(platform: FakePlatform, tmp_path: Path) -> WechatInput:
     settings = _settings(platform)
     limits = ClientLimits(load_settings({}).server, open_limit_storage("memory://"), "memory://")
@@ -214,7 +223,7 @@ def test_choices_sent_later_are_a_menu_and_a_click_chooses(tmp_path: Path) -> No
         channel = _channel(platform, tmp_path)
         offer = Message("我不太确定您的意思。您是想问下面哪一个？",
                         (Choice("证书过期怎么办", "/a"), Choice("怎样核实证书", "/b")))
-        asyncio.run(channel.send_by_api("openid-m", [offer]))
+        run(channel.send_by_api("openid-m", [offer]))
         [menu] = platform.wechat_sent("openid-m")
         assert menu["msgtype"] == "msgmenu"
         assert menu["msgmenu"]["head_content"] == offer.text
@@ -229,9 +238,9 @@ def test_choices_sent_later_are_a_menu_and_a_click_chooses(tmp_path: Path) -> No
 def test_a_click_on_an_older_menu_is_taken_as_its_words(tmp_path: Path) -> None:
     with fake_platform() as platform:
         channel = _channel(platform, tmp_path)
-        asyncio.run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("旧问题", "/old"),))]))
+        run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("旧问题", "/old"),))]))
         [old] = platform.wechat_sent("openid-o")
-        asyncio.run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("新问题", "/new"),))]))
+        run(channel.send_by_api("openid-o", [Message("哪一个？", (Choice("新问题", "/new"),))]))
         client = client_identity("wechat", platform_user="openid-o")
         assert channel.chosen_text(client, "旧问题", old["msgmenu"]["list"][0]["id"]) == "旧问题"
 
@@ -240,7 +249,7 @@ def test_a_long_reply_sent_later_is_several_messages_in_order(tmp_path: Path) ->
     with fake_platform() as platform:
         channel = _channel(platform, tmp_path)
         long_answer = "".join(f"第{number}句说明证书的规定。" for number in range(400))
-        asyncio.run(channel.send_by_api("openid-l", [Message(long_answer), Message("来源：国家职业资格目录。")]))
+        run(channel.send_by_api("openid-l", [Message(long_answer), Message("来源：国家职业资格目录。")]))
         sent = [message["text"]["content"] for message in platform.wechat_sent("openid-l")]
         assert len(sent) >= 4 and sent[-1] == "来源：国家职业资格目录。"
         assert "".join(sent[:-1]) == long_answer
