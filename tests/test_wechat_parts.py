@@ -254,3 +254,15 @@ def test_a_long_reply_sent_later_is_several_messages_in_order(tmp_path: Path) ->
         assert len(sent) >= 4 and sent[-1] == "来源：国家职业资格目录。"
         assert "".join(sent[:-1]) == long_answer
         assert all(len(text.encode()) <= TEXT_LIMIT_BYTES and text.endswith("。") for text in sent)
+
+
+def test_a_long_text_with_choices_is_sent_in_parts_then_the_menu(tmp_path: Path) -> None:
+    with fake_platform() as platform:
+        channel = _channel(platform, tmp_path)
+        long_text = "".join(f"第{number}句说明证书的规定。" for number in range(300))
+        run(channel.send_by_api("openid-t", [Message(long_text, (Choice("证书过期怎么办", "/a"),))]))
+        sent = platform.wechat_sent("openid-t")
+        assert [message["msgtype"] for message in sent] == ["text"] * (len(sent) - 1) + ["msgmenu"]
+        parts = [message["text"]["content"] for message in sent[:-1]] + [sent[-1]["msgmenu"]["head_content"]]
+        assert "".join(parts) == long_text
+        assert [item["content"] for item in sent[-1]["msgmenu"]["list"]] == ["证书过期怎么办"]

@@ -54,17 +54,9 @@ class SQLiteStorage(Storage):
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri, **options)
         self.path = Path(urlparse(uri).path)
-        self._local = threading.local()  # sqlite3 connections belong to one thread
+        # NORMAL: a counter may be lost in a power cut.
+        self._connection = ThreadConnections(self.path, "PRAGMA synchronous=NORMAL", _SCHEMA)
         self._increments = 0
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # NORMAL: a counter may be lost in a power cut.
-            connection = open_shared_sqlite(self.path, _BUSY_TIMEOUT_SECONDS, "PRAGMA synchronous=NORMAL", _SCHEMA)
-            self._local.connection = connection
-        return connection
 
     def incr(self, key: str, expiry: int, elastic_expiry: bool = False, amount: int = 1) -> int:
         now = time.time()
@@ -101,6 +93,24 @@ class SQLiteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+class ThreadConnections:
+    """A connection of each thread (sqlite3 connections belong to one) to a SQLite file that
+    several processes share, opened with `setup`'s statements on first use."""
+
+    def __init__(self, path: Path, *setup: str) -> None:
+        self.path = path
+        self._setup = setup
+        self._local = threading.local()
+
+    def __call__(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = open_shared_sqlite(self.path, _BUSY_TIMEOUT_SECONDS, *self._setup)
+            self._local.connection = connection
+        return connection
 
 
 def open_shared_sqlite(path: Path, busy_timeout: float, *setup: str) -> sqlite3.Connection:

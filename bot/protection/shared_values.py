@@ -13,7 +13,6 @@ processes that try at once exactly one succeeds.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +23,8 @@ from urllib.parse import urlparse
 import redis
 
 from bot.errors import SettingsError, SharedValuesUnavailable
-from bot.protection.counter_store import open_shared_sqlite, without_password
+from bot.protection.counter_store import ThreadConnections, without_password
 
-_BUSY_TIMEOUT_SECONDS = 5.0
 _LOCK_POLL_SECONDS = 0.05
 # Expired values are deleted after about this many writes, so the file stays small.
 _SWEEP_EVERY = 1000
@@ -58,16 +56,8 @@ class SQLiteValues:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()  # sqlite3 connections belong to one thread
+        self._connection = ThreadConnections(path, _SCHEMA)
         self._writes = 0
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = open_shared_sqlite(self.path, _BUSY_TIMEOUT_SECONDS, _SCHEMA)
-            self._local.connection = connection
-        return connection
 
     def add(self, key: str, value: str, seconds: float) -> bool:
         now = time.time()

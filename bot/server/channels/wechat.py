@@ -57,7 +57,6 @@ from bot.server.channels.replies import answer_within_limits, load_channel_repli
 from bot.server.channels.wechat_api import WechatApi
 from bot.server.channels.wechat_text import (
     Message,
-    fits,
     messages_from_rasa,
     single_text,
     split_text,
@@ -256,14 +255,15 @@ class WechatInput(InputChannel):
         number = 0
         try:
             for message in messages:
-                if message.choices and fits(message.text):
+                parts = split_text(message.text)
+                head = parts.pop() if message.choices and parts else ""  # the menu's own text
+                for part in parts:
+                    await asyncio.to_thread(self.api.send_text, openid, part)
+                if message.choices:
                     ids = [str(menu * 100 + number + index) for index in range(1, len(message.choices) + 1)]
                     number += len(message.choices)
-                    await asyncio.to_thread(self.api.send_menu, openid, message.text,
+                    await asyncio.to_thread(self.api.send_menu, openid, head,
                                             list(zip(ids, (choice.title for choice in message.choices), strict=True)))
-                    continue
-                for part in split_text(message.text):
-                    await asyncio.to_thread(self.api.send_text, openid, part)
         except BotError as error:
             logger.error("A WeChat reply could not be sent: %s", error)
 
