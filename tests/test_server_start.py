@@ -14,7 +14,7 @@ import rasa
 import sanic
 
 from bot.errors import BotError, UnsupportedVersionError
-from bot.processes.stack import action_server, free_port, server_environment
+from bot.processes.stack import RASA_WITH_FALLBACK, action_server, free_port, rasa_server_command, server_environment
 from bot.server.versions import PATCHED_VERSIONS, check_versions, installed_versions
 from bot.settings import PROJECT_ROOT
 from tests.servers import stack_config, stores_in
@@ -65,3 +65,14 @@ def test_an_action_server_whose_port_is_taken_is_not_started(trained_model: Path
         expected = f"action server cannot listen on {config.host}:{config.action_port}"
         with pytest.raises(BotError, match=expected), action_server(config):
             pass
+
+
+def test_an_api_token_beginning_with_a_dash_reaches_the_server(trained_model: Path) -> None:
+    """The debug shell's random token begins with "-" one time in 64: Rasa's command line
+    took it for an option and the server did not start."""
+    from rasa.__main__ import create_argument_parser
+
+    config = stack_config(trained_model, api_token="-Zk3_token")
+    command = rasa_server_command(config, Path("credentials.yml"))
+    arguments = create_argument_parser().parse_args(command[len(RASA_WITH_FALLBACK):])
+    assert arguments.enable_api and arguments.auth_token == "-Zk3_token"

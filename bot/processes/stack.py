@@ -149,7 +149,9 @@ def rasa_server_command(config: StackConfig, credentials: Path) -> list[str]:
     ]
     if config.api_token:
         # Never without the token: the HTTP API can replace the model and read every conversation.
-        command += ["--enable-api", "--auth-token", config.api_token]
+        # "=": a token may begin with "-" (token_urlsafe does, one time in 64), which argparse
+        # would take for an option.
+        command += ["--enable-api", f"--auth-token={config.api_token}"]
     return command
 
 
