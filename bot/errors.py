@@ -77,6 +77,10 @@ class SharedValuesUnavailable(BotError):
     read or written now."""
 
 
+class WechatRequestRejected(BotError):
+    """A request to the WeChat webhook that is not WeChat's, or not any more (stale)."""
+
+
 class WechatApiError(BotError):
     """WeChat's API refused a call or could not be reached."""
 

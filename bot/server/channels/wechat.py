@@ -49,7 +49,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
 from wechatpy.utils import check_signature
 
-from bot.errors import BotError
+from bot.errors import BotError, WechatRequestRejected
 from bot.protection.client_limits import ClientLimits, client_limits
 from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
 from bot.protection.shared_values import SharedValues, open_shared_values
@@ -75,10 +75,6 @@ CHOICES_SECONDS = 24 * 3600
 RECEIVED = "success"
 GREETING = '/greet{"language": "zh"}'
 _NUMBER = re.compile(r"\s*(\d{1,2})\s*[.。、]?\s*")
-
-
-class Rejected(BotError):
-    """A request that is not WeChat's, or not any more (stale)."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +118,8 @@ class WechatInput(InputChannel):
         async def check_address(request: Request) -> HTTPResponse:
             try:
                 self._check_signature(request)
-            except Rejected as error:
-                logger.warning("Rejected a WeChat address check: %s", error)
+            except WechatRequestRejected as error:
+                logger.warning("WechatRequestRejected a WeChat address check: %s", error)
                 return response.text("forbidden", status=403)
             return response.text(request.args.get("echostr", ""))
 
@@ -132,8 +128,8 @@ class WechatInput(InputChannel):
             started = time.monotonic()
             try:
                 xml = self._opened(request)
-            except Rejected as error:
-                logger.warning("Rejected a WeChat message: %s", error)
+            except WechatRequestRejected as error:
+                logger.warning("WechatRequestRejected a WeChat message: %s", error)
                 return response.text("forbidden", status=403)
             try:
                 message = parse_message(xml)
@@ -151,19 +147,19 @@ class WechatInput(InputChannel):
     # --- verification ---
 
     def _check_signature(self, request: Request) -> None:
-        """Raises Rejected unless the request carries WeChat's signature of a recent time."""
+        """Raises WechatRequestRejected unless the request carries WeChat's signature of a recent time."""
         self._check_time(request.args.get("timestamp", ""))
         try:
             check_signature(self.settings.token, request.args.get("signature", ""),
                             request.args.get("timestamp", ""), request.args.get("nonce", ""))
         except InvalidSignatureException:
-            raise Rejected("wrong or missing signature") from None
+            raise WechatRequestRejected("wrong or missing signature") from None
 
     def _check_time(self, timestamp: str) -> None:
         if not timestamp.isdigit():
-            raise Rejected("no timestamp")
+            raise WechatRequestRejected("no timestamp")
         if abs(time.time() - int(timestamp)) > self.settings.replay_window_seconds:
-            raise Rejected(f"its timestamp is more than {self.settings.replay_window_seconds} s from now")
+            raise WechatRequestRejected(f"its timestamp is more than {self.settings.replay_window_seconds} s from now")
 
     def _opened(self, request: Request) -> str:
         """The message's XML, checked (and, in safe mode, decrypted)."""
@@ -172,14 +168,14 @@ class WechatInput(InputChannel):
             return request.body.decode("utf-8", errors="replace")
         self._check_time(request.args.get("timestamp", ""))
         if request.args.get("encrypt_type") != "aes":
-            raise Rejected("not encrypted, and the account is in safe mode")
+            raise WechatRequestRejected("not encrypted, and the account is in safe mode")
         try:
             return str(self.crypto.decrypt_message(request.body, request.args.get("msg_signature", ""),
                                                    request.args.get("timestamp"), request.args.get("nonce", "")))
         except (InvalidSignatureException, InvalidAppIdException):
-            raise Rejected("wrong or missing message signature, or not for this account") from None
+            raise WechatRequestRejected("wrong or missing message signature, or not for this account") from None
         except Exception:  # noqa: BLE001 - a body that does not decrypt was not encrypted by WeChat
-            raise Rejected("the body does not decrypt") from None
+            raise WechatRequestRejected("the body does not decrypt") from None
 
     def _passive(self, message: BaseMessage, text: str, request: Request) -> str:
         xml = str(create_reply(text, message, render=True))
@@ -194,16 +190,17 @@ class WechatInput(InputChannel):
         """The passive reply to `message`, or None when there is none (a repeat, an event,
         or an answer that goes through the customer-service API)."""
         openid = str(message.source)
+        client = client_identity(self.name(), platform_user=openid)
         try:
             if not self.values.add(f"wechat:message:{_message_key(message)}", "taken", CLAIM_SECONDS):
                 return None  # WeChat sent it again: it is (being) answered already
-            incoming = self._incoming(message, client_identity(self.name(), platform_user=openid))
+            incoming = self._incoming(message, client)
         except BotError:
             logger.exception("A WeChat message could not be claimed.")
             return unavailable_reply("", default_language="zh")
         if incoming.text is None:
             return incoming.reply
-        task = asyncio.create_task(self._answer(openid, incoming.text, on_new_message))
+        task = asyncio.create_task(self._answer(openid, client, incoming.text, on_new_message))
         try:
             left = self.settings.reply_seconds - (time.monotonic() - started)
             messages = await asyncio.wait_for(asyncio.shield(task), timeout=max(0.0, left))
@@ -215,7 +212,7 @@ class WechatInput(InputChannel):
             if messages:
                 self._in_background(self.send_by_api(openid, messages))
             return None
-        self._remember(openid, messages, menu=None)
+        self._remember(client, messages, menu=None)
         return text
 
     def _incoming(self, message: BaseMessage, client: str) -> Incoming:
@@ -231,10 +228,9 @@ class WechatInput(InputChannel):
             return Incoming()  # unsubscribe, menu views, locations reported: nothing to answer
         return Incoming(reply=text_only_reply())  # pictures, locations, links, files, videos
 
-    async def _answer(self, openid: str, text: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-                      ) -> list[Message]:
+    async def _answer(self, openid: str, client: str, text: str,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> list[Message]:
         collected = CollectingOutputChannel()
-        client = client_identity(self.name(), platform_user=openid)
         user_message = UserMessage(text, collected, openid, input_channel=self.name(),
                                    metadata={CLIENT_METADATA_KEY: client, CHANNEL_LANGUAGE_KEY: "zh"})
         await answer_within_limits(self.limits, client, on_new_message, user_message, openid)
@@ -251,7 +247,7 @@ class WechatInput(InputChannel):
     async def send_by_api(self, openid: str, messages: list[Message]) -> None:
         """Sends the reply through the customer-service API, choices as a menu."""
         menu = random.randrange(100_000, 1_000_000)
-        self._remember(openid, messages, menu)
+        self._remember(client_identity(self.name(), platform_user=openid), messages, menu)
         number = 0
         try:
             for message in messages:
@@ -269,12 +265,12 @@ class WechatInput(InputChannel):
 
     # --- choices ---
 
-    def _remember(self, openid: str, messages: list[Message], menu: int | None) -> None:
+    def _remember(self, client: str, messages: list[Message], menu: int | None) -> None:
         """Keeps the reply's choices, numbered in order, for the follower's next message."""
         choices = [choice.payload for message in messages for choice in message.choices]
         if not choices:
             return
-        key = _choices_key(client_identity(self.name(), platform_user=openid))
+        key = _choices_key(client)
         try:
             self.values.put(key, json.dumps({"menu": menu, "payloads": choices}), CHOICES_SECONDS)
         except BotError as error:  # the reply still goes out; a number typed is then taken as text
