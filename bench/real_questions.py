@@ -50,6 +50,8 @@ def main() -> None:
             print(f"{name:8} {language}: {report.total:3} questions  right {figures['right']:.3f}  "
                   f"hedged {figures['hedged']:.3f}  wrong {figures['wrong']:.3f}  "
                   f"(aspects read exactly {aspects_read:.3f}){target}")
+            for cause, count in report.causes.most_common():
+                print(f"    {count:3}  {cause}")
             if args.failures and name == "tune":
                 print("\n".join(f"    {failure}" for failure in report.failures))
     RESULTS.parent.mkdir(exist_ok=True)

@@ -3,6 +3,7 @@ labelled by LABELLING.md, and how an answer to one is graded: right, hedged or w
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,9 @@ class RealReport:
     # from a wrong answer to a question read right.
     read_questions: int = 0
     read_exactly: int = 0
+    # Why each answer that was not right went wrong (failure_cause), counted: where to look
+    # next, measurable on the held-out third without reading it.
+    causes: Counter[str] = field(default_factory=Counter)
 
     @property
     def aspects_read_rate(self) -> float:
@@ -200,6 +204,38 @@ class RealReport:
 
     def rate(self, grade_name: str) -> float:
         return self.counts[grade_name] / self.total if self.total else 0.0
+
+
+def failure_cause(question: RealQuestion, parsed: Mapping[str, Any], reply: Reply) -> str:
+    """The first step at which an answer that was not right went astray: the route, the
+    subject understood, the aspects read, or the answer composed from them."""
+    if question.subject in DECLINED_SUBJECTS:
+        return f"{question.subject} not declined"
+    if reply.response == OUT_OF_SCOPE:
+        return "certificate question declined"
+    found = Findings.of(parsed)
+    if found is None or not any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED,
+                                                          ENTRY_GENERAL)) for part in reply.parts()):
+        return f"no answer ({reply.response})"
+    kind, _, name = question.subject.partition(":")
+    if kind == "unlisted":
+        if found.entry:
+            return "subject: an entry for an unlisted name"
+        if not found.unlisted:
+            return "subject: unlisted name not found"
+    elif kind == "kind":
+        if found.entry:
+            return "subject: an entry for a kind"
+        if found.kind != name and name != "catalog":
+            return "subject: kind not read"
+    elif question.subject == "general":
+        if found.entry or found.unlisted:
+            return "subject: an entry or name in a general question"
+    elif found.entry != question.subject:
+        return "subject: another entry or none"
+    if set(found.aspects) != set(question.aspects):
+        return "aspects misread"
+    return "answer composed wrong"
 
 
 def evaluate_real(questions: list[RealQuestion], parse: ParseFunction, dialogue: Dialogue) -> dict[str, RealReport]:
@@ -216,6 +252,7 @@ def evaluate_real(questions: list[RealQuestion], parse: ParseFunction, dialogue:
             report.read_questions += 1
             report.read_exactly += found is not None and set(found.aspects) == set(question.aspects)
         if verdict != "right":
+            report.causes[f"{verdict}: {failure_cause(question, parsed, reply)}"] += 1
             answered = " + ".join(f"{part.response} {part.values or ''}".strip() for part in reply.parts())
             report.failures.append(f"{verdict:6} {question.text!r} ({question.subject} {list(question.aspects)}): "
                                    f"{answered}")

@@ -16,7 +16,8 @@ from bot.knowledge.response_names import (
     faq_response,
     unlisted_response,
 )
-from tests.real_set import REAL_SETS, RealQuestion, grade, label_problems, load_real_set
+from bot.understanding.gate import FINDINGS_KEY
+from tests.real_set import REAL_SETS, RealQuestion, failure_cause, grade, label_problems, load_real_set
 
 
 def test_every_label_follows_the_rules(kb: KnowledgeBase) -> None:
@@ -75,3 +76,35 @@ def question(subject: str, *aspects: str) -> RealQuestion:
 )
 def test_grading(asked: RealQuestion, reply: Reply, verdict: str) -> None:
     assert grade(asked, reply) == verdict
+
+
+def _parsed(**found: object) -> dict[str, object]:
+    """A parsed message carrying the gate's findings."""
+    findings = {"entry": None, "unlisted": None, "unknown": None, "uncovered": None, "aspects": [], "kind": None,
+                "relatedness": {"domain_word": True, "trade": False, "other_meaning": False}, **found}
+    return {"text": "…", FINDINGS_KEY: findings}
+
+
+@pytest.mark.parametrize(
+    ("asked", "parsed", "reply", "cause"),
+    [
+        (question("other_certificate"), _parsed(), Reply(faq_response("expiry_and_renewal"), "x"),
+         "other_certificate not declined"),
+        (question("teacher", "needed"), _parsed(entry="teacher"), Reply(OUT_OF_SCOPE, "out_of_scope"),
+         "certificate question declined"),
+        (question("teacher", "needed"), _parsed(entry="doctor", aspects=["needed"]),
+         Reply(catalog_response("doctor", "needed"), "doctor"), "subject: another entry or none"),
+        (question("unlisted:叉车证", "needed"), _parsed(aspects=["needed"]),
+         Reply(faq_response("jobs_requiring_certificate"), "x"),
+         "subject: unlisted name not found"),
+        (question("constructor", "registration"), _parsed(entry="constructor", aspects=["obtain"]),
+         Reply(catalog_response("constructor", "overview"), "constructor"), "aspects misread"),
+        (question("constructor", "registration"), _parsed(entry="constructor", aspects=["registration"]),
+         Reply(catalog_response("constructor", "overview"), "constructor"), "answer composed wrong"),
+        (question("general", "verify"), _parsed(aspects=["verify"]), Reply("utter_did_you_mean", "suggestions"),
+         "no answer (utter_did_you_mean)"),
+    ],
+)
+def test_failure_cause_names_the_first_step_that_went_astray(asked: RealQuestion, parsed: dict[str, object],
+                                                             reply: Reply, cause: str) -> None:
+    assert failure_cause(asked, parsed, reply) == cause
