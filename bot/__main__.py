@@ -16,6 +16,7 @@ from bot.knowledge.compiler import check_generated, compile_knowledge, write_gen
 from bot.knowledge.loader import current_knowledge, load_knowledge
 from bot.knowledge.reviews import record_reviews, reviewed_parts, unreviewed
 from bot.processes.conversation_retention import period_seconds, purge_conversations
+from bot.review.cli import review, staff
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 
 
@@ -189,6 +190,8 @@ def shell(model: Path, debug: bool) -> None:
 
 
 cli.add_command(db)
+cli.add_command(review)
+cli.add_command(staff)
 
 
 def main() -> None:

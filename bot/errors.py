@@ -91,3 +91,8 @@ class ImportFileError(BotError):
 
 class UnsupportedVersionError(BotError):
     """Rasa or Sanic is not the version whose internals bot.server.patches changes."""
+
+
+class ReviewError(BotError):
+    """A decision on the review queue cannot be carried out: an unknown group, entry or
+    aspect, or a change the knowledge would not accept."""

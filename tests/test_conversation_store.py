@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 from click.testing import CliRunner
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -259,6 +260,10 @@ def test_the_purge_deletes_old_conversations_and_only_those(
     assert result.exit_code == 0 and "1 conversation(s) untouched for more than 30d deleted" in result.output
     assert asyncio.run(store.keys()) == ["recent"]
     assert len(user_texts(asyncio.run(store.retrieve("recent")))) == 3
+    # What was recorded of its messages for review goes with it (bot.review.tables).
+    with sa.create_engine(database_url).connect() as connection:
+        recorded = connection.execute(sa.text("SELECT sender_id, COUNT(*) FROM review_turns GROUP BY sender_id"))
+        assert dict(recorded.all()) == {"recent": 3}
 
 
 def test_a_malformed_period_is_a_clear_error() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogue.answering import DID_YOU_MEAN, NOT_UNDERSTOOD, Dialogue, choose_entry_payload
+from bot.dialogue.answering import Dialogue, choose_entry_payload
 from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.response_names import DID_YOU_MEAN, NOT_UNDERSTOOD
 from tests.conftest import gated
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -159,10 +163,35 @@ def test_names_and_numbers_stay_out_of_the_logs_and_leave_the_stored_conversatio
         assert secret.lower() not in stored.lower()
 
 
+def test_the_review_queue_gets_what_was_not_answered_and_nothing_typed_into_a_lookup(
+        stack: tuple[StackConfig, Path]) -> None:
+    config, log_path = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    lookup(config, "DEMO-ZH-0004", "陈静", sender, language="zh")
+    # After a lookup, what could not be answered is counted, its text not kept: it may name
+    # the holder (a number in a message starts a lookup: masking is tested in test_review.py).
+    say(config, sender, "陈静的月嫂证有用吗")
+    say(config, sender, "一建证书有效期多久")  # answered: counted, not kept
+    other = f"test-{uuid.uuid4().hex}"
+    say(config, other, "月嫂证有用吗")
+    database = log_path.parent / "conversations.db"
+    with sqlite3.connect(database) as connection:
+        kept = connection.execute("SELECT outcome, for_review, text FROM review_turns WHERE sender_id IN (?, ?) "
+                                  "ORDER BY id", (sender, other)).fetchall()
+        queue = " ".join(str(value) for row in connection.execute("SELECT * FROM review_turns") for value in row)
+    assert kept == [("lookup", 0, None), ("lookup", 0, None), ("lookup", 0, None), ("unlisted", 0, None),
+                    ("answered", 0, None), ("unlisted", 1, "月嫂证有用吗")]
+    for secret in ("DEMO-ZH-0004", "陈静"):
+        assert secret not in queue
+    listed = subprocess.run([sys.executable, "-m", "bot", "review", "--json"], capture_output=True, text=True,
+                            check=True, cwd=PROJECT_ROOT, timeout=120,
+                            env={**os.environ, "BOT_TRACKER_DB_URL": f"sqlite:///{database}"})
+    assert "月嫂证有用吗" in [wording for group in json.loads(listed.stdout)
+                                                   for wording in group["wordings"]]
+
+
 def test_imported_certificates_are_answerable_at_once(stack: tuple[StackConfig, Path], database: Path,
                                                       tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     config, _ = stack
     csv_file = tmp_path / "new.csv"

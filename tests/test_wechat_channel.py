@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.routing import REMOVED
 from bot.processes.stack import StackConfig
-from bot.server.lookup_privacy import REMOVED
 from bot.text import HAN_CHARACTER
 from tests.conftest import VAGUE_MESSAGES
 from tests.fake_platform import FakePlatform, fake_platform

@@ -19,8 +19,10 @@ from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     ASPECT_SEPARATOR,
     CATALOG_PREFIX,
+    DID_YOU_MEAN,
     ENTRY_GENERAL,
     FAQ_INTENT,
+    NOT_UNDERSTOOD,
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
@@ -44,9 +46,6 @@ from bot.settings import Settings
 from bot.understanding.gate import Findings
 
 logger = logging.getLogger(__name__)
-
-DID_YOU_MEAN = "utter_did_you_mean"
-NOT_UNDERSTOOD = "utter_default"
 
 
 @dataclass(frozen=True)

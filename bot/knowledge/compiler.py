@@ -88,11 +88,21 @@ def _catalog_examples(kb: KnowledgeBase, question: CatalogQuestion, offset: int,
     return examples
 
 
+def _entry_phrasings(kb: KnowledgeBase, question: CatalogQuestion) -> list[str]:
+    """The entries' own phrasings of the question's aspect, under the first question that
+    has that aspect."""
+    if next(q for q in kb.questions if q.aspect == question.aspect) is not question:
+        return []
+    return [text for entry in kb.catalog for language in LANGUAGES
+            for text in entry.phrasings.get(question.aspect, {}).get(language, ())]
+
+
 def catalog_nlu(kb: KnowledgeBase) -> str:
     blocks = [
         _intent_block(
             question.intent,
-            [text for language in LANGUAGES for text in _catalog_examples(kb, question, offset, language)],
+            [text for language in LANGUAGES for text in _catalog_examples(kb, question, offset, language)]
+            + _entry_phrasings(kb, question),
         )
         for offset, question in enumerate(kb.questions)
     ]

@@ -52,6 +52,7 @@ FAQ_FIELDS = {"id", "reviewed", "sources", "question", "answer", "phrasings", "a
 CATALOG_FIELDS = {
     "id", "reviewed", "sources", "category", "mandatory", "title", "profession",
     "certificate", "note", "validity", "verify", "ask", "aliases", "not_aliases", "evidence", "facts",
+    "phrasings",
 }
 # The fields of a catalog entry that state a fact, when present: each needs evidence.
 CATALOG_FACTS = ("certificate", "category", "mandatory", "note", "validity", "verify")
@@ -344,6 +345,32 @@ def _load_facts(fields: _Fields) -> dict[str, Localized]:
     return {str(aspect): facts.text(str(aspect)) or {} for aspect in raw}
 
 
+def _load_entry_phrasings(fields: _Fields) -> dict[str, LocalizedList]:
+    """A catalog entry's own phrasings: aspect -> language -> texts (any language may be missing)."""
+    raw = fields.data.get("phrasings")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        fields.problem("phrasings", f"must map an aspect ({', '.join(ASPECTS)}) to lists of texts by language")
+        return {}
+    phrasings: dict[str, LocalizedList] = {}
+    for aspect, by_language in raw.items():
+        where = f"phrasings.{aspect}"
+        if aspect not in ASPECTS:
+            fields.problem(where, f"unknown aspect; use one of: {', '.join(ASPECTS)}")
+            continue
+        if not isinstance(by_language, Mapping) or set(by_language) - set(LANGUAGES):
+            fields.problem(where, f"must map a language ({', '.join(LANGUAGES)}) to a list of texts")
+            continue
+        phrasings[str(aspect)] = {str(language): fields.strings(f"{where}.{language}", texts, 1)
+                                  for language, texts in by_language.items()}
+        for language, texts in phrasings[str(aspect)].items():
+            for text in texts:
+                if RESERVED_CHARACTERS.search(text):
+                    fields.problem(f"{where}.{language}", f"{text!r} contains [ ] {{ or }}, which Rasa misreads")
+    return phrasings
+
+
 def _load_catalog(
     root: Path, sources: Mapping[str, Source], categories: Mapping[str, Localized], documents: Mapping[str, str],
     problems: list[Problem],
@@ -372,6 +399,7 @@ def _load_catalog(
             sources=fields.references("sources", sources),
             reviewed=fields.reviewed_date(),
             facts=_load_facts(fields),
+            phrasings=_load_entry_phrasings(fields),
         )
         facts = [f"facts.{aspect}" for aspect in entry.facts]
         check_evidence(data.get("evidence"), file=fields.file, entry=fields.entry,
@@ -685,6 +713,23 @@ def _check_general_phrasings(kb: KnowledgeBase, problems: list[Problem]) -> None
                         "catalog_questions.yml")))
 
 
+def _check_entry_phrasings(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    """A catalog entry's own phrasing must name that entry: the assistant tells whom a
+    question is about from the names in it, not from the phrasing it learnt."""
+    from bot.knowledge.mentions import MentionFinder  # built from the loaded catalog
+
+    mentions = MentionFinder(kb)
+    for entry in kb.catalog:
+        for aspect, by_language in entry.phrasings.items():
+            for language, texts in by_language.items():
+                for text in texts:
+                    named = mentions.from_text(text)
+                    if named != entry.id:
+                        problems.append(Problem(entry.file, entry.id, f"phrasings.{aspect}.{language}", (
+                            f"{text!r} names " + (f"the catalog entry '{named}'" if named else "none of its aliases")
+                            + "; add the name people used to `aliases`, or the phrasing to the entry it names")))
+
+
 def _check_scope_references(kb: KnowledgeBase, problems: list[Problem]) -> None:
     faq_ids = {entry.id for entry in kb.faq}
     for topic in kb.scope.uncovered_topics:
@@ -731,6 +776,7 @@ def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
         aspects=aspects,
     )
     _check_general_phrasings(kb, problems)
+    _check_entry_phrasings(kb, problems)
     _check_scope_references(kb, problems)
     if check_reviews:
         problems.extend(review_problems(kb, root))

@@ -75,6 +75,9 @@ class CatalogEntry:
     # The entry's own fact on an aspect of knowledge/aspects.yml ("issuer": who implements it),
     # answered instead of the general rule.
     facts: Mapping[str, Localized] = field(default_factory=dict)
+    # aspect (needed, expiry, ...) -> language -> ways people asked about this entry in
+    # particular, accepted from the review queue (`python -m bot review accept`).
+    phrasings: Mapping[str, LocalizedList] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

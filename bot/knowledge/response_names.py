@@ -7,6 +7,9 @@ FAQ_INTENT = "faq"
 # that the language detector adds to each message with a clear language.
 LANGUAGE_SLOT = "language"
 ASK_WHICH_CATALOG_ENTRY = "utter_ask_which_catalog_entry"
+# "Did you mean" buttons, and the reply to a message not understood at all.
+DID_YOU_MEAN = "utter_did_you_mean"
+NOT_UNDERSTOOD = "utter_default"
 # No "/" in the name: Rasa would take "utter_faq/<id>" for a retrieval response and put its
 # text into the NLU training data, so that editing an answer would train the NLU again.
 FAQ_PREFIX = f"utter_{FAQ_INTENT}_answer__"

@@ -15,6 +15,10 @@ from bot.knowledge.response_names import FAQ_INTENT, conversation_response
 # The one action that answers from the knowledge (bot.dialogue.answering.Dialogue.answer decides how).
 ANSWER_ACTION = "action_answer"
 LOOKUP_FORM = "certificate_lookup_form"
+# The slots the lookup form fills with what the user types, and what replaces that text
+# once the lookup is over (bot.server.lookup_privacy).
+LOOKUP_SLOTS = frozenset({"certificate_number", "holder_name"})
+REMOVED = "[removed]"
 CHOOSE_ENTRY_INTENT = "choose_entry"
 NLU_FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE_INTENT = "out_of_scope"

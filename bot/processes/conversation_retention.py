@@ -2,7 +2,8 @@
 
 Works on the table of Rasa's SQL tracker store (`events`: one row per event, with the
 conversation's `sender_id` and a Unix `timestamp`) with SQLAlchemy alone, so that the
-purge runs without loading Rasa.
+purge runs without loading Rasa. What was recorded of the messages for review
+(bot.review.tables) goes after the same period.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 import sqlalchemy as sa
 
 from bot.errors import ConversationStoreUnavailable
+from bot.review.tables import turns
 
 _EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 _PERIOD = re.compile(r"(\d+)\s*([dh])")
@@ -33,6 +35,8 @@ def purge_conversations(database_url: str, older_than_seconds: float, now: float
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as connection:
+            if sa.inspect(connection).has_table(turns.name):
+                connection.execute(sa.delete(turns).where(turns.c.asked_at < cutoff))
             if not sa.inspect(connection).has_table("events"):
                 return 0
             stale = (sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)

@@ -13,6 +13,9 @@ active form to what they were at the cut. A message then costs the same at any l
 Once a lookup is over, the certificate number and holder's name typed for it are taken out
 of the stored conversation (bot.server.lookup_privacy).
 
+With each message it stores how the message ended, and what could not be answered, for
+the staff's review (bot.review.recording), in the same transaction.
+
 When the database fails, the store raises ConversationStoreUnavailable, with the database's
 address, to the channel, which tells the user and logs it; the health check asks check().
 Rasa's own wrapper would instead forget the conversation and keep it in memory, with only a
@@ -40,6 +43,9 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.errors import ConversationStoreUnavailable
+from bot.review import tables as review_tables
+from bot.review.recording import finished_turns
+from bot.review.tables import insert_new
 from bot.server.lookup_privacy import without_lookup_details
 from bot.settings import current_settings
 
@@ -108,6 +114,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         try:
             if not self._tables_ready:
                 self.Base.metadata.create_all(self.engine)
+                review_tables.metadata.create_all(self.engine)
                 self._tables_ready = True
             yield
         except sa.exc.SQLAlchemyError as error:
@@ -175,14 +182,18 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         # details leave the database. Rows go in with one insert of many rows: Rasa adds
         # them one by one as ORM objects, which was half of a save's time (py-spy).
         with self.session_scope() as session:
+            fresh = list(self._additional_events(session, tracker))
+            finished = finished_turns(tracker.sender_id, tracker.events, len(tracker.events) - len(fresh))
             if not too_long and cleaned is None:
-                events = list(self._additional_events(session, tracker))
+                events = fresh
             else:
                 kept = cleaned or tracker
                 events = list(recent_turns(kept, self.turns, self.domain).events if too_long else kept.events)
                 session.execute(self._events.delete().where(self._events.c.sender_id == tracker.sender_id))
             if events:
                 session.execute(self._events.insert(), [_row(tracker.sender_id, event) for event in events])
+            # How each message just handled ended, for review and the daily counts.
+            insert_new(session.connection(), review_tables.turns, (turn.row() for turn in finished), "turn_key")
             session.commit()
         # A second save of this tracker (after a cut too) appends only what came after.
         _mark_stored(tracker, len(tracker.events))

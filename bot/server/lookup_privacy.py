@@ -16,11 +16,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.knowledge.routing import LOOKUP_FORM
+from bot.knowledge.routing import LOOKUP_FORM, LOOKUP_SLOTS, REMOVED
 from bot.understanding.gate import FINDINGS_KEY
-
-LOOKUP_SLOTS = frozenset({"certificate_number", "holder_name"})
-REMOVED = "[removed]"
 
 
 def without_lookup_details(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker | None:

@@ -1,0 +1,142 @@
+"""How each user message ended, worked out from a conversation's events when the Rasa
+server stores them (bot.server.conversation_store): answered, hedged ("did you mean",
+"which certificate?"), declined, unlisted, not covered, a fallback, small talk or a lookup.
+
+A message that could not be answered is kept for review with what was asked and
+answered. What was typed into a certificate lookup never is: the lookup's own messages
+are not kept at all, nor the text of any later message of that conversation (once the
+lookup is over, its number and name are gone from the conversation, so a later message
+that repeats them could not be cleaned), and digits that look like a certificate or ID
+number are masked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
+
+from bot.knowledge.response_names import LANGUAGE_SLOT
+from bot.knowledge.routing import DETAILS_INTENT, LOOKUP_FORM, LOOKUP_INTENT, LOOKUP_SLOTS
+from bot.review.outcomes import DECLINED, LOOKUP, TO_REVIEW, mask_numbers, outcome_of
+from bot.text import DEFAULT_LANGUAGE, detect_language
+from bot.understanding.gate import Findings
+
+# How many of the classifier's likeliest intents are kept as the candidates it considered.
+_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user message and how it ended: a row of bot.review.tables.turns."""
+
+    turn_key: str
+    sender_id: str
+    asked_at: float
+    language: str
+    outcome: str
+    for_review: bool
+    text: str | None = None
+    confidence: float | None = None
+    candidates: str | None = None
+    answer: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def finished_turns(sender_id: str, events: Sequence[Event], first_new: int) -> list[Turn]:
+    """The user messages of a conversation whose handling ended at or after event
+    `first_new` (the first not stored yet), each as a Turn."""
+    return [turn for turn in (_turn(sender_id, part) for part in _turns(events, first_new)) if turn]
+
+
+@dataclass
+class _Part:
+    message: UserUttered
+    in_lookup: bool
+    after_lookup: bool
+    events: list[Event]
+    language: str | None
+
+
+def _turns(events: Sequence[Event], first_new: int) -> Iterator[_Part]:
+    """Each user message whose turn (up to the next wait for the user) ended at or after
+    `first_new`, with what happened in it and whether a lookup was asking for a detail."""
+    requested: Any = None
+    loop: str | None = None
+    looked_up = False
+    language: str | None = None
+    current: _Part | None = None
+    for index, event in enumerate(events):
+        if isinstance(event, UserUttered):
+            current = _Part(event, loop == LOOKUP_FORM or requested in LOOKUP_SLOTS, looked_up, [], language)
+            continue
+        looked_up = looked_up or (isinstance(event, ActionExecuted) and event.action_name == LOOKUP_FORM)
+        if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+            requested = event.value
+        elif isinstance(event, SlotSet) and event.key == LANGUAGE_SLOT and event.value:
+            language = str(event.value)
+        elif isinstance(event, ActiveLoop):
+            loop = event.name
+        if current is None:
+            continue
+        if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
+            if index >= first_new:
+                current.language = language or current.language
+                yield current
+            current = None
+        else:
+            current.events.append(event)
+
+
+def _turn(sender_id: str, part: _Part) -> Turn | None:
+    message = part.message
+    if message.timestamp is None or message.text is None:
+        return None
+    responses = [str(e.metadata.get("utter_action") or "") for e in part.events if isinstance(e, BotUttered)]
+    actions = [str(e.action_name) for e in part.events if isinstance(e, ActionExecuted)]
+    parsed = message.parse_data or {}
+    intent = str((parsed.get("intent") or {}).get("name") or "")
+    outcome = LOOKUP if part.in_lookup or intent in (LOOKUP_INTENT, DETAILS_INTENT) else outcome_of(responses, actions)
+    language = part.language or detect_language(message.text) or DEFAULT_LANGUAGE
+    turn = Turn(f"{sender_id}:{message.timestamp!r}", sender_id, float(message.timestamp), language, outcome,
+                for_review=not part.after_lookup and _needs_review(outcome, parsed))
+    if not turn.for_review:
+        return turn
+    answers = [e.text for e in part.events if isinstance(e, BotUttered) and e.text]
+    buttons = [str(button.get("title")) for e in part.events if isinstance(e, BotUttered)
+               for button in (e.data or {}).get("buttons") or []]
+    return Turn(**{**turn.row(), "text": mask_numbers(message.text), "confidence": _confidence(parsed),
+                   "candidates": json.dumps(_candidates(parsed) + buttons, ensure_ascii=False),
+                   "answer": mask_numbers("\n".join(answers))})
+
+
+def _needs_review(outcome: str, parsed: Mapping[str, Any]) -> bool:
+    if outcome in TO_REVIEW:
+        return True
+    if outcome != DECLINED:
+        return False
+    # Declined as unrelated, yet it had words of the domain or a job in it.
+    found = Findings.of(parsed)
+    return found is not None and (found.relatedness.domain_word or found.relatedness.trade)
+
+
+def _confidence(parsed: Mapping[str, Any]) -> float | None:
+    confidence = (parsed.get("intent") or {}).get("confidence")
+    return round(float(confidence), 3) if confidence is not None else None
+
+
+def _candidates(parsed: Mapping[str, Any]) -> list[str]:
+    """The classifier's likeliest intents, with the answer the response selector chose."""
+    ranked = [f"{item.get('name')} {float(item.get('confidence') or 0):.2f}"
+              for item in (parsed.get("intent_ranking") or [])[:_CANDIDATES]]
+    for selector in (parsed.get("response_selector") or {}).values():
+        response = selector.get("response") or {} if isinstance(selector, Mapping) else {}
+        if response.get("intent_response_key"):
+            ranked.append(f"{response['intent_response_key']} {float(response.get('confidence') or 0):.2f}")
+    return ranked

@@ -1,0 +1,66 @@
+"""The review tables, kept in the conversation database (SQLite by default, PostgreSQL
+when scaled out) beside Rasa's `events`, so that they live and are purged with the
+conversations they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+metadata = sa.MetaData()
+
+# One row per user message the assistant handled: how it ended (for the counts per day and
+# language), and for a message to review, what was asked and answered.
+turns = sa.Table(
+    "review_turns", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The conversation and the message's time: a message saved twice is recorded once.
+    sa.Column("turn_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("asked_at", sa.Float, nullable=False, index=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("for_review", sa.Boolean, nullable=False, index=True),
+    # Only for a message to review: its text (numbers masked), how sure the assistant was,
+    # what it considered (JSON) and what it answered.
+    sa.Column("text", sa.Text),
+    sa.Column("confidence", sa.Float),
+    sa.Column("candidates", sa.Text),
+    sa.Column("answer", sa.Text),
+    # open, accepted, out_of_scope, new_entry or dismissed; who decided, when and what.
+    sa.Column("status", sa.String(16), nullable=False, server_default="open"),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_at", sa.Float),
+    sa.Column("resolution", sa.Text),
+)
+
+# Staff who may use the review tools; passwords only as Argon2id hashes.
+staff = sa.Table(
+    "staff_accounts", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Who did what and when, in the console or on the command line.
+audit = sa.Table(
+    "staff_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+
+def insert_new(connection: sa.engine.Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]],
+               unique: str) -> None:
+    """Inserts the rows whose `unique` column is not in the table yet (SQLite, PostgreSQL)."""
+    rows = list(rows)
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=[unique]), rows)
