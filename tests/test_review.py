@@ -25,9 +25,9 @@ from bot.review.accounts import add_account, check_password
 from bot.review.grouping import Question, group_questions
 from bot.review.knowledge_edit import KnowledgeEditor
 from bot.review.outcomes import ANSWERED, DECLINED, HEDGED, LOOKUP, UNLISTED_OUTCOME, mask_numbers
-from bot.review.recording import finished_turns
 from bot.review.store import Filters, ReviewStore
 from bot.review.tables import insert_new, turns
+from bot.server.review_recording import finished_turns
 from bot.settings import PROJECT_ROOT
 
 

@@ -14,7 +14,7 @@ Once a lookup is over, the certificate number and holder's name typed for it are
 of the stored conversation (bot.server.lookup_privacy).
 
 With each message it stores how the message ended, and what could not be answered, for
-the staff's review (bot.review.recording), in the same transaction.
+the staff's review (bot.server.review_recording), in the same transaction.
 
 When the database fails, the store raises ConversationStoreUnavailable, with the database's
 address, to the channel, which tells the user and logs it; the health check asks check().
@@ -44,9 +44,9 @@ from sqlalchemy.pool import QueuePool
 
 from bot.errors import ConversationStoreUnavailable
 from bot.review import tables as review_tables
-from bot.review.recording import finished_turns
 from bot.review.tables import insert_new
 from bot.server.lookup_privacy import without_lookup_details
+from bot.server.review_recording import finished_turns
 from bot.settings import current_settings
 
 
