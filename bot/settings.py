@@ -115,6 +115,25 @@ class WechatSettings:
 
 
 @dataclass(frozen=True)
+class StaffSettings:
+    """The staff console (http://localhost:8080/staff/) and its logins.
+
+    Attributes:
+        session_hours: how long a login lasts.
+        login_failures_per_account: failed logins to one account in 15 minutes, from
+            anywhere, after which it refuses logins until the window has passed...
+        login_failures_per_address: ...and the same for one address, whatever the account.
+        secure_cookie: "yes" marks the session cookie Secure (sent over HTTPS only): set it
+            when the console is reached through a TLS proxy.
+    """
+
+    session_hours: int = _env("BOT_STAFF_SESSION_HOURS")
+    login_failures_per_account: int = _env("BOT_STAFF_LOGIN_FAILURES_PER_ACCOUNT")
+    login_failures_per_address: int = _env("BOT_STAFF_LOGIN_FAILURES_PER_ADDRESS")
+    secure_cookie: str = _env("BOT_STAFF_SECURE_COOKIE")
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     """Where the servers listen and which channels they open.
 
@@ -228,6 +247,7 @@ class Settings:
             their locks (BOT_LOCK_STORE=redis) and the web widget's replies
             (BOT_SOCKETIO_MANAGER=redis).
         server: where the servers listen, their limits and channels.
+        staff: the staff console.
     """
 
     knowledge_dir: Path = _env("BOT_KNOWLEDGE_DIR")
@@ -255,6 +275,7 @@ class Settings:
     postgres_url: str = _env("BOT_POSTGRES_URL")
     redis_url: str = _env("BOT_REDIS_URL")
     server: ServerSettings = _group()
+    staff: StaffSettings = _group()
 
     def environment(self) -> dict[str, str]:
         """These settings as the BOT_* variables that a child process reads them from:
@@ -377,6 +398,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, scaled: bool = Fa
         postgres_url=postgres_url,
         redis_url=redis_url,
         server=_server_settings(read, scaled),
+        staff=StaffSettings(
+            session_hours=read.whole("BOT_STAFF_SESSION_HOURS", 8, 1, 24 * 7),
+            login_failures_per_account=read.whole("BOT_STAFF_LOGIN_FAILURES_PER_ACCOUNT", 5, 1, 1000),
+            login_failures_per_address=read.whole("BOT_STAFF_LOGIN_FAILURES_PER_ADDRESS", 20, 1, 100_000),
+            secure_cookie=read.choice("BOT_STAFF_SECURE_COOKIE", "no", ("no", "yes")),
+        ),
     )
 
 

@@ -43,6 +43,7 @@ from bot.processes.stack import (
     write_credentials,
 )
 from bot.processes.webpage import PageConfig, serve_page
+from bot.review.console import StaffConsole
 from bot.settings import PROJECT_ROOT, Settings, child_environment
 
 logger = logging.getLogger(__name__)
@@ -364,7 +365,8 @@ def run_scaled(config: ScaledConfig, log: Log = None) -> Iterator[ScaledStack]:
         replicas = stack.enter_context(rasa_replicas(config, log))
         # The widget talks to the page's own origin, which nginx routes to the replicas.
         stack.enter_context(serve_page(PageConfig(host=config.host, port=config.page_port, rasa_port=config.web_port,
-                                                  socket_url=config.settings.server.socket_url)))
+                                                  socket_url=config.settings.server.socket_url,
+                                                  console=StaffConsole(config.settings))))
         nginx = Nginx(config, log)
         stack.callback(nginx.stop)
         nginx.start()

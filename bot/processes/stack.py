@@ -26,6 +26,7 @@ import yaml
 from bot.errors import BotError
 from bot.processes.channels import channel_credentials
 from bot.processes.webpage import PageConfig, serve_page
+from bot.review.console import StaffConsole
 from bot.settings import PROJECT_ROOT, Settings, child_environment
 
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -226,7 +227,8 @@ def rasa_server(config: StackConfig, log: Log = None) -> Iterator[subprocess.Pop
 def web_page(config: StackConfig) -> AbstractContextManager[str]:
     """Serves the web page with the chat widget until the block ends; yields its URL."""
     return serve_page(PageConfig(host=config.host, port=config.web_port, rasa_port=config.rasa_port,
-                                 socket_url=config.settings.server.socket_url))
+                                 socket_url=config.settings.server.socket_url,
+                                 console=StaffConsole(config.settings)))
 
 
 # Ports already handed out by free_port in this process, whose servers may not listen yet.

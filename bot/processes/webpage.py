@@ -1,4 +1,5 @@
-"""Serves the assistant's web page: an introduction and the chat widget.
+"""Serves the assistant's web page: an introduction and the chat widget; and, under
+/staff/, the staff console (bot.review.console), which the page never links to.
 
 A small static server on its own port (BOT_WEB_PORT, 8080). It serves a fixed list of
 files and nothing else, and a Content-Security-Policy that lets the page talk to its own
@@ -17,10 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from bot.errors import BotError
+from bot.review.console import PREFIX as STAFF_PREFIX
+from bot.review.console import Request, StaffConsole
 from bot.settings import PROJECT_ROOT
 
 WEB_DIR = PROJECT_ROOT / "web"
 WIDGET_BUNDLE = PROJECT_ROOT / "build" / "web" / "webchat.js"
+# The largest form the staff console accepts.
+MAX_FORM_BYTES = 65_536
 
 # URL path -> (file, content type). Nothing outside this list is served.
 FILES = {
@@ -38,6 +43,8 @@ class PageConfig:
     rasa_port: int
     # Where the widget's socket.io channel is; empty: the page's own host name at rasa_port.
     socket_url: str = ""
+    # The staff console under /staff/; None: not served.
+    console: StaffConsole | None = None
 
     def socket_url_for(self, page_host: str) -> str:
         """The socket.io URL for a page requested with the Host header `page_host`."""
@@ -73,8 +80,41 @@ def _handler(config: PageConfig) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self._respond(send_body=False)
 
+        def do_POST(self) -> None:  # noqa: N802
+            if not urlsplit(self.path).path.startswith(STAFF_PREFIX) or config.console is None:
+                self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_FORM_BYTES:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return
+            self._console(self.rfile.read(length), send_body=True)
+
+        def _console(self, body: bytes, send_body: bool) -> None:
+            assert config.console is not None
+            # Header names as browsers write them, whatever the case they were sent in.
+            headers = {name.title(): value for name, value in self.headers.items()}
+            response = config.console.handle(Request(self.command if self.command != "HEAD" else "GET", self.path,
+                                                     headers, body, self.client_address[0]))
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(response.body)
+
         def _respond(self, send_body: bool) -> None:
             path = urlsplit(self.path).path
+            if config.console is not None and (path.startswith(STAFF_PREFIX) or path == STAFF_PREFIX.rstrip("/")):
+                if path == STAFF_PREFIX.rstrip("/"):
+                    self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                    self.send_header("Location", STAFF_PREFIX)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._console(b"", send_body)
+                return
             socket_url = config.socket_url_for(self.headers.get("Host", ""))
             if path == "/config.js":
                 settings = {"socketUrl": socket_url}

@@ -15,6 +15,7 @@ the conversation that carries them in its metadata.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 # The metadata key under which a channel hands the client's identity to the actions.
@@ -55,3 +56,15 @@ def client_from_metadata(metadata: Any, sender_id: str) -> str:
     if isinstance(metadata, dict) and isinstance(metadata.get(CLIENT_METADATA_KEY), str):
         return str(metadata[CLIENT_METADATA_KEY])
     return client_identity("conversation", platform_user=sender_id)
+
+
+def forwarded_address(peer: str, headers: Mapping[str, str], trusted_proxies: int, real_ip_header: str) -> str:
+    """The client's address on a server of our own (the staff console's): the peer's, or
+    behind `trusted_proxies` proxies the one they forwarded, as Sanic reads it for the
+    Rasa server's channels."""
+    if trusted_proxies <= 0:
+        return peer
+    if real_ip_header and headers.get(real_ip_header.title()):
+        return headers[real_ip_header.title()].strip()
+    forwarded = [address.strip() for address in headers.get("X-Forwarded-For", "").split(",") if address.strip()]
+    return forwarded[-trusted_proxies] if len(forwarded) >= trusted_proxies else peer

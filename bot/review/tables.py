@@ -64,3 +64,14 @@ def insert_new(connection: sa.engine.Connection, table: sa.Table, rows: Iterable
         return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     connection.execute(dialect.insert(table).on_conflict_do_nothing(index_elements=[unique]), rows)
+
+
+# Staff logins: a hash of the session cookie's token (never the token itself), whose login
+# it is, the CSRF token of its forms, and when it ends.
+sessions = sa.Table(
+    "staff_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)

@@ -1,0 +1,274 @@
+"""The staff console at /staff/ on the web page's server: login, the review queue grouped
+by likeness, a decision on each group (the same as `python -m bot review ...`), and the
+record of who did what. In Chinese and English.
+
+Independent of the HTTP server (bot.processes.webpage hands it each /staff/ request):
+every page but the login asks for a session, every form a CSRF token (the session's, or
+before login the one in the login cookie), and a POST from another origin is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jinja2
+import yaml
+
+from bot.errors import BotError
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import ASPECTS
+from bot.protection.clients import forwarded_address
+from bot.protection.counter_store import open_limit_storage
+from bot.review.accounts import check_password
+from bot.review.grouping import Group
+from bot.review.knowledge_edit import Edit, KnowledgeEditor
+from bot.review.outcomes import MASK, OUTCOMES
+from bot.review.sessions import LOGIN_WINDOW_MINUTES, LoginLimits, Session, Sessions
+from bot.review.store import ACCEPTED, DISMISSED, NEW_ENTRY, OUT_OF_SCOPE, Filters, ReviewStore
+from bot.settings import PROJECT_ROOT, Settings
+from bot.text import LANGUAGES
+
+PREFIX = "/staff/"
+TEMPLATES = PROJECT_ROOT / "web" / "staff"
+SESSION_COOKIE = "staff_session"
+LOGIN_COOKIE = "staff_login"
+LANGUAGE_COOKIE = "staff_language"
+DECISIONS = {"accept": ACCEPTED, "out-of-scope": OUT_OF_SCOPE, "new-entry": NEW_ENTRY, "dismiss": DISMISSED}
+# How many of a group's wordings the queue shows.
+SHOWN_WORDINGS = 5
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str  # the path and query, as requested
+    headers: Mapping[str, str]
+    body: bytes
+    address: str
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.target).path
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {key: values[-1] for key, values in parse_qs(urlsplit(self.target).query).items()}
+
+    @property
+    def form(self) -> dict[str, str]:
+        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(self.headers.get("Cookie", ""))
+        except Exception:  # noqa: BLE001 - a malformed Cookie header is no cookie at all
+            return {}
+        return {name: morsel.value for name, morsel in cookie.items()}
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _security_headers() -> list[tuple[str, str]]:
+    return [("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                                        "base-uri 'none'; object-src 'none'"),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+            ("Cache-Control", "no-store")]
+
+
+class StaffConsole:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.texts: dict[str, dict[str, str]] = yaml.safe_load((TEMPLATES / "texts.yml").read_text(encoding="utf-8"))
+        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                            undefined=jinja2.StrictUndefined)
+        self._ready = threading.Lock()
+        self._store: ReviewStore | None = None
+        self._limits: LoginLimits | None = None
+
+    # The database and the limits storage are opened on first use: the page serves the
+    # public while they are down.
+    def _open(self) -> tuple[ReviewStore, Sessions, LoginLimits]:
+        with self._ready:
+            if self._store is None or self._limits is None:
+                self._store = ReviewStore(self.settings.tracker_db_url)
+                self._limits = LoginLimits(open_limit_storage(self.settings.limits_url), self.settings.staff)
+        return self._store, Sessions(self._store, self.settings.staff), self._limits
+
+    def handle(self, request: Request) -> Response:
+        server = self.settings.server
+        request = dataclasses.replace(request, address=forwarded_address(
+            request.address, request.headers, server.trusted_proxies, server.real_ip_header))
+        language = self._language(request)
+        try:
+            return self._route(request, language)
+        except BotError as error:
+            return self._page("message.html", request, language, None, HTTPStatus.SERVICE_UNAVAILABLE
+                              if "failed" in str(error) else HTTPStatus.BAD_REQUEST, message=str(error))
+
+    def _route(self, request: Request, language: str) -> Response:
+        path = request.path
+        if path == f"{PREFIX}console.css" and request.method == "GET":
+            return Response(HTTPStatus.OK, (TEMPLATES / "console.css").read_bytes(),
+                            [("Content-Type", "text/css; charset=utf-8"), *_security_headers()])
+        if path == f"{PREFIX}login":
+            return self._login(request, language)
+        if request.method == "POST" and not self._same_origin(request):
+            return self._page("message.html", request, language, None, HTTPStatus.FORBIDDEN,
+                              message=self.texts["other_origin"][language])
+        store, sessions, _ = self._open()
+        token = request.cookies.get(SESSION_COOKIE)
+        session = sessions.find(token)
+        if session is None:
+            return _redirect(f"{PREFIX}login")
+        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), session.csrf):
+            return self._page("message.html", request, language, session, HTTPStatus.FORBIDDEN,
+                              message=self.texts["bad_csrf"][language])
+        if path == f"{PREFIX}logout" and request.method == "POST" and token:
+            sessions.end(token)
+            store.record(session.name, "logout", "")
+            return _redirect(f"{PREFIX}login", [("Set-Cookie", self._cookie(SESSION_COOKIE, "", expire=True))])
+        if path == PREFIX and request.method == "GET":
+            return self._queue(request, language, session, store)
+        if path == f"{PREFIX}history" and request.method == "GET":
+            return self._page("history.html", request, language, session, HTTPStatus.OK,
+                              history=[{**line, "at": _when(float(str(line["at"])))} for line in store.history()])
+        parts = path.removeprefix(PREFIX).split("/")
+        if len(parts) == 3 and parts[0] == "groups" and parts[2] in DECISIONS and request.method == "POST":
+            return self._decide(request, language, session, store, parts[1], parts[2])
+        return self._page("message.html", request, language, session, HTTPStatus.NOT_FOUND,
+                          message=self.texts["not_found"][language])
+
+    def _login(self, request: Request, language: str) -> Response:
+        if request.method == "GET":
+            csrf = secrets.token_urlsafe(32)
+            return self._page("login.html", request, language, None, HTTPStatus.OK, csrf=csrf, error="",
+                              cookies=[self._cookie(LOGIN_COOKIE, csrf)])
+        if request.method != "POST":
+            return Response(HTTPStatus.METHOD_NOT_ALLOWED, headers=[("Allow", "GET, POST")])
+        form = request.form
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not self._same_origin(request) or not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
+            return self._page("message.html", request, language, None, HTTPStatus.FORBIDDEN,
+                              message=self.texts["bad_csrf"][language])
+        store, sessions, limits = self._open()
+        name, password = form.get("name", "").strip(), form.get("password", "")
+        if limits.blocked(name, request.address):
+            store.record(name or "-", "login_refused", f"too many failed logins (address {request.address})")
+            return self._page("login.html", request, language, None, HTTPStatus.TOO_MANY_REQUESTS, csrf=expected,
+                              error=self.texts["login_blocked"][language].format(minutes=LOGIN_WINDOW_MINUTES))
+        if not check_password(store, name, password):
+            limits.failed(name, request.address)
+            store.record(name or "-", "login_failed", f"address {request.address}")
+            return self._page("login.html", request, language, None, HTTPStatus.UNAUTHORIZED, csrf=expected,
+                              error=self.texts["login_failed"][language])
+        token, _ = sessions.start(name)
+        store.record(name, "login", f"address {request.address}")
+        return _redirect(PREFIX, [("Set-Cookie", self._cookie(SESSION_COOKIE, token)),
+                                  ("Set-Cookie", self._cookie(LOGIN_COOKIE, "", expire=True))])
+
+    def _queue(self, request: Request, language: str, session: Session, store: ReviewStore) -> Response:
+        query = request.query
+        chosen_language = query.get("language") if query.get("language") in LANGUAGES else None
+        outcome = query.get("outcome") if query.get("outcome") in OUTCOMES else None
+        since = _day(query.get("since", ""))
+        groups = store.groups(Filters(chosen_language, outcome, since.timestamp() if since else None))
+        kb = load_knowledge(self.settings.knowledge_dir, check_reviews=False)
+        entries = [(entry.id, entry.question[language]) for entry in kb.faq]
+        entries += [(entry.id, entry.title[language]) for entry in kb.catalog]
+        return self._page("queue.html", request, language, session, HTTPStatus.OK,
+                          groups=[_group_view(group) for group in groups], entries=entries, aspects=ASPECTS,
+                          catalog_ids=[entry.id for entry in kb.catalog], outcomes=OUTCOMES, languages=LANGUAGES,
+                          filters={"language": chosen_language or "", "outcome": outcome or "",
+                                   "since": since.strftime("%Y-%m-%d") if since else ""})
+
+    def _decide(self, request: Request, language: str, session: Session, store: ReviewStore, group_id: str,
+                decision: str) -> Response:
+        group = store.group(group_id)
+        wordings = [(q.language, q.text) for q in group.questions if MASK not in q.text]
+        editor = KnowledgeEditor(self.settings.knowledge_dir, self.settings.generated_dir.parent)
+        edit: Edit | None = None
+        resolution: dict[str, object] = {}
+        if decision == "accept":
+            entry_id, aspect = request.form.get("entry", ""), request.form.get("aspect") or None
+            edit = editor.add_phrasings(entry_id, aspect, wordings)
+            resolution = {"entry": entry_id, "aspect": aspect, "added": list(edit.added)}
+        elif decision == "out-of-scope":
+            edit = editor.add_out_of_scope([text for _, text in wordings])
+            resolution = {"added": list(edit.added)}
+        store.resolve(group, DECISIONS[decision], session.name, resolution)
+        return self._page("result.html", request, language, session, HTTPStatus.OK, group=_group_view(group),
+                          decision=decision, diff=edit.diff if edit else "", changed=bool(edit and edit.diff))
+
+    def _page(self, template: str, request: Request, language: str, session: Session | None, status: int,
+              cookies: list[str] | None = None, **values: Any) -> Response:
+        texts = {key: by_language[language] for key, by_language in self.texts.items()}
+        other = "en" if language == "zh" else "zh"
+        body = self.templates.get_template(template).render(
+            t=texts, language=language, session=session, prefix=PREFIX,
+            switch=f"{request.path}?{urlencode({**request.query, 'lang': other})}", other_language=other, **values)
+        headers = [("Content-Type", "text/html; charset=utf-8"), *_security_headers()]
+        headers += [("Set-Cookie", cookie) for cookie in cookies or []]
+        if request.query.get("lang") in LANGUAGES:
+            headers.append(("Set-Cookie", self._cookie(LANGUAGE_COOKIE, language)))
+        return Response(status, body.encode(), headers)
+
+    def _language(self, request: Request) -> str:
+        chosen = request.query.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in LANGUAGES:
+            return str(chosen)
+        return "zh" if request.headers.get("Accept-Language", "").lower().startswith("zh") else "en"
+
+    def _cookie(self, name: str, value: str, expire: bool = False) -> str:
+        attributes = [f"{name}={value}", "Path=/staff/", "HttpOnly", "SameSite=Strict"]
+        if self.settings.staff.secure_cookie == "yes":
+            attributes.append("Secure")
+        if expire:
+            attributes.append("Max-Age=0")
+        elif name == SESSION_COOKIE:
+            attributes.append(f"Max-Age={self.settings.staff.session_hours * 3600}")
+        return "; ".join(attributes)
+
+    @staticmethod
+    def _same_origin(request: Request) -> bool:
+        """A POST's Origin (sent by browsers) names this server; none (a script) passes to
+        the CSRF check."""
+        origin = request.headers.get("Origin")
+        return origin is None or urlsplit(origin).netloc == request.headers.get("Host", "")
+
+
+def _redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(HTTPStatus.SEE_OTHER, b"", [("Location", location), *_security_headers(), *(headers or [])])
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _group_view(group: Group) -> dict[str, object]:
+    return {"id": group.id, "count": group.count, "languages": ", ".join(group.languages),
+            "outcomes": group.outcomes, "last_asked": _when(group.last_asked),
+            "wordings": group.wordings[:SHOWN_WORDINGS], "more": max(0, len(group.wordings) - SHOWN_WORDINGS)}

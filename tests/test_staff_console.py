@@ -1,0 +1,168 @@
+"""The staff console over HTTP, on the web page's own server: logins (cookie, CSRF, limits
+per account and per address, logout), no page or form without a session, decisions on
+the queue as the command line takes them, the record of who did what, both languages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.processes.stack import free_port
+from bot.processes.webpage import PageConfig, serve_page
+from bot.review.accounts import add_account
+from bot.review.console import StaffConsole
+from bot.review.outcomes import HEDGED, UNLISTED_OUTCOME
+from bot.review.store import ReviewStore
+from bot.review.tables import insert_new, turns
+from bot.settings import PROJECT_ROOT, load_settings
+
+PASSWORD = "a long enough password"
+
+
+@dataclass(frozen=True)
+class Console:
+    url: str
+    folder: Path
+
+    def database(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.folder / "conversations.db")
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[Console]:
+    for folder in ("knowledge", "data"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    settings = load_settings({"BOT_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
+                              "BOT_LIMITS_URL": f"sqlite:///{tmp_path / 'limits.db'}",
+                              "BOT_KNOWLEDGE_DIR": str(tmp_path / "knowledge"),
+                              "BOT_GENERATED_DIR": str(tmp_path / "data" / "generated"),
+                              "BOT_STAFF_LOGIN_FAILURES_PER_ACCOUNT": "3",
+                              "BOT_STAFF_LOGIN_FAILURES_PER_ADDRESS": "5"})
+    store = ReviewStore(settings.tracker_db_url)
+    add_account(store, "alice", PASSWORD, "test")
+    rows = [{"turn_key": f"s:{i}", "sender_id": "s", "asked_at": 1_700_000_000.0 + i, "language": "zh",
+             "outcome": outcome, "for_review": True, "text": text}
+            for i, (text, outcome) in enumerate([("证书过期咋整", HEDGED), ("证书过期了咋整", HEDGED),
+                                                 ("月嫂证有用吗", UNLISTED_OUTCOME)])]
+    with store.engine.begin() as connection:
+        insert_new(connection, turns, rows, "turn_key")
+    store.close()
+    config = PageConfig(host="127.0.0.1", port=free_port(), rasa_port=5005, console=StaffConsole(settings))
+    with serve_page(config) as url:
+        yield Console(f"{url}staff/", tmp_path)
+
+
+def logged_in(console: Console, name: str = "alice", password: str = PASSWORD,
+              session: requests.Session | None = None) -> tuple[requests.Session, requests.Response]:
+    session = session or requests.Session()
+    form = session.get(f"{console.url}login", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf, form.text
+    reply = session.post(f"{console.url}login", data={"csrf": csrf.group(1), "name": name, "password": password},
+                         timeout=10, allow_redirects=False)
+    return session, reply
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_a_login_opens_the_queue_grouped_with_counts(console: Console) -> None:
+    session, reply = logged_in(console)
+    assert reply.status_code == 303 and reply.headers["Location"] == "/staff/"
+    cookie = next(value for name, value in reply.raw.headers.items()
+                  if name == "Set-Cookie" and "staff_session=" in value)
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff/" in cookie
+    queue = session.get(console.url, timeout=10)
+    assert queue.status_code == 200 and "no-store" in queue.headers["Cache-Control"]
+    assert "frame-ancestors 'none'" in queue.headers["Content-Security-Policy"]
+    first = queue.text.split('id="g1"')[1].split("</section>")[0]
+    assert "2×" in first and "证书过期咋整" in first and "证书过期了咋整" in first
+    assert 'id="g3"' in queue.text and "月嫂证有用吗" in queue.text
+    assert "id=\"g1\"" not in session.get(console.url, params={"outcome": "unlisted"}, timeout=10).text
+
+
+def test_no_page_or_form_works_without_a_session(console: Console) -> None:
+    for path in ("", "history", "groups/g1/dismiss"):
+        page = requests.get(f"{console.url}{path}", timeout=10, allow_redirects=False)
+        assert page.status_code in (303, 404) and "证书过期" not in page.text
+    for path in ("groups/g1/dismiss", "groups/g1/accept", "logout"):
+        form = requests.post(f"{console.url}{path}", data={"csrf": "x", "entry": "expiry_and_renewal"}, timeout=10,
+                             allow_redirects=False)
+        assert form.status_code == 303 and form.headers["Location"] == "/staff/login"
+    with console.database() as database:
+        assert database.execute("SELECT COUNT(*) FROM review_turns WHERE status != 'open'").fetchone() == (0,)
+
+
+def test_every_form_refuses_a_wrong_csrf_token_or_another_origin(console: Console) -> None:
+    session, _ = logged_in(console)
+    for path in ("groups/g1/dismiss", "groups/g1/accept", "groups/g1/out-of-scope", "groups/g1/new-entry", "logout"):
+        assert session.post(f"{console.url}{path}", data={"csrf": "wrong"}, timeout=10).status_code == 403
+        assert session.post(f"{console.url}{path}", data={"entry": "expiry_and_renewal"}, timeout=10).status_code == 403
+    right = csrf_of(session.get(console.url, timeout=10).text)
+    other_site = session.post(f"{console.url}groups/g1/dismiss", data={"csrf": right}, timeout=10,
+                              headers={"Origin": "http://evil.example"})
+    assert other_site.status_code == 403
+    # The login form too: no token, or a token that is not the one its cookie holds.
+    stranger = requests.post(f"{console.url}login", data={"name": "alice", "password": PASSWORD}, timeout=10)
+    assert stranger.status_code == 403
+    with console.database() as database:
+        assert database.execute("SELECT COUNT(*) FROM review_turns WHERE status != 'open'").fetchone() == (0,)
+    assert session.get(console.url, timeout=10).status_code == 200  # still logged in
+
+
+def test_failed_logins_are_limited_per_account_and_per_address(console: Console) -> None:
+    for _ in range(3):
+        assert logged_in(console, password="wrong password")[1].status_code == 401
+    # The account refuses even the right password until the window has passed.
+    refused = logged_in(console)[1]
+    assert refused.status_code == 429 and "15" in refused.text
+    # From the same address, other accounts too once the address has failed 5 times.
+    for _ in range(2):
+        assert logged_in(console, name="bob", password="wrong password")[1].status_code == 401
+    assert logged_in(console, name="carol", password="wrong password")[1].status_code == 429
+    with console.database() as database:
+        actions = [row[0] for row in database.execute("SELECT action FROM staff_audit WHERE action LIKE 'login%'")]
+    assert actions.count("login_failed") == 5 and "login" not in actions
+
+
+def test_a_decision_is_taken_shown_and_recorded_and_logout_ends_the_session(console: Console) -> None:
+    session, _ = logged_in(console)
+    csrf = csrf_of(session.get(console.url, timeout=10).text)
+    accepted = session.post(f"{console.url}groups/g1/accept", data={"csrf": csrf, "entry": "expiry_and_renewal"},
+                            timeout=10)
+    assert accepted.status_code == 200
+    assert "+++ b/knowledge/faq/expiry_and_renewal.yml" in accepted.text and "+    - 证书过期咋整" in accepted.text
+    faq = (console.folder / "knowledge" / "faq" / "expiry_and_renewal.yml").read_text(encoding="utf-8")
+    assert "    - 证书过期咋整\n    - 证书过期了咋整\n" in faq
+    wrong_aspect = session.post(f"{console.url}groups/g3/accept", data={"csrf": csrf, "entry": "constructor"},
+                                timeout=10)
+    assert wrong_aspect.status_code == 400 and "which aspect" in wrong_aspect.text
+    assert session.post(f"{console.url}groups/g3/new-entry", data={"csrf": csrf}, timeout=10).status_code == 200
+    history = session.get(f"{console.url}history", timeout=10).text
+    assert re.search(r"alice</td><td>accepted</td><td>.*?expiry_and_renewal", history)
+    assert "alice</td><td>new_entry" in history and "alice</td><td>login" in history
+    assert "nothing to review" in session.get(console.url, timeout=10).text.lower()
+    session.post(f"{console.url}logout", data={"csrf": csrf}, timeout=10)
+    assert session.get(console.url, timeout=10, allow_redirects=False).status_code == 303
+
+
+def test_the_console_speaks_chinese_to_a_chinese_browser_and_switches(console: Console) -> None:
+    session = requests.Session()
+    session.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
+    assert "登录" in session.get(f"{console.url}login", timeout=10).text
+    logged_in(console, session=session)
+    queue = session.get(console.url, timeout=10).text
+    assert "待处理问题" in queue and "加入条目" in queue and "反问确认" in queue
+    english = session.get(console.url, params={"lang": "en"}, timeout=10).text
+    assert "To review" in english and "Add to entry" in english
+    assert "To review" in session.get(console.url, timeout=10).text  # the choice is remembered
