@@ -4,8 +4,12 @@ each test checks that the page made none."""
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -30,6 +34,7 @@ from tests.servers import demo_database, started_scaled, started_stack
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
 SCREENSHOT_ZH = PROJECT_ROOT / "results" / "browser" / "page-zh.png"
+SCREENSHOT_CONSOLE = PROJECT_ROOT / "results" / "browser" / "staff-console.png"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 WAIT_MS = 30_000
 
@@ -56,11 +61,28 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(trained_model: Path, database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of knowledge/ and data/ for the servers, which the staff console may change."""
+    folder = tmp_path_factory.mktemp("project")
+    for name in ("knowledge", "data"):
+        shutil.copytree(PROJECT_ROOT / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def running_site(trained_model: Path, database: Path, project: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackConfig, Path]]:
+    """The servers, and the folder with their conversation database."""
+    env = {"BOT_DATABASE": str(database), "BOT_KNOWLEDGE_DIR": str(project / "knowledge"),
+           "BOT_GENERATED_DIR": str(project / "data" / "generated")}
     # Two Rasa server processes, as deployed: the widget's WebSocket stays with one of them.
-    with started_stack(trained_model, tmp_path_factory, {"BOT_DATABASE": str(database)}, with_page=True,
-                       workers=2) as (config, _):
-        yield config
+    with started_stack(trained_model, tmp_path_factory, env, with_page=True, workers=2) as (config, log_path):
+        yield config, log_path.parent
+
+
+@pytest.fixture(scope="module")
+def site(running_site: tuple[StackConfig, Path]) -> StackConfig:
+    return running_site[0]
 
 
 def block_outside_requests(context: BrowserContext) -> list[str]:
@@ -250,3 +272,44 @@ def test_the_widget_through_nginx_answers_and_continues_after_a_reload(
     """Scaled out (issue #12): the page and its WebSocket through nginx, two replicas behind it."""
     page.goto(f"http://localhost:{scaled_site.config.web_port}/")
     ask_reload_and_follow_up(page, responses)
+
+
+def test_staff_see_the_widgets_unanswered_questions_grouped_and_accept_them(
+        running_site: tuple[StackConfig, Path], project: Path, chat: Page, context: BrowserContext,
+        responses: dict[str, str]) -> None:
+    """The staff console (issue #27): questions asked in the widget that got "did you mean"
+    are grouped with their count; accepted as phrasings of an entry, the diff shows and
+    the knowledge file has them."""
+    site, folder = running_site
+    vague = vague_message_with_suggestions(site)  # one question of the group, over REST
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    for _ in range(2):
+        ask(chat, vague)
+        expect(chat.locator(".rw-reply").last).to_be_visible(timeout=WAIT_MS)
+    ask(chat, "月嫂证有用吗")  # no entry for it: a group of its own
+    messages(chat).to_contain_text("月嫂证", timeout=WAIT_MS)
+    added = subprocess.run([sys.executable, "-m", "bot", "staff", "add", "alice"], input="a long enough password\n",
+                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
+                           env={**os.environ, "BOT_TRACKER_DB_URL": f"sqlite:///{folder / 'conversations.db'}"})
+    assert added.returncode == 0, added.stderr
+
+    console = context.new_page()
+    console.goto(f"http://localhost:{site.web_port}/staff/")
+    expect(console.locator("h1")).to_have_text("Log in")
+    console.get_by_label("Account").fill("alice")
+    console.get_by_label("Password").fill("a long enough password")
+    console.get_by_role("button", name="Log in").click()
+    expect(console.locator("h1")).to_have_text("To review")
+    group = console.locator("section.group", has_text=vague).first
+    expect(group.locator(".count")).to_have_text("3×")  # twice in the widget, once over REST
+    SCREENSHOT_CONSOLE.parent.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_CONSOLE), full_page=True)
+
+    group.locator("select[name=entry]").select_option("what_is_a_qualification_certificate")
+    group.get_by_role("button", name="Add to entry").click()
+    expect(console.locator(".diff")).to_contain_text("+++ b/knowledge/faq/what_is_a_qualification_certificate.yml")
+    expect(console.locator(".diff")).to_contain_text(f"+    - {vague}")
+    entry = project / "knowledge" / "faq" / "what_is_a_qualification_certificate.yml"
+    assert f"    - {vague}\n" in entry.read_text(encoding="utf-8")
+    console.get_by_role("link", name="Back to the queue").click()
+    expect(console.locator(f"section.group:has-text('{vague}')")).to_have_count(0)
