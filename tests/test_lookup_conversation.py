@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.model import number_from_message
@@ -188,6 +189,23 @@ def test_the_review_queue_gets_what_was_not_answered_and_nothing_typed_into_a_lo
                             env={**os.environ, "BOT_TRACKER_DB_URL": f"sqlite:///{database}"})
     assert "月嫂证有用吗" in [wording for group in json.loads(listed.stdout)
                                                    for wording in group["wordings"]]
+
+
+def test_prometheus_gets_the_counts_latencies_and_queue(stack: tuple[StackConfig, Path]) -> None:
+    config, _ = stack
+    sender = f"test-{uuid.uuid4().hex}"
+    say(config, sender, "一建证书有效期多久")
+    say(config, sender, "月嫂证有用吗")
+    scraped = requests.get(f"http://{config.host}:{config.rasa_port}/webhooks/metrics", timeout=30)
+    assert scraped.status_code == 200 and scraped.headers["Content-Type"].startswith("text/plain")
+    figures = {family.name: family for family in text_string_to_metric_families(scraped.text)}
+    messages = {(s.labels["language"], s.labels["outcome"]): s.value for s in figures["assistant_messages"].samples
+                if s.name == "assistant_messages_total"}
+    assert messages[("zh", "answered")] >= 1 and messages[("zh", "unlisted")] >= 1
+    latencies = {s.labels.get("le"): s.value for s in figures["assistant_answer_seconds"].samples
+                 if s.name == "assistant_answer_seconds_bucket"}
+    assert latencies["+Inf"] >= 2 and latencies["10.0"] == latencies["+Inf"]
+    assert figures["assistant_review_open_questions"].samples[0].value >= 1
 
 
 def test_imported_certificates_are_answerable_at_once(stack: tuple[StackConfig, Path], database: Path,

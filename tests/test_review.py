@@ -5,13 +5,17 @@ the knowledge in its own style."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
@@ -26,7 +30,7 @@ from bot.review.grouping import Question, group_questions
 from bot.review.knowledge_edit import KnowledgeEditor
 from bot.review.outcomes import ANSWERED, DECLINED, HEDGED, LOOKUP, UNLISTED_OUTCOME, mask_numbers
 from bot.review.store import Filters, ReviewStore
-from bot.review.tables import insert_new, turns
+from bot.review.tables import create_tables, insert_new, metadata, turns
 from bot.server.review_recording import finished_turns
 from bot.settings import PROJECT_ROOT
 
@@ -68,6 +72,7 @@ def test_each_finished_message_is_recorded_with_how_it_ended() -> None:
         (1.0, HEDGED, True), (2.0, ANSWERED, False), (3.0, UNLISTED_OUTCOME, True), (4.0, DECLINED, False),
         (5.0, DECLINED, True)]
     hedged = recorded[0]
+    assert hedged.answer_seconds is not None and hedged.answer_seconds >= 0
     assert hedged.text == "二建要注册吗" and hedged.language == "zh" and hedged.confidence == 0.41
     assert "证书过期" in json.loads(hedged.candidates or "[]") and hedged.answer == "您是不是想问："
     assert recorded[1].text is None  # answered: only counted
@@ -206,3 +211,32 @@ def test_the_command_line_lists_accepts_and_declines_groups(project_copy: Path) 
         actions = [row[0] for row in database.execute("SELECT actor || ' ' || action FROM staff_audit ORDER BY id")]
     assert actions == ["shell:tester accepted", "shell:tester out_of_scope", "shell:tester new_entry",
                        "shell:tester staff_added"]
+
+
+def _create(url: str, start: Any, create: Callable[[sa.engine.Engine], None]) -> None:
+    engine = sa.create_engine(url)
+    engine.connect().close()
+    start.wait()  # all at once
+    create(engine)
+
+
+def _race(url: str, create: Callable[[sa.engine.Engine], None]) -> list[int | None]:
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(4)
+    processes = [context.Process(target=_create, args=(url, start, create)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    return [process.exitcode for process in processes]
+
+
+def test_processes_starting_together_create_the_tables_once_without_an_error(tmp_path: Path) -> None:
+    """Two Rasa server processes take their first messages at the same moment: the one that
+    loses the race to create the review tables must not fail the message."""
+    assert any(code != 0 for attempt in range(10)  # the race this guards against is real
+               for code in _race(f"sqlite:///{tmp_path / f'plain-{attempt}.db'}", metadata.create_all))
+    for attempt in range(10):
+        url = f"sqlite:///{tmp_path / f'conversations-{attempt}.db'}"
+        assert _race(url, create_tables) == [0, 0, 0, 0]
+        assert {"review_turns", "staff_accounts"} <= set(sa.inspect(sa.create_engine(url)).get_table_names())

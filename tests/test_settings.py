@@ -5,7 +5,7 @@ import os
 import pytest
 
 from bot.errors import SettingsError
-from bot.processes.channels import HEALTH, REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
+from bot.processes.channels import HEALTH, METRICS, REST, SLACK, TELEGRAM, WEBCHAT, channel_credentials
 from bot.settings import child_environment, load_settings
 
 
@@ -70,11 +70,11 @@ def test_channels_are_on_when_their_token_is_set(clean_server_environment: pytes
     settings = load_settings().server
     assert settings.telegram and settings.telegram.api_base == "https://api.telegram.org"
     assert settings.slack and settings.slack.api_base == "http://127.0.0.1:9/api/"
-    assert list(channel_credentials(settings)) == [HEALTH, REST, WEBCHAT, TELEGRAM, SLACK]
+    assert list(channel_credentials(settings)) == [HEALTH, METRICS, REST, WEBCHAT, TELEGRAM, SLACK]
 
 
 def test_only_rest_and_the_widget_by_default(clean_server_environment: pytest.MonkeyPatch) -> None:
-    assert list(channel_credentials(load_settings().server)) == [HEALTH, REST, WEBCHAT]
+    assert list(channel_credentials(load_settings().server)) == [HEALTH, METRICS, REST, WEBCHAT]
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,23 @@ def test_the_console_speaks_chinese_to_a_chinese_browser_and_switches(console: C
     english = session.get(console.url, params={"lang": "en"}, timeout=10).text
     assert "To review" in english and "Add to entry" in english
     assert "To review" in session.get(console.url, timeout=10).text  # the choice is remembered
+
+
+def test_the_dashboard_counts_messages_per_day_and_language(console: Console) -> None:
+    now = time.time()
+    store = ReviewStore(f"sqlite:///{console.folder / 'conversations.db'}")
+    rows = [{"turn_key": f"d:{i}", "sender_id": "d", "asked_at": now - i, "language": language, "outcome": outcome,
+             "for_review": False, "answer_seconds": 0.2}
+            for i, (language, outcome) in enumerate([("zh", "answered")] * 3 + [("zh", "hedged"), ("en", "declined")])]
+    with store.engine.begin() as connection:
+        insert_new(connection, turns, rows, "turn_key")
+    store.close()
+    session, _ = logged_in(console)
+    dashboard = session.get(f"{console.url}dashboard", timeout=10)
+    assert dashboard.status_code == 200
+    today = date.fromtimestamp(now).isoformat()
+    zh_row = re.search(rf"<tr><td>{today}</td><td>zh</td>(.*?)</tr>", dashboard.text)
+    assert zh_row and re.findall(r"<td>(\d+)</td>", zh_row.group(1))[:2] == ["3", "1"]  # answered, hedged
+    assert dashboard.text.count("<svg") == 2 and "Messages in Chinese" in dashboard.text
+    assert "<script" not in dashboard.text
+    assert requests.get(f"{console.url}dashboard", timeout=10, allow_redirects=False).status_code == 303

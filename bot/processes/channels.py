@@ -12,6 +12,7 @@ from typing import Any
 from bot.settings import ServerSettings
 
 HEALTH = "bot.server.channels.health.HealthInput"
+METRICS = "bot.server.channels.metrics.MetricsInput"
 REST = "bot.server.channels.rest.LimitedRestInput"
 WEBCHAT = "bot.server.channels.webchat.WebchatInput"
 TELEGRAM = "bot.server.channels.telegram.VerifiedTelegramInput"
@@ -25,7 +26,7 @@ def channel_credentials(settings: ServerSettings) -> dict[str, Any]:
     It names the channels only: each connector reads its tokens and secrets from the
     environment (bot.settings), so no secret is ever written to disk.
     """
-    channels: dict[str, Any] = {HEALTH: None, REST: None, WEBCHAT: None}
+    channels: dict[str, Any] = {HEALTH: None, METRICS: None, REST: None, WEBCHAT: None}
     if settings.telegram:
         channels[TELEGRAM] = None
     if settings.slack:

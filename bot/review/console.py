@@ -1,6 +1,7 @@
 """The staff console at /staff/ on the web page's server: login, the review queue grouped
-by likeness, a decision on each group (the same as `python -m bot review ...`), and the
-record of who did what. In Chinese and English.
+by likeness, a decision on each group (the same as `python -m bot review ...`), a
+dashboard (messages per day and language by how they ended, the latest benchmark figures)
+and the record of who did what. In Chinese and English.
 
 Independent of the HTTP server (bot.processes.webpage hands it each /staff/ request):
 every page but the login asks for a session, every form a CSRF token (the session's, or
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import json
 import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -28,7 +30,9 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import ASPECTS
 from bot.protection.clients import forwarded_address
 from bot.protection.counter_store import open_limit_storage
+from bot.review import stats
 from bot.review.accounts import check_password
+from bot.review.chart import stacked_bars
 from bot.review.grouping import Group
 from bot.review.knowledge_edit import Edit, KnowledgeEditor
 from bot.review.outcomes import MASK, OUTCOMES
@@ -45,6 +49,9 @@ LANGUAGE_COOKIE = "staff_language"
 DECISIONS = {"accept": ACCEPTED, "out-of-scope": OUT_OF_SCOPE, "new-entry": NEW_ENTRY, "dismiss": DISMISSED}
 # How many of a group's wordings the queue shows.
 SHOWN_WORDINGS = 5
+# The dashboard's days, and the benchmarks whose latest figures it shows (results/<name>.json).
+DASHBOARD_DAYS = 14
+BENCHMARKS = ("benchmark", "real_questions")
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,8 @@ class StaffConsole:
             return _redirect(f"{PREFIX}login", [("Set-Cookie", self._cookie(SESSION_COOKIE, "", expire=True))])
         if path == PREFIX and request.method == "GET":
             return self._queue(request, language, session, store)
+        if path == f"{PREFIX}dashboard" and request.method == "GET":
+            return self._dashboard(request, language, session, store)
         if path == f"{PREFIX}history" and request.method == "GET":
             return self._page("history.html", request, language, session, HTTPStatus.OK,
                               history=[{**line, "at": _when(float(str(line["at"])))} for line in store.history()])
@@ -195,6 +204,22 @@ class StaffConsole:
                           catalog_ids=[entry.id for entry in kb.catalog], outcomes=OUTCOMES, languages=LANGUAGES,
                           filters={"language": chosen_language or "", "outcome": outcome or "",
                                    "since": since.strftime("%Y-%m-%d") if since else ""})
+
+    def _dashboard(self, request: Request, language: str, session: Session, store: ReviewStore) -> Response:
+        today = date.today()
+        days = [(today - timedelta(days=back)).isoformat() for back in range(DASHBOARD_DAYS - 1, -1, -1)]
+        since = datetime.combine(date.fromisoformat(days[0]), datetime.min.time()).timestamp()
+        with store.engine.connect() as connection:
+            table = stats.daily_counts(connection, since)
+        labels = {name: self.texts[f"outcome_{name}"][language] for name in OUTCOMES}
+        charts = []
+        for code in LANGUAGES:
+            counts = {day.day: day.counts for day in table if day.language == code}
+            caption = self.texts[f"chart_{code}"][language]
+            charts.append({"caption": caption, "svg": stacked_bars([(day, counts.get(day, {})) for day in days],
+                                                                   labels, caption)})
+        return self._page("dashboard.html", request, language, session, HTTPStatus.OK, days=DASHBOARD_DAYS,
+                          charts=charts, table=table, outcomes=OUTCOMES, benchmarks=latest_benchmarks())
 
     def _decide(self, request: Request, language: str, session: Session, store: ReviewStore, group_id: str,
                 decision: str) -> Response:
@@ -249,6 +274,26 @@ class StaffConsole:
         the CSRF check."""
         origin = request.headers.get("Origin")
         return origin is None or urlsplit(origin).netloc == request.headers.get("Host", "")
+
+
+def latest_benchmarks() -> list[dict[str, Any]]:
+    """The figures of the latest run of each benchmark that wrote results/<name>.json."""
+    runs = []
+    for name in BENCHMARKS:
+        path = PROJECT_ROOT / "results" / f"{name}.json"
+        try:
+            figures = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        when = str(figures.pop("date", "")) or _when(path.stat().st_mtime)
+        runs.append({"name": f"bench/{name}.py", "when": when, "figures": _flattened(figures)})
+    return runs
+
+
+def _flattened(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for key, inner in value.items() for pair in _flattened(inner, f"{prefix}{key} ")]
+    return [(prefix.strip(), json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value))]
 
 
 def _redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:

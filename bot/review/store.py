@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.errors import ConversationStoreUnavailable, ReviewError
 from bot.review.grouping import Group, Question, group_questions
-from bot.review.tables import audit, metadata, turns
+from bot.review.tables import audit, create_tables, turns
 
 OPEN = "open"
 # What a curator can decide about a group of questions.
@@ -36,8 +36,10 @@ class ReviewStore:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
         self.address = repr(url)  # with the password masked
-        with self._connection() as connection:
-            metadata.create_all(connection)
+        try:
+            create_tables(self.engine)
+        except sa.exc.SQLAlchemyError as error:
+            raise ConversationStoreUnavailable(f"the review queue at {self.address} failed: {error}") from error
 
     def close(self) -> None:
         self.engine.dispose()

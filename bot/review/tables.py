@@ -4,6 +4,7 @@ conversations they come from."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,8 @@ turns = sa.Table(
     sa.Column("asked_at", sa.Float, nullable=False, index=True),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
+    # From the message to the assistant's last reply to it.
+    sa.Column("answer_seconds", sa.Float),
     sa.Column("for_review", sa.Boolean, nullable=False, index=True),
     # Only for a message to review: its text (numbers masked), how sure the assistant was,
     # what it considered (JSON) and what it answered.
@@ -54,6 +57,24 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
 )
+
+
+# Tries at creating the tables, and the pause between two.
+_CREATE_TRIES, _CREATE_PAUSE_SECONDS = 5, 0.05
+
+
+def create_tables(engine: sa.engine.Engine) -> None:
+    """Creates the tables that do not exist yet. Processes that start together race to
+    create them, and the losers' errors ("already exists", "database is locked") pass when
+    they look again; a lasting failure is raised from the last try."""
+    for attempt in range(_CREATE_TRIES):
+        try:
+            metadata.create_all(engine)
+            return
+        except sa.exc.DBAPIError:
+            if attempt == _CREATE_TRIES - 1:
+                raise
+            time.sleep(_CREATE_PAUSE_SECONDS * (attempt + 1))
 
 
 def insert_new(connection: sa.engine.Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]],

@@ -44,7 +44,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot.errors import ConversationStoreUnavailable
 from bot.review import tables as review_tables
-from bot.review.tables import insert_new
+from bot.review.tables import create_tables, insert_new
 from bot.server.lookup_privacy import without_lookup_details
 from bot.server.review_recording import finished_turns
 from bot.settings import current_settings
@@ -114,7 +114,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         try:
             if not self._tables_ready:
                 self.Base.metadata.create_all(self.engine)
-                review_tables.metadata.create_all(self.engine)
+                create_tables(self.engine)
                 self._tables_ready = True
             yield
         except sa.exc.SQLAlchemyError as error:

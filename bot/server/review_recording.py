@@ -40,6 +40,7 @@ class Turn:
     language: str
     outcome: str
     for_review: bool
+    answer_seconds: float | None = None
     text: str | None = None
     confidence: float | None = None
     candidates: str | None = None
@@ -62,6 +63,8 @@ class _Part:
     after_lookup: bool
     events: list[Event]
     language: str | None
+    # When the assistant started waiting for the next message.
+    ended_at: float | None = None
 
 
 def _turns(events: Sequence[Event], first_new: int) -> Iterator[_Part]:
@@ -88,6 +91,7 @@ def _turns(events: Sequence[Event], first_new: int) -> Iterator[_Part]:
         if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
             if index >= first_new:
                 current.language = language or current.language
+                current.ended_at = event.timestamp
                 yield current
             current = None
         else:
@@ -104,8 +108,9 @@ def _turn(sender_id: str, part: _Part) -> Turn | None:
     intent = str((parsed.get("intent") or {}).get("name") or "")
     outcome = LOOKUP if part.in_lookup or intent in (LOOKUP_INTENT, DETAILS_INTENT) else outcome_of(responses, actions)
     language = part.language or detect_language(message.text) or DEFAULT_LANGUAGE
+    took = round(part.ended_at - message.timestamp, 3) if part.ended_at else None
     turn = Turn(f"{sender_id}:{message.timestamp!r}", sender_id, float(message.timestamp), language, outcome,
-                for_review=not part.after_lookup and _needs_review(outcome, parsed))
+                for_review=not part.after_lookup and _needs_review(outcome, parsed), answer_seconds=took)
     if not turn.for_review:
         return turn
     answers = [e.text for e in part.events if isinstance(e, BotUttered) and e.text]
