@@ -5,8 +5,12 @@ limits, the widget's replies, WeChat's claimed messages), started here on free p
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -93,6 +97,29 @@ def test_a_lookup_through_nginx_reads_postgresql(scaled: ScaledStack) -> None:
     say(scaled.config.rest_url, sender, record["certificate_number"])
     answer = reply_text(say(scaled.config.rest_url, sender, record["holder_name"]))
     assert "revoked" in answer
+
+
+def test_the_review_queue_and_the_staff_console_work_on_postgresql_through_nginx(scaled: ScaledStack) -> None:
+    """Issue #27 scaled out: what could not be answered is queued in PostgreSQL by whichever
+    replica answered it, and the console, behind nginx, logs in and lists it."""
+    question = "月嫂证有用吗"  # the stack has a PostgreSQL database of its own
+    reply_text(say(scaled.config.rest_url, f"review-{uuid.uuid4().hex}", question))
+    env = {**os.environ, "BOT_TRACKER_DB_URL": scaled.config.settings.tracker_db_url}
+    added = subprocess.run([sys.executable, "-m", "bot", "staff", "add", "alice"], input="a long enough password\n",
+                           capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert added.returncode == 0, added.stderr
+    listed = subprocess.run([sys.executable, "-m", "bot", "review", "--json"], capture_output=True, text=True,
+                            env=env, timeout=60, check=True)
+    assert question in [wording for group in json.loads(listed.stdout) for wording in group["wordings"]]
+    console = requests.Session()
+    page = f"http://{scaled.config.host}:{scaled.config.web_port}/staff/"
+    login = console.get(f"{page}login", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+    assert csrf, login.text
+    logged_in = console.post(f"{page}login", data={"csrf": csrf.group(1), "name": "alice",
+                                                   "password": "a long enough password"},
+                             headers={"Origin": f"http://{scaled.config.host}:{scaled.config.web_port}"}, timeout=10)
+    assert logged_in.status_code == 200 and question in logged_in.text
 
 
 def test_rapid_messages_to_two_replicas_are_answered_once_each_in_order(scaled: ScaledStack) -> None:

@@ -176,7 +176,9 @@ http {{
         listen {config.host}:{config.web_port};{assistant_routes}
         location / {{
             proxy_pass http://page;
-            proxy_set_header Host $host;
+            # With its port: the staff console checks that a form's Origin is this host.
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         }}
     }}
 }}

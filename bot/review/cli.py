@@ -12,10 +12,11 @@ from datetime import datetime
 import click
 
 from bot.review.accounts import account_names, add_account
+from bot.review.decisions import decide
 from bot.review.grouping import Group
-from bot.review.knowledge_edit import Edit, KnowledgeEditor
-from bot.review.outcomes import MASK, OUTCOMES
-from bot.review.store import ACCEPTED, DISMISSED, NEW_ENTRY, OUT_OF_SCOPE, Filters, ReviewStore
+from bot.review.knowledge_edit import Edit
+from bot.review.outcomes import OUTCOMES
+from bot.review.store import Filters, ReviewStore
 from bot.settings import current_settings
 from bot.text import LANGUAGES
 
@@ -69,9 +70,14 @@ def review(ctx: click.Context, as_json: bool, language: str | None, outcome: str
                    f"{','.join(group.outcomes):<22} {wording}")
 
 
-def _phrasings(group: Group) -> list[tuple[str, str]]:
-    """The group's wordings that can be learnt from: none with a masked number in it."""
-    return [(question.language, question.text) for question in group.questions if MASK not in question.text]
+def _decide(group_id: str, decision: str, entry_id: str | None = None, aspect: str | None = None) -> Group:
+    """Carries out a decision on a group and shows the change it made to the files."""
+    store = _store()
+    group = store.group(group_id)
+    edit = decide(store, current_settings(), group, decision, _actor(), entry_id, aspect)
+    if edit is not None:
+        _show(edit)
+    return group
 
 
 def _show(edit: Edit) -> None:
@@ -88,34 +94,21 @@ def _show(edit: Edit) -> None:
 @click.option("--aspect", help="For a catalog entry: needed, expiry, verify or overview.")
 def accept(group_id: str, entry_id: str, aspect: str | None) -> None:
     """Add the group's wordings to an entry's phrasings and show the change."""
-    store = _store()
-    group = store.group(group_id)
-    settings = current_settings()
-    edit = KnowledgeEditor(settings.knowledge_dir, settings.generated_dir.parent).add_phrasings(
-        entry_id, aspect, _phrasings(group))
-    store.resolve(group, ACCEPTED, _actor(), {"entry": entry_id, "aspect": aspect, "added": list(edit.added)})
-    _show(edit)
+    _decide(group_id, "accept", entry_id, aspect)
 
 
 @review.command("out-of-scope")
 @click.argument("group_id", metavar="GROUP")
 def out_of_scope(group_id: str) -> None:
     """Mark the group as unrelated requests: they join the out-of-scope training data."""
-    store = _store()
-    group = store.group(group_id)
-    edit = KnowledgeEditor(current_settings().knowledge_dir, current_settings().generated_dir.parent).add_out_of_scope(
-        [text for _, text in _phrasings(group)])
-    store.resolve(group, OUT_OF_SCOPE, _actor(), {"added": list(edit.added)})
-    _show(edit)
+    _decide(group_id, "out-of-scope")
 
 
 @review.command("new-entry")
 @click.argument("group_id", metavar="GROUP")
 def new_entry(group_id: str) -> None:
     """Mark the group as needing a new entry (listed by `review new-entries`)."""
-    store = _store()
-    group = store.group(group_id)
-    store.resolve(group, NEW_ENTRY, _actor(), {})
+    group = _decide(group_id, "new-entry")
     click.echo(f"{group.id}: {group.count} question(s) listed as needing a new entry")
 
 
@@ -123,9 +116,7 @@ def new_entry(group_id: str) -> None:
 @click.argument("group_id", metavar="GROUP")
 def dismiss(group_id: str) -> None:
     """Take the group off the queue without changing anything."""
-    store = _store()
-    group = store.group(group_id)
-    store.resolve(group, DISMISSED, _actor(), {})
+    group = _decide(group_id, "dismiss")
     click.echo(f"{group.id}: {group.count} question(s) dismissed")
 
 

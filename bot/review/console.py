@@ -33,11 +33,11 @@ from bot.protection.counter_store import open_limit_storage
 from bot.review import stats
 from bot.review.accounts import check_password
 from bot.review.chart import stacked_bars
+from bot.review.decisions import DECISIONS, decide
 from bot.review.grouping import Group
-from bot.review.knowledge_edit import Edit, KnowledgeEditor
-from bot.review.outcomes import MASK, OUTCOMES
+from bot.review.outcomes import OUTCOMES
 from bot.review.sessions import LOGIN_WINDOW_MINUTES, LoginLimits, Session, Sessions
-from bot.review.store import ACCEPTED, DISMISSED, NEW_ENTRY, OUT_OF_SCOPE, Filters, ReviewStore
+from bot.review.store import Filters, ReviewStore
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import LANGUAGES
 
@@ -46,7 +46,6 @@ TEMPLATES = PROJECT_ROOT / "web" / "staff"
 SESSION_COOKIE = "staff_session"
 LOGIN_COOKIE = "staff_login"
 LANGUAGE_COOKIE = "staff_language"
-DECISIONS = {"accept": ACCEPTED, "out-of-scope": OUT_OF_SCOPE, "new-entry": NEW_ENTRY, "dismiss": DISMISSED}
 # How many of a group's wordings the queue shows.
 SHOWN_WORDINGS = 5
 # The dashboard's days, and the benchmarks whose latest figures it shows (results/<name>.json).
@@ -224,18 +223,8 @@ class StaffConsole:
     def _decide(self, request: Request, language: str, session: Session, store: ReviewStore, group_id: str,
                 decision: str) -> Response:
         group = store.group(group_id)
-        wordings = [(q.language, q.text) for q in group.questions if MASK not in q.text]
-        editor = KnowledgeEditor(self.settings.knowledge_dir, self.settings.generated_dir.parent)
-        edit: Edit | None = None
-        resolution: dict[str, object] = {}
-        if decision == "accept":
-            entry_id, aspect = request.form.get("entry", ""), request.form.get("aspect") or None
-            edit = editor.add_phrasings(entry_id, aspect, wordings)
-            resolution = {"entry": entry_id, "aspect": aspect, "added": list(edit.added)}
-        elif decision == "out-of-scope":
-            edit = editor.add_out_of_scope([text for _, text in wordings])
-            resolution = {"added": list(edit.added)}
-        store.resolve(group, DECISIONS[decision], session.name, resolution)
+        edit = decide(store, self.settings, group, decision, session.name, request.form.get("entry"),
+                      request.form.get("aspect"))
         return self._page("result.html", request, language, session, HTTPStatus.OK, group=_group_view(group),
                           decision=decision, diff=edit.diff if edit else "", changed=bool(edit and edit.diff))
 
