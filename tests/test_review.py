@@ -27,11 +27,11 @@ from bot.knowledge.response_names import DID_YOU_MEAN, OUT_OF_SCOPE, catalog_res
 from bot.knowledge.routing import LOOKUP_FORM
 from bot.review.accounts import add_account, check_password
 from bot.review.grouping import Question, group_questions
-from bot.review.knowledge_edit import KnowledgeEditor
+from bot.review.knowledge_edit import KnowledgeEditor, append_to_list
 from bot.review.outcomes import ANSWERED, DECLINED, HEDGED, LOOKUP, UNLISTED_OUTCOME, mask_numbers
 from bot.review.store import Filters, ReviewStore
 from bot.review.tables import create_tables, insert_new, metadata, turns
-from bot.server.review_recording import finished_turns
+from bot.server.review_recording import finished_turns, without_texts_after_lookups
 from bot.settings import PROJECT_ROOT
 
 
@@ -97,6 +97,19 @@ def test_nothing_typed_into_a_lookup_is_kept() -> None:
         (UNLISTED_OUTCOME, False, None)]  # after a lookup: counted, its text not kept
 
 
+def test_no_text_is_kept_for_a_conversation_that_had_a_lookup_before(tmp_path: Path) -> None:
+    """Its lookup may have been cut from the events at hand, or be in an earlier session."""
+    store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+    with store.engine.begin() as connection:
+        insert_new(connection, turns, [{"turn_key": "a:1", "sender_id": "a", "asked_at": 1.0, "language": "zh",
+                                        "outcome": LOOKUP, "for_review": False}], "turn_key")
+        later = finished_turns("a", [LISTEN, user("陈静的月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)
+        other = finished_turns("b", [LISTEN, user("月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)
+        kept = without_texts_after_lookups(connection, later + other)
+    assert [(turn.sender_id, turn.for_review, turn.text) for turn in kept] == [
+        ("a", False, None), ("b", True, "月嫂证有用吗")]
+
+
 def test_alike_questions_are_grouped_the_most_asked_first() -> None:
     asked = ["二建要注册吗", "二建需要注册吗", "二建需要注册吗?", "今天天气怎么样",
              "do I need to register as a constructor", "do i need to register a constructor certificate"]
@@ -159,10 +172,19 @@ def test_accepted_wordings_are_appended_in_the_files_own_style(project_copy: Pat
         "+    - 证书过期咋整"]
     assert faq_file.read_text(encoding="utf-8").replace("    - 证书过期咋整\n", "") == before
     editor.add_phrasings("constructor", "needed", [("zh", "二建证书需要注册才能用吗"), ("en", "constructor: cert?")])
-    data = yaml.safe_load((project_copy / "knowledge" / "catalog" / "constructor.yml").read_text(encoding="utf-8"))
+    written = (project_copy / "knowledge" / "catalog" / "constructor.yml").read_text(encoding="utf-8")
+    assert written.index("phrasings:") < written.index("# Where the sources say") < written.index("evidence:")
+    data = yaml.safe_load(written)
     assert data["phrasings"] == {"needed": {"zh": ["二建证书需要注册才能用吗"], "en": ["constructor: cert?"]}}
     kb = load_knowledge(project_copy / "knowledge", check_reviews=False)
     assert "二建证书需要注册才能用吗" in catalog_nlu(kb)
+
+
+def test_comments_inside_and_after_a_list_are_kept_in_place(tmp_path: Path) -> None:
+    text = "phrasings:\n  en:\n    - a\n# about the next list\n  zh:\n    - 甲\n\n# about evidence\nevidence: {}\n"
+    changed = append_to_list(text, ["phrasings", "zh"], ["乙"], "x.yml")
+    assert changed == text.replace("    - 甲\n", "    - 甲\n    - 乙\n")
+    assert yaml.safe_load(changed)["phrasings"] == {"en": ["a"], "zh": ["甲", "乙"]}
 
 
 def test_a_wording_the_knowledge_would_not_accept_changes_nothing(project_copy: Path) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -137,19 +139,32 @@ def test_failed_logins_are_limited_per_account_and_per_address(console: Console)
     assert actions.count("login_failed") == 5 and "login" not in actions
 
 
+def shown_questions(page: str, group: str) -> str:
+    found = re.search(rf'action="/staff/groups/{group}/accept".*?name="questions" value="([^"]*)"', page, re.S)
+    assert found, page
+    return found.group(1)
+
+
 def test_a_decision_is_taken_shown_and_recorded_and_logout_ends_the_session(console: Console) -> None:
     session, _ = logged_in(console)
-    csrf = csrf_of(session.get(console.url, timeout=10).text)
-    accepted = session.post(f"{console.url}groups/g1/accept", data={"csrf": csrf, "entry": "expiry_and_renewal"},
-                            timeout=10)
+    queue = session.get(console.url, timeout=10).text
+    csrf = csrf_of(queue)
+    assert shown_questions(queue, "g1") == "1,2"
+    # A group that changed after it was shown (a question joined it) is not decided on.
+    changed = session.post(f"{console.url}groups/g1/accept", timeout=10,
+                           data={"csrf": csrf, "entry": "expiry_and_renewal", "questions": "1"})
+    assert changed.status_code == 400 and "changed" in changed.text
+    accepted = session.post(f"{console.url}groups/g1/accept", timeout=10,
+                            data={"csrf": csrf, "entry": "expiry_and_renewal", "questions": "1,2"})
     assert accepted.status_code == 200
     assert "+++ b/knowledge/faq/expiry_and_renewal.yml" in accepted.text and "+    - 证书过期咋整" in accepted.text
     faq = (console.folder / "knowledge" / "faq" / "expiry_and_renewal.yml").read_text(encoding="utf-8")
     assert "    - 证书过期咋整\n    - 证书过期了咋整\n" in faq
-    wrong_aspect = session.post(f"{console.url}groups/g3/accept", data={"csrf": csrf, "entry": "constructor"},
-                                timeout=10)
+    wrong_aspect = session.post(f"{console.url}groups/g3/accept", timeout=10,
+                                data={"csrf": csrf, "entry": "constructor", "questions": "3"})
     assert wrong_aspect.status_code == 400 and "which aspect" in wrong_aspect.text
-    assert session.post(f"{console.url}groups/g3/new-entry", data={"csrf": csrf}, timeout=10).status_code == 200
+    assert session.post(f"{console.url}groups/g3/new-entry", data={"csrf": csrf, "questions": "3"},
+                        timeout=10).status_code == 200
     history = session.get(f"{console.url}history", timeout=10).text
     assert re.search(r"alice</td><td>accepted</td><td>.*?expiry_and_renewal", history)
     assert "alice</td><td>new_entry" in history and "alice</td><td>login" in history
@@ -188,3 +203,23 @@ def test_the_dashboard_counts_messages_per_day_and_language(console: Console) ->
     assert dashboard.text.count("<svg") == 2 and "Messages in Chinese" in dashboard.text
     assert "<script" not in dashboard.text
     assert requests.get(f"{console.url}dashboard", timeout=10, allow_redirects=False).status_code == 303
+
+
+def test_malformed_requests_get_a_clear_refusal(console: Console) -> None:
+    session, _ = logged_in(console)
+    # A CSRF token with other than ASCII in it is wrong, not a crash.
+    assert session.post(f"{console.url}groups/g1/dismiss", data={"csrf": "é", "questions": "1,2"},
+                        timeout=10).status_code == 403
+    address = urlsplit(console.url)
+    with socket.create_connection((str(address.hostname), int(address.port or 80)), timeout=10) as raw:
+        raw.sendall(b"POST /staff/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+        assert raw.recv(200).startswith(b"HTTP/1.0 400")
+
+
+def test_a_new_password_ends_the_accounts_logins(console: Console) -> None:
+    session, _ = logged_in(console)
+    assert session.get(console.url, timeout=10, allow_redirects=False).status_code == 200
+    store = ReviewStore(f"sqlite:///{console.folder / 'conversations.db'}")
+    add_account(store, "alice", "another long password", "test")
+    store.close()
+    assert session.get(console.url, timeout=10, allow_redirects=False).status_code == 303

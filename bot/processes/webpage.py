@@ -84,7 +84,11 @@ def _handler(config: PageConfig) -> type[BaseHTTPRequestHandler]:
             if not urlsplit(self.path).path.startswith(STAFF_PREFIX) or config.console is None:
                 self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
                 return
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or "0"
+            if not declared.isdigit():
+                self.send_error(HTTPStatus.BAD_REQUEST, "Content-Length must be a number of bytes")
+                return
+            length = int(declared)
             if length > MAX_FORM_BYTES:
                 self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
                 return

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.errors import ReviewError
 from bot.review.store import ReviewStore
-from bot.review.tables import staff
+from bot.review.tables import sessions, staff
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
@@ -23,7 +23,7 @@ _UNKNOWN = _HASHER.hash("no such account")
 
 
 def add_account(store: ReviewStore, name: str, password: str, actor: str) -> None:
-    """Creates the account, or sets a new password for an existing one."""
+    """Creates the account, or sets a new password for an existing one (ending its logins)."""
     if not NAME.match(name):
         raise ReviewError(f"{name!r} is not a usable account name: 2 to 64 letters, digits, '_', '.' or '-'")
     if len(password) < MIN_PASSWORD:
@@ -33,6 +33,8 @@ def add_account(store: ReviewStore, name: str, password: str, actor: str) -> Non
         updated = connection.execute(staff.update().where(staff.c.name == name).values(password_hash=hashed))
         if not updated.rowcount:
             connection.execute(staff.insert().values(name=name, password_hash=hashed, created_at=time.time()))
+        # A new password ends the account's logins: whoever knew the old one is logged out.
+        connection.execute(sessions.delete().where(sessions.c.name == name))
     store.record(actor, "staff_password" if updated.rowcount else "staff_added", name)
 
 

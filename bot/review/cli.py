@@ -16,7 +16,7 @@ from bot.review.decisions import decide
 from bot.review.grouping import Group
 from bot.review.knowledge_edit import Edit
 from bot.review.outcomes import OUTCOMES
-from bot.review.store import Filters, ReviewStore
+from bot.review.store import Filters, ReviewStore, when
 from bot.settings import current_settings
 from bot.text import LANGUAGES
 
@@ -33,13 +33,9 @@ def _actor() -> str:
     return f"shell:{os.environ.get('USER') or getpass.getuser()}"
 
 
-def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
-
-
 def group_summary(group: Group) -> dict[str, object]:
     return {"group": group.id, "count": group.count, "languages": group.languages, "outcomes": group.outcomes,
-            "last_asked": _when(group.last_asked), "wordings": group.wordings,
+            "last_asked": when(group.last_asked), "wordings": group.wordings,
             "questions": [question.id for question in group.questions]}
 
 
@@ -66,7 +62,7 @@ def review(ctx: click.Context, as_json: bool, language: str | None, outcome: str
     for group in groups:
         wording = group.wordings[0]
         wording = wording if len(wording) <= _SHOWN else wording[:_SHOWN - 1] + "…"
-        click.echo(f"{group.id:<8} {group.count:>5}  {','.join(group.languages):<8} {_when(group.last_asked):<16}  "
+        click.echo(f"{group.id:<8} {group.count:>5}  {','.join(group.languages):<8} {when(group.last_asked):<16}  "
                    f"{','.join(group.outcomes):<22} {wording}")
 
 
@@ -83,7 +79,7 @@ def _decide(group_id: str, decision: str, entry_id: str | None = None, aspect: s
 def _show(edit: Edit) -> None:
     if edit.diff:
         click.echo(edit.diff, nl=False)
-        click.echo("Run `make train` (or the console's Train) to answer them; commit the change for review.")
+        click.echo("Run `make train` to answer them; commit the change for review.")
     else:
         click.echo("The knowledge already has these wordings: nothing changed.")
 
@@ -129,7 +125,7 @@ def new_entries(as_json: bool) -> None:
         click.echo(json.dumps(questions, ensure_ascii=False, indent=2))
         return
     for question in questions:
-        click.echo(f"{_when(float(str(question['asked_at'])))}  {question['language']}  {question['text']}")
+        click.echo(f"{when(question['asked_at'])}  {question['language']}  {question['text']}")
 
 
 @click.group()

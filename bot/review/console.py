@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
@@ -23,23 +24,26 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
+import sqlalchemy as sa
 import yaml
 
-from bot.errors import BotError
+from bot.errors import BotError, ConversationStoreUnavailable, LimitsUnavailable
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import ASPECTS
 from bot.protection.clients import forwarded_address
 from bot.protection.counter_store import open_limit_storage
 from bot.review import stats
-from bot.review.accounts import check_password
+from bot.review.accounts import NAME, check_password
 from bot.review.chart import stacked_bars
 from bot.review.decisions import DECISIONS, decide
 from bot.review.grouping import Group
 from bot.review.outcomes import OUTCOMES
 from bot.review.sessions import LOGIN_WINDOW_MINUTES, LoginLimits, Session, Sessions
-from bot.review.store import Filters, ReviewStore
+from bot.review.store import Filters, ReviewStore, when
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import LANGUAGES
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "/staff/"
 TEMPLATES = PROJECT_ROOT / "web" / "staff"
@@ -77,8 +81,13 @@ class Request:
     def cookies(self) -> dict[str, str]:
         """The request's cookies, read pair by pair: http.cookies stops at the first value it
         finds malformed, and other pages of the site may set any."""
-        pairs = (part.strip().partition("=") for part in self.headers.get("Cookie", "").split(";"))
-        return {name: value for name, _, value in pairs if name}
+        cookies: dict[str, str] = {}
+        for part in self.headers.get("Cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name:
+                # Browsers send the cookie of the longest path first: the console's own.
+                cookies.setdefault(name, value)
+        return cookies
 
 
 @dataclass
@@ -122,9 +131,12 @@ class StaffConsole:
         language = self._language(request)
         try:
             return self._route(request, language)
+        except (ConversationStoreUnavailable, LimitsUnavailable, sa.exc.SQLAlchemyError) as error:
+            logger.error("staff console: %s", error)
+            return self._page("message.html", request, language, None, HTTPStatus.SERVICE_UNAVAILABLE,
+                              message=self.texts["unavailable"][language])
         except BotError as error:
-            return self._page("message.html", request, language, None, HTTPStatus.SERVICE_UNAVAILABLE
-                              if "failed" in str(error) else HTTPStatus.BAD_REQUEST, message=str(error))
+            return self._page("message.html", request, language, None, HTTPStatus.BAD_REQUEST, message=str(error))
 
     def _route(self, request: Request, language: str) -> Response:
         path = request.path
@@ -141,7 +153,7 @@ class StaffConsole:
         session = sessions.find(token)
         if session is None:
             return _redirect(f"{PREFIX}login")
-        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), session.csrf):
+        if request.method == "POST" and not _same_token(request.form.get("csrf", ""), session.csrf):
             return self._page("message.html", request, language, session, HTTPStatus.FORBIDDEN,
                               message=self.texts["bad_csrf"][language])
         if path == f"{PREFIX}logout" and request.method == "POST" and token:
@@ -154,7 +166,7 @@ class StaffConsole:
             return self._dashboard(request, language, session, store)
         if path == f"{PREFIX}history" and request.method == "GET":
             return self._page("history.html", request, language, session, HTTPStatus.OK,
-                              history=[{**line, "at": _when(float(str(line["at"])))} for line in store.history()])
+                              history=[{**line, "at": when(line["at"])} for line in store.history()])
         parts = path.removeprefix(PREFIX).split("/")
         if len(parts) == 3 and parts[0] == "groups" and parts[2] in DECISIONS and request.method == "POST":
             return self._decide(request, language, session, store, parts[1], parts[2])
@@ -170,18 +182,20 @@ class StaffConsole:
             return Response(HTTPStatus.METHOD_NOT_ALLOWED, headers=[("Allow", "GET, POST")])
         form = request.form
         expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not self._same_origin(request) or not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
+        if not self._same_origin(request) or not expected or not _same_token(form.get("csrf", ""), expected):
             return self._page("message.html", request, language, None, HTTPStatus.FORBIDDEN,
                               message=self.texts["bad_csrf"][language])
         store, sessions, limits = self._open()
         name, password = form.get("name", "").strip(), form.get("password", "")
+        # A name that cannot be an account (a password typed in the wrong field) is not recorded.
+        recorded = name if NAME.match(name) else "-"
         if limits.blocked(name, request.address):
-            store.record(name or "-", "login_refused", f"too many failed logins (address {request.address})")
+            store.record(recorded, "login_refused", f"too many failed logins (address {request.address})")
             return self._page("login.html", request, language, None, HTTPStatus.TOO_MANY_REQUESTS, csrf=expected,
                               error=self.texts["login_blocked"][language].format(minutes=LOGIN_WINDOW_MINUTES))
         if not check_password(store, name, password):
             limits.failed(name, request.address)
-            store.record(name or "-", "login_failed", f"address {request.address}")
+            store.record(recorded, "login_failed", f"address {request.address}")
             return self._page("login.html", request, language, None, HTTPStatus.UNAUTHORIZED, csrf=expected,
                               error=self.texts["login_failed"][language])
         token, _ = sessions.start(name)
@@ -200,7 +214,7 @@ class StaffConsole:
         entries += [(entry.id, entry.title[language]) for entry in kb.catalog]
         return self._page("queue.html", request, language, session, HTTPStatus.OK,
                           groups=[_group_view(group) for group in groups], entries=entries, aspects=ASPECTS,
-                          catalog_ids=[entry.id for entry in kb.catalog], outcomes=OUTCOMES, languages=LANGUAGES,
+                          outcomes=OUTCOMES, languages=LANGUAGES,
                           filters={"language": chosen_language or "", "outcome": outcome or "",
                                    "since": since.strftime("%Y-%m-%d") if since else ""})
 
@@ -223,6 +237,9 @@ class StaffConsole:
     def _decide(self, request: Request, language: str, session: Session, store: ReviewStore, group_id: str,
                 decision: str) -> Response:
         group = store.group(group_id)
+        shown = request.form.get("questions", "")
+        if shown != _question_ids(group):
+            raise BotError(self.texts["group_changed"][language])
         edit = decide(store, self.settings, group, decision, session.name, request.form.get("entry"),
                       request.form.get("aspect"))
         return self._page("result.html", request, language, session, HTTPStatus.OK, group=_group_view(group),
@@ -232,9 +249,11 @@ class StaffConsole:
               cookies: list[str] | None = None, **values: Any) -> Response:
         texts = {key: by_language[language] for key, by_language in self.texts.items()}
         other = "en" if language == "zh" else "zh"
+        # The language switch reloads the page; after a form (a POST), the queue.
+        here = request.path if request.method == "GET" else PREFIX
         body = self.templates.get_template(template).render(
             t=texts, language=language, session=session, prefix=PREFIX,
-            switch=f"{request.path}?{urlencode({**request.query, 'lang': other})}", other_language=other, **values)
+            switch=f"{here}?{urlencode({**request.query, 'lang': other})}", other_language=other, **values)
         headers = [("Content-Type", "text/html; charset=utf-8"), *_security_headers()]
         headers += [("Set-Cookie", cookie) for cookie in cookies or []]
         if request.query.get("lang") in LANGUAGES:
@@ -274,8 +293,8 @@ def latest_benchmarks() -> list[dict[str, Any]]:
             figures = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        when = str(figures.pop("date", "")) or _when(path.stat().st_mtime)
-        runs.append({"name": f"bench/{name}.py", "when": when, "figures": _flattened(figures)})
+        ran = str(figures.pop("date", "")) or when(path.stat().st_mtime)
+        runs.append({"name": f"bench/{name}.py", "when": ran, "figures": _flattened(figures)})
     return runs
 
 
@@ -285,12 +304,14 @@ def _flattened(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix.strip(), json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value))]
 
 
+def _same_token(given: str, expected: str) -> bool:
+    """Compared in constant time, as bytes (a text with other than ASCII is simply wrong)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def _redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:
     return Response(HTTPStatus.SEE_OTHER, b"", [("Location", location), *_security_headers(), *(headers or [])])
 
-
-def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
 def _day(text: str) -> datetime | None:
@@ -300,7 +321,12 @@ def _day(text: str) -> datetime | None:
         return None
 
 
+def _question_ids(group: Group) -> str:
+    """The questions a curator saw in a group: a decision applies to those and no others."""
+    return ",".join(str(question.id) for question in group.questions)
+
+
 def _group_view(group: Group) -> dict[str, object]:
     return {"id": group.id, "count": group.count, "languages": ", ".join(group.languages),
-            "outcomes": group.outcomes, "last_asked": _when(group.last_asked),
-            "wordings": group.wordings[:SHOWN_WORDINGS], "more": max(0, len(group.wordings) - SHOWN_WORDINGS)}
+            "outcomes": group.outcomes, "last_asked": when(group.last_asked), "questions": _question_ids(group),
+            "wordings": group.wordings[:SHOWN_WORDINGS], "more": group.wordings[SHOWN_WORDINGS:]}

@@ -9,14 +9,20 @@ from bot.review.knowledge_edit import Edit, KnowledgeEditor
 from bot.review.outcomes import MASK
 from bot.review.store import ACCEPTED, DISMISSED, NEW_ENTRY, OUT_OF_SCOPE, ReviewStore
 from bot.settings import Settings
+from bot.text import normalize_phrase
 
 # The decisions, as the console's addresses and the command line name them.
 DECISIONS = {"accept": ACCEPTED, "out-of-scope": OUT_OF_SCOPE, "new-entry": NEW_ENTRY, "dismiss": DISMISSED}
 
 
 def learnable_wordings(group: Group) -> list[tuple[str, str]]:
-    """The group's (language, text) that can be learnt from: none with a masked number in it."""
-    return [(question.language, question.text) for question in group.questions if MASK not in question.text]
+    """The group's (language, text) that can be learnt from, once each (case, punctuation and
+    traditional characters aside): none with a masked number in it."""
+    learnable: dict[str, tuple[str, str]] = {}
+    for question in group.questions:
+        if MASK not in question.text:
+            learnable.setdefault(normalize_phrase(question.text), (question.language, question.text))
+    return list(learnable.values())
 
 
 def decide(store: ReviewStore, settings: Settings, group: Group, decision: str, actor: str,

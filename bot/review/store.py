@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -71,12 +73,6 @@ class ReviewStore:
         raise ReviewError(f"there is no open group {group_id!r}: list the groups again "
                           "(`python -m bot review`), the queue may have changed")
 
-    def questions(self, ids: Sequence[int]) -> list[dict[str, object]]:
-        """Everything recorded of these questions (for --json and the console)."""
-        with self._connection() as connection:
-            rows = connection.execute(sa.select(turns).where(turns.c.id.in_(list(ids))).order_by(turns.c.id))
-            return [dict(row._mapping) for row in rows]
-
     def resolve(self, group: Group, status: str, actor: str, resolution: dict[str, object]) -> None:
         """Records a decision on every question of the group, and who took it."""
         detail = json.dumps({"group": group.id, "questions": len(group.questions), **resolution}, ensure_ascii=False)
@@ -86,7 +82,7 @@ class ReviewStore:
                                .values(status=status, resolved_by=actor, resolved_at=now, resolution=detail))
             connection.execute(audit.insert().values(at=now, actor=actor, action=status, detail=detail))
 
-    def new_entry_requests(self) -> list[dict[str, object]]:
+    def new_entry_requests(self) -> list[dict[str, Any]]:
         """The questions marked as needing a new entry, for export."""
         with self._connection() as connection:
             rows = connection.execute(sa.select(turns.c.id, turns.c.text, turns.c.language, turns.c.asked_at,
@@ -99,10 +95,15 @@ class ReviewStore:
         with self._connection() as connection:
             connection.execute(audit.insert().values(at=time.time(), actor=actor, action=action, detail=detail))
 
-    def history(self, limit: int = 100) -> list[dict[str, object]]:
+    def history(self, limit: int = 100) -> list[dict[str, Any]]:
         with self._connection() as connection:
             rows = connection.execute(sa.select(audit).order_by(audit.c.id.desc()).limit(limit))
             return [dict(row._mapping) for row in rows]
+
+
+def when(timestamp: float) -> str:
+    """A Unix time as staff read it, in the server's time zone."""
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
 def _passes(question: Question, filters: Filters) -> bool:

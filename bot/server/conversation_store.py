@@ -46,7 +46,7 @@ from bot.errors import ConversationStoreUnavailable
 from bot.review import tables as review_tables
 from bot.review.tables import create_tables, insert_new
 from bot.server.lookup_privacy import without_lookup_details
-from bot.server.review_recording import finished_turns
+from bot.server.review_recording import finished_turns, without_texts_after_lookups
 from bot.settings import current_settings
 
 
@@ -193,6 +193,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             if events:
                 session.execute(self._events.insert(), [_row(tracker.sender_id, event) for event in events])
             # How each message just handled ended, for review and the daily counts.
+            finished = without_texts_after_lookups(session.connection(), finished)
             insert_new(session.connection(), review_tables.turns, (turn.row() for turn in finished), "turn_key")
             session.commit()
         # A second save of this tracker (after a cut too) appends only what came after.

@@ -17,11 +17,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 
 from bot.knowledge.response_names import LANGUAGE_SLOT
 from bot.knowledge.routing import DETAILS_INTENT, LOOKUP_FORM, LOOKUP_INTENT, LOOKUP_SLOTS
+from bot.review import tables
 from bot.review.outcomes import DECLINED, LOOKUP, TO_REVIEW, mask_numbers, outcome_of
 from bot.text import DEFAULT_LANGUAGE, detect_language
 from bot.understanding.gate import Findings
@@ -119,6 +121,18 @@ def _turn(sender_id: str, part: _Part) -> Turn | None:
     return Turn(**{**turn.row(), "text": mask_numbers(message.text), "confidence": _confidence(parsed),
                    "candidates": json.dumps(_candidates(parsed) + buttons, ensure_ascii=False),
                    "answer": mask_numbers("\n".join(answers))})
+
+
+def without_texts_after_lookups(connection: sa.engine.Connection, turns: list[Turn]) -> list[Turn]:
+    """The turns, with no text kept for a conversation that had a lookup before the events
+    at hand (its start may have been cut from them, or be in an earlier session)."""
+    senders = {turn.sender_id for turn in turns if turn.for_review}
+    if not senders:
+        return turns
+    looked_up = set(connection.execute(sa.select(tables.turns.c.sender_id).distinct().where(
+        tables.turns.c.sender_id.in_(senders), tables.turns.c.outcome == LOOKUP)).scalars())
+    return [Turn(**{**turn.row(), "for_review": False, "text": None, "confidence": None, "candidates": None,
+                    "answer": None}) if turn.sender_id in looked_up else turn for turn in turns]
 
 
 def _needs_review(outcome: str, parsed: Mapping[str, Any]) -> bool:

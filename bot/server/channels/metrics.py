@@ -6,6 +6,7 @@ questions waiting for review. Read at each scrape from the conversation database
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -60,11 +61,13 @@ class MetricsInput(InputChannel):
         metrics = Blueprint("metrics", __name__)
         registry = CollectorRegistry(auto_describe=False)
         store: list[ReviewStore] = []
+        opening = threading.Lock()
 
         def scrape() -> bytes:
-            if not store:  # the database may be down when the server starts
-                store.append(ReviewStore(current_settings().tracker_db_url))
-                registry.register(_Figures(store[0]))
+            with opening:  # two first scrapes at once register one collector
+                if not store:  # the database may be down when the server starts
+                    store.append(ReviewStore(current_settings().tracker_db_url))
+                    registry.register(_Figures(store[0]))
             return generate_latest(registry)
 
         @metrics.route("", methods=["GET"])
