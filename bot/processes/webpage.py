@@ -9,6 +9,7 @@ origin and the Rasa server's socket.io channel only.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from bot.errors import BotError
 from bot.review.console import PREFIX as STAFF_PREFIX
 from bot.review.console import Request, StaffConsole
 from bot.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
 
 WEB_DIR = PROJECT_ROOT / "web"
 WIDGET_BUNDLE = PROJECT_ROOT / "build" / "web" / "webchat.js"
@@ -98,8 +101,13 @@ def _handler(config: PageConfig) -> type[BaseHTTPRequestHandler]:
             assert config.console is not None
             # Header names as browsers write them, whatever the case they were sent in.
             headers = {name.title(): value for name, value in self.headers.items()}
-            response = config.console.handle(Request(self.command if self.command != "HEAD" else "GET", self.path,
-                                                     headers, body, self.client_address[0]))
+            try:
+                response = config.console.handle(Request(self.command if self.command != "HEAD" else "GET",
+                                                         self.path, headers, body, self.client_address[0]))
+            except Exception:  # a defect: the staff get a plain error and the log the traceback
+                logger.exception("staff console: %s %s failed", self.command, urlsplit(self.path).path)
+                self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR)
+                return
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)

@@ -327,6 +327,6 @@ def _question_ids(group: Group) -> str:
 
 
 def _group_view(group: Group) -> dict[str, object]:
-    return {"id": group.id, "count": group.count, "languages": ", ".join(group.languages),
+    return {"id": group.id, "count": group.count, "languages": group.languages,
             "outcomes": group.outcomes, "last_asked": when(group.last_asked), "questions": _question_ids(group),
             "wordings": group.wordings[:SHOWN_WORDINGS], "more": group.wordings[SHOWN_WORDINGS:]}
