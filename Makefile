@@ -59,13 +59,15 @@ generate: $(INSTALLED)
 check-generated: $(INSTALLED)
 	$(PY) -m bot compile --check
 
-# Trains only when an input (data, config or a custom component) is newer than the model;
-# Rasa also skips training when its own fingerprint of the inputs is unchanged.
+# Trains only when an input (data, config or a custom component) is newer than the model,
+# as the staff console's Train button does (bot/processes/training.py): running servers switch
+# to the new model; a failed training leaves the old one in place.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
-	$(RASA) train --fixed-model-name certificates --out models
+	$(PY) -m bot train --by make
 	touch $@
 
-train: $(MODEL)
+train: generate
+	$(MAKE) --no-print-directory $(MODEL)
 
 # The chat widget from npm (exact versions in web/package-lock.json), then without its
 # outside font import.

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
+from bot.dialogue.feedback import feedback_buttons, latest_message_time
 from bot.dialogue.runtime import dialogue
 from bot.knowledge.response_names import LANGUAGE_SLOT
 from bot.knowledge.routing import ANSWER_ACTION
+from bot.review.outcomes import ANSWERED, outcome_of
 from bot.text import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
@@ -38,10 +40,15 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        reply = dialogue().answer(
-            tracker.latest_message, tracker.get_slot(CATALOG_ASPECT_SLOT), conversation_language(tracker)
-        )
-        for part in reply.parts():
+        language = conversation_language(tracker)
+        reply = dialogue().answer(tracker.latest_message, tracker.get_slot(CATALOG_ASPECT_SLOT), language)
+        parts = reply.parts()
+        # An answer from the knowledge ends with "helpful?" buttons (not "did you mean").
+        asked_at = latest_message_time(tracker.events)
+        feedback = feedback_buttons(dialogue().kb, language, asked_at) \
+            if asked_at and outcome_of([part.response for part in parts], []) == ANSWERED else []
+        for index, part in enumerate(parts):
             logger.info("answered with %s (entry: %s)", part.response, part.answered_by)
-            dispatcher.utter_message(response=part.response, buttons=part.buttons or None, **part.values)
+            buttons = part.buttons or (feedback if index == len(parts) - 1 else [])
+            dispatcher.utter_message(response=part.response, buttons=buttons or None, **part.values)
         return [SlotSet(CATALOG_ASPECT_SLOT, reply.catalog_aspect)]

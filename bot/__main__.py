@@ -16,7 +16,7 @@ from bot.knowledge.compiler import check_generated, compile_knowledge, write_gen
 from bot.knowledge.loader import current_knowledge, load_knowledge
 from bot.knowledge.reviews import record_reviews, reviewed_parts, unreviewed
 from bot.processes.conversation_retention import period_seconds, purge_conversations
-from bot.review.cli import review, staff
+from bot.review.cli import review, shell_user, staff
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 
 
@@ -75,13 +75,25 @@ def build_web() -> None:
     click.echo(f"wrote {WIDGET_BUNDLE} ({removed} outside font imports removed)")
 
 
-MODEL_OPTION = click.option("--model", type=click.Path(dir_okay=False, path_type=Path),
-                            default="models/certificates.tar.gz", show_default=True)
+MODEL_OPTION = click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help="The model to serve (default: BOT_MODEL, models/certificates.tar.gz).")
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, hidden=True, help="The console's record of this training.")
+@click.option("--by", "actor", help="Who started it, for the record (default: your login name).")
+def train(run_id: int | None, actor: str | None) -> None:
+    """Train the model with the knowledge as it is now; running servers switch to it."""
+    from bot.processes.training import run, training_log
+
+    settings = current_settings()
+    click.echo(f"training (Rasa's output: {training_log(settings)})...")
+    click.echo(run(settings, run_id, actor or shell_user()))
 
 
 @cli.command()
 @MODEL_OPTION
-def serve(model: Path) -> None:
+def serve(model: Path | None) -> None:
     """Run the assistant until Ctrl-C: action server, Rasa server and web page.
 
     Addresses, ports and channels come from the environment (see the README).
@@ -89,7 +101,8 @@ def serve(model: Path) -> None:
     from bot.processes.stack import StackConfig, running_stack, stop_on_signals
 
     stop_on_signals()
-    config = StackConfig(current_settings(), model)
+    settings = current_settings()
+    config = StackConfig(settings, model or settings.model_path)
     channels = ["REST", "web widget (socket.io)"]
     channels += ["Telegram"] if config.settings.server.telegram else []
     channels += ["Slack"] if config.settings.server.slack else []
@@ -108,7 +121,7 @@ def serve(model: Path) -> None:
 @MODEL_OPTION
 @click.option("--replicas", type=click.IntRange(1, 16), default=3, show_default=True,
               help="How many Rasa server replicas (each loads the model: about 1 GB).")
-def serve_scaled(model: Path, replicas: int) -> None:
+def serve_scaled(model: Path | None, replicas: int) -> None:
     """Run the assistant scaled out until Ctrl-C: replicas behind nginx, sharing
     PostgreSQL (BOT_POSTGRES_URL) and Redis (BOT_REDIS_URL)."""
     from bot.processes.scaled import ScaledConfig, run_scaled
@@ -117,7 +130,7 @@ def serve_scaled(model: Path, replicas: int) -> None:
     stop_on_signals()
     settings = load_settings(scaled=True)
     click.echo(load_demo(settings, if_empty=True))  # as `make run` does for SQLite
-    config = ScaledConfig(settings, model, replicas)
+    config = ScaledConfig(settings, model or settings.model_path, replicas)
     try:
         with run_scaled(config):
             click.echo(f"The assistant is up: {replicas} replicas behind nginx. Web page: "
@@ -167,7 +180,7 @@ def purge(older_than: str | None) -> None:
 @cli.command()
 @MODEL_OPTION
 @click.option("--debug", is_flag=True, help="Show the intent, its confidence and what answered each message.")
-def shell(model: Path, debug: bool) -> None:
+def shell(model: Path | None, debug: bool) -> None:
     """Talk to the assistant in the terminal, with the full stack running."""
     from bot.processes.shell import ShellSession, run_shell
     from bot.processes.stack import StackConfig, free_port, running_stack, stop_on_signals
@@ -178,7 +191,7 @@ def shell(model: Path, debug: bool) -> None:
     # person at a terminal.
     settings = current_settings().with_server(host="127.0.0.1", rasa_port=free_port(), action_port=free_port(),
                                               workers=1, api_token=secrets.token_urlsafe(24) if debug else "")
-    config = StackConfig(settings, model)
+    config = StackConfig(settings, model or settings.model_path)
     log_path = PROJECT_ROOT / "build" / "shell-servers.log"
     log_path.parent.mkdir(exist_ok=True)
     click.echo(f"Starting the assistant (about half a minute; server logs: {log_path})...")

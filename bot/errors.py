@@ -96,3 +96,8 @@ class UnsupportedVersionError(BotError):
 class ReviewError(BotError):
     """A decision on the review queue cannot be carried out: an unknown group, entry or
     aspect, or a change the knowledge would not accept."""
+
+
+class TrainingError(BotError):
+    """A training cannot start (another is running) or did not produce a model; the model
+    being served stays."""

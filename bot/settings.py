@@ -199,7 +199,13 @@ class Settings:
 
     Attributes:
         knowledge_dir: where the curated knowledge base lives (BOT_KNOWLEDGE_DIR).
-        generated_dir: where the compiler writes Rasa training data (BOT_GENERATED_DIR).
+        data_dir: the Rasa training data (BOT_DATA_DIR), which staff decisions add to.
+        generated_dir: where the compiler writes Rasa training data (BOT_GENERATED_DIR, by
+            default data_dir's generated/).
+        model_path: the trained model the Rasa server serves, which a training replaces
+            (BOT_MODEL).
+        model_check_seconds: how often each Rasa server process looks for a new model at
+            model_path, to switch to it (BOT_MODEL_CHECK_SECONDS).
         answer_confidence: the answer-selection confidence below which the assistant
             offers "Did you mean" buttons instead of answering (BOT_ANSWER_CONFIDENCE).
         suggestion_count: how many buttons it offers (BOT_SUGGESTION_COUNT).
@@ -252,6 +258,9 @@ class Settings:
 
     knowledge_dir: Path = _env("BOT_KNOWLEDGE_DIR")
     generated_dir: Path = _env("BOT_GENERATED_DIR")
+    data_dir: Path = _env("BOT_DATA_DIR")
+    model_path: Path = _env("BOT_MODEL")
+    model_check_seconds: float = _env("BOT_MODEL_CHECK_SECONDS")
     answer_confidence: float = _env("BOT_ANSWER_CONFIDENCE")
     suggestion_count: int = _env("BOT_SUGGESTION_COUNT")
     suggestion_min_confidence: float = _env("BOT_SUGGESTION_MIN_CONFIDENCE")
@@ -368,11 +377,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, scaled: bool = Fa
     PostgreSQL and Redis (`make run-scaled`)."""
     read = _Reader(os.environ if environ is None else environ)
     var = PROJECT_ROOT / "var"
+    data_dir = read.path("BOT_DATA_DIR", PROJECT_ROOT / "data")
     postgres_url = read.text("BOT_POSTGRES_URL", POSTGRES_URL)
     redis_url = read.text("BOT_REDIS_URL", REDIS_URL)
     return Settings(
         knowledge_dir=read.path("BOT_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"),
-        generated_dir=read.path("BOT_GENERATED_DIR", PROJECT_ROOT / "data" / "generated"),
+        generated_dir=read.path("BOT_GENERATED_DIR", data_dir / "generated"),
+        data_dir=data_dir,
+        model_path=read.path("BOT_MODEL", PROJECT_ROOT / "models" / "certificates.tar.gz"),
+        model_check_seconds=read.number("BOT_MODEL_CHECK_SECONDS", 5.0, 0.5, 3600.0),
         answer_confidence=read.number("BOT_ANSWER_CONFIDENCE", 0.5, 0.0, 1.0),
         suggestion_count=read.whole("BOT_SUGGESTION_COUNT", 3, 1, 10),
         suggestion_min_confidence=read.number("BOT_SUGGESTION_MIN_CONFIDENCE", 0.02, 0.0, 1.0),

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.dialogue.answering import Dialogue
+from bot.dialogue.feedback import is_feedback
 from bot.errors import KnowledgeError, Problem
 from bot.knowledge.compiler import RESPONSES
 from bot.knowledge.loader import load_knowledge
@@ -186,6 +187,11 @@ def problems_of(root: Path) -> list[Problem]:
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(root)
     return caught.value.problems
+
+def suggestions(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A message's "did you mean" buttons (not the "helpful?" ones under an answer)."""
+    return [button for button in message.get("buttons") or [] if not is_feedback(str(button.get("payload")))]
+
 
 # Messages vague enough for "Did you mean" buttons. Which of them gets buttons depends on the
 # trained model, so there are several.

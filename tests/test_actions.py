@@ -12,10 +12,14 @@ from actions.answering import ActionAnswer
 from bot.knowledge.model import KnowledgeBase
 from tests.conftest import gated
 
+# The user message of the turn, as the Rasa server sends it to the action server.
+ASKED_AT = 1796606954.4660244
+
 
 def tracker(latest_message: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
+    events = [{"event": "user", "timestamp": ASKED_AT, "text": latest_message.get("text")}]
     return Tracker.from_dict(
-        {"sender_id": "test", "slots": slots or {}, "latest_message": latest_message, "events": [],
+        {"sender_id": "test", "slots": slots or {}, "latest_message": latest_message, "events": events,
          "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None}
     )
 
@@ -35,8 +39,14 @@ def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None
         "response_selector": {"faq": {"response": {"intent_response_key": "faq/expiry_and_renewal", "confidence": 0.95},
                                       "ranking": []}},
     }
-    messages, events = run(ActionAnswer(), message)
+    messages, events = run(ActionAnswer(), message, {"language": "zh"})
     assert [m["response"] for m in messages] == ["utter_faq_answer__expiry_and_renewal"]
+    # Under the answer: "helpful?" in the conversation's language, about this message.
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("👍 有帮助", '/feedback{"helpful":"yes","answer_to":"1796606954.4660244"}'),
+        ("👎 没帮助", '/feedback{"helpful":"no","answer_to":"1796606954.4660244"}')]
+    # Telegram allows 64 bytes of button data.
+    assert all(len(b["payload"].encode()) <= 64 for b in messages[0]["buttons"])
     assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"}]
 
 
@@ -65,7 +75,7 @@ def test_suggest_action_sends_buttons() -> None:
     }
     messages, _ = run(ActionAnswer(), message)
     assert messages[0]["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in messages[0]["buttons"]] == [
+    assert [b["payload"] for b in messages[0]["buttons"]] == [  # no "helpful?" under a question
         '/choose_entry{"entry_id": "how_to_obtain"}', '/choose_entry{"entry_id": "certificate_types"}',
     ]
 

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,29 @@ import yaml
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 
-from bot.errors import ReviewError
+from bot.dialogue.feedback import ANSWER_TO_ENTITY, HELPFUL_ENTITY, feedback_payload
+from bot.errors import ReviewError, TrainingError
 from bot.knowledge.compiler import catalog_nlu
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.response_names import DID_YOU_MEAN, OUT_OF_SCOPE, catalog_response, unlisted_response
-from bot.knowledge.routing import LOOKUP_FORM
+from bot.knowledge.response_names import (
+    DID_YOU_MEAN,
+    OUT_OF_SCOPE,
+    catalog_response,
+    faq_response,
+    unlisted_response,
+)
+from bot.knowledge.routing import FEEDBACK_INTENT, LOOKUP_FORM
+from bot.review import stats
 from bot.review.accounts import add_account, check_password
 from bot.review.grouping import Question, group_questions
 from bot.review.knowledge_edit import KnowledgeEditor, append_to_list
-from bot.review.outcomes import ANSWERED, DECLINED, HEDGED, LOOKUP, UNLISTED_OUTCOME, mask_numbers
+from bot.review.outcomes import ANSWERED, DECLINED, HEDGED, LOOKUP, NOT_HELPFUL, UNLISTED_OUTCOME, mask_numbers
 from bot.review.store import Filters, ReviewStore
-from bot.review.tables import create_tables, insert_new, metadata, turns
-from bot.server.review_recording import finished_turns, without_texts_after_lookups
+from bot.review.tables import create_tables, feedback, insert_new, metadata, turns
+from bot.review.trainings import FAILED, Trainings
+from bot.server.review_recording import finished, record_feedback, without_texts_after_lookups
 from bot.settings import PROJECT_ROOT
+from tests.conftest import new_postgres_database
 
 
 def user(text: str, at: float, intent: str = "faq", domain_word: bool = True) -> UserUttered:
@@ -67,7 +77,7 @@ def test_each_finished_message_is_recorded_with_how_it_ended() -> None:
         user("证书过期了吗天气", 5.0, "out_of_scope"), bot(OUT_OF_SCOPE), LISTEN,
         user("还没说完", 6.0),  # not finished: recorded at the next save
     ]
-    recorded = finished_turns("s", events, first_new=0)
+    recorded = finished("s", events, first_new=0)[0]
     assert [(t.asked_at, t.outcome, t.for_review) for t in recorded] == [
         (1.0, HEDGED, True), (2.0, ANSWERED, False), (3.0, UNLISTED_OUTCOME, True), (4.0, DECLINED, False),
         (5.0, DECLINED, True)]
@@ -77,7 +87,7 @@ def test_each_finished_message_is_recorded_with_how_it_ended() -> None:
     assert "证书过期" in json.loads(hedged.candidates or "[]") and hedged.answer == "您是不是想问："
     assert recorded[1].text is None  # answered: only counted
     # A later save records what finished after the events it already stored.
-    later = finished_turns("s", [*events, bot(DID_YOU_MEAN), LISTEN], first_new=len(events))
+    later = finished("s", [*events, bot(DID_YOU_MEAN), LISTEN], first_new=len(events))[0]
     assert [t.asked_at for t in later] == [6.0]
 
 
@@ -92,7 +102,7 @@ def test_nothing_typed_into_a_lookup_is_kept() -> None:
         user("is chen jing's 月嫂证 SPM-2022-004417 (ID 110101199003071234) worth it?", 4.0),
         bot(unlisted_response("career_benefits")), LISTEN,
     ]
-    recorded = finished_turns("s", events, first_new=0)
+    recorded = finished("s", events, first_new=0)[0]
     assert [(t.outcome, t.for_review, t.text) for t in recorded] == [(LOOKUP, False, None)] * 3 + [
         (UNLISTED_OUTCOME, False, None)]  # after a lookup: counted, its text not kept
 
@@ -103,11 +113,65 @@ def test_no_text_is_kept_for_a_conversation_that_had_a_lookup_before(tmp_path: P
     with store.engine.begin() as connection:
         insert_new(connection, turns, [{"turn_key": "a:1", "sender_id": "a", "asked_at": 1.0, "language": "zh",
                                         "outcome": LOOKUP, "for_review": False}], "turn_key")
-        later = finished_turns("a", [LISTEN, user("陈静的月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)
-        other = finished_turns("b", [LISTEN, user("月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)
+        later = finished("a", [LISTEN, user("陈静的月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)[0]
+        other = finished("b", [LISTEN, user("月嫂证有用吗", 5.0), bot(unlisted_response("x")), LISTEN], 0)[0]
         kept = without_texts_after_lookups(connection, later + other)
     assert [(turn.sender_id, turn.for_review, turn.text) for turn in kept] == [
         ("a", False, None), ("b", True, "月嫂证有用吗")]
+
+
+def press(helpful: bool, answer_to: float, at: float) -> UserUttered:
+    """A press of a feedback button under the answer to the message sent at `answer_to`."""
+    payload = feedback_payload(helpful, repr(answer_to))
+    parsed = {"intent": {"name": FEEDBACK_INTENT, "confidence": 1.0}, "text": payload,
+              "entities": [{"entity": HELPFUL_ENTITY, "value": "yes" if helpful else "no"},
+                           {"entity": ANSWER_TO_ENTITY, "value": repr(answer_to)}]}
+    return UserUttered(payload, parse_data=parsed, timestamp=at)
+
+
+def test_not_helpful_puts_the_answered_question_in_the_queue_and_both_are_counted(tmp_path: Path) -> None:
+    events: list[Event] = [
+        LISTEN, user("证书过期了怎么办", 1.0), bot(faq_response("expiry_and_renewal"), "大多数资格证书长期有效"),
+        LISTEN,
+        user("二建要注册吗", 2.0), bot(catalog_response("constructor", "needed"), "需要注册"), LISTEN,
+        press(False, 1.0, 3.0), bot("utter_feedback_thanks"), LISTEN,
+        press(True, 2.0, 4.0), bot("utter_feedback_thanks"), LISTEN,
+        press(False, 9.0, 5.0), bot("utter_feedback_thanks"), LISTEN,  # about no message of this conversation
+    ]
+    turns_, feedback_ = finished("s", events, first_new=0)
+    assert [(turn.text, turn.outcome, turn.for_review) for turn in turns_] == [
+        (None, ANSWERED, False), (None, ANSWERED, False)]  # the presses are not messages
+    assert [(each.turn_key, each.helpful) for each in feedback_] == [("s:1.0", False), ("s:2.0", True)]
+    assert feedback_[0].question and feedback_[0].question.text == "证书过期了怎么办"
+    assert feedback_[0].question.answer == "大多数资格证书长期有效"
+    store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+    with store.engine.begin() as connection:
+        insert_new(connection, turns, [turn.row() for turn in turns_], "turn_key")
+        record_feedback(connection, feedback_)
+        record_feedback(connection, feedback_)  # saved twice: recorded once
+        days = stats.daily_counts(connection, 0.0)
+    [group] = store.groups(Filters(outcome=NOT_HELPFUL))
+    assert group.wordings == ["证书过期了怎么办"]
+    assert [(day.counts[ANSWERED], day.helpful, day.not_helpful) for day in days] == [(2, 1, 1)]
+
+
+def test_not_helpful_after_a_lookup_is_counted_without_its_text(tmp_path: Path) -> None:
+    events: list[Event] = [
+        LISTEN, user("check my certificate", 1.0, "check_certificate"), ActionExecuted(LOOKUP_FORM),
+        ActiveLoop(LOOKUP_FORM), SlotSet(REQUESTED_SLOT, "holder_name"), LISTEN,
+        user("Chen Jing", 2.0, "nlu_fallback"), ActiveLoop(None), SlotSet(REQUESTED_SLOT, None),
+        bot("utter_lookup_valid"), LISTEN,
+        user("is Chen Jing's certificate still needed", 3.0), bot(faq_response("expiry_and_renewal")), LISTEN,
+        press(False, 3.0, 4.0), bot("utter_feedback_thanks"), LISTEN,
+    ]
+    turns_, feedback_ = finished("s", events, first_new=0)
+    store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+    with store.engine.begin() as connection:
+        insert_new(connection, turns, [turn.row() for turn in turns_], "turn_key")
+        record_feedback(connection, feedback_)
+        texts = connection.execute(sa.select(turns.c.text).where(turns.c.text.is_not(None))).all()
+        marks = connection.execute(sa.select(feedback.c.helpful)).scalars().all()
+    assert texts == [] and marks == [False] and store.groups() == []
 
 
 def test_alike_questions_are_grouped_the_most_asked_first() -> None:
@@ -203,7 +267,8 @@ def test_a_wording_the_knowledge_would_not_accept_changes_nothing(project_copy: 
 def _bot(args: list[str], project: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "USER": "tester",
            "BOT_TRACKER_DB_URL": f"sqlite:///{project / 'conversations.db'}",
-           "BOT_KNOWLEDGE_DIR": str(project / "knowledge"), "BOT_GENERATED_DIR": str(project / "data" / "generated")}
+           "BOT_KNOWLEDGE_DIR": str(project / "knowledge"), "BOT_DATA_DIR": str(project / "data"),
+           "BOT_MODEL": str(project / "models" / "certificates.tar.gz")}
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                           env=env, cwd=PROJECT_ROOT, timeout=120)
 
@@ -262,3 +327,67 @@ def test_processes_starting_together_create_the_tables_once_without_an_error(tmp
         url = f"sqlite:///{tmp_path / f'conversations-{attempt}.db'}"
         assert _race(url, create_tables) == [0, 0, 0, 0]
         assert {"review_turns", "staff_accounts"} <= set(sa.inspect(sa.create_engine(url)).get_table_names())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def review_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReviewStore]:
+    if request.param == "sqlite":
+        store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+        yield store
+        store.close()
+        return
+    with new_postgres_database() as url:
+        store = ReviewStore(url)
+        yield store
+        store.close()
+
+
+def test_one_training_at_a_time_and_an_abandoned_one_ends_as_failed(review_store: ReviewStore) -> None:
+    runs = Trainings(review_store)
+    first = runs.begin("alice")
+    with pytest.raises(TrainingError, match="already running: started .* by alice"):
+        runs.begin("bob")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    runs.attach(first, gone.pid)  # the training's process ended without recording how
+    assert runs.running() is None
+    assert runs.latest()[0].status == FAILED and "ended without finishing" in runs.latest()[0].message
+    second = runs.begin("bob")
+    assert runs.running() is not None and runs.running().id == second  # type: ignore[union-attr]
+
+
+def test_a_training_checks_the_questions_decided_since_the_one_before(review_store: ReviewStore) -> None:
+    rows = [{"turn_key": f"s:{i}", "sender_id": "s", "asked_at": float(i), "language": "zh", "outcome": HEDGED,
+             "for_review": True, "text": text} for i, text in enumerate(["二建要注册吗", "今天天气", "月嫂证有用吗"])]
+    with review_store.engine.begin() as connection:
+        insert_new(connection, turns, rows, "turn_key")
+    groups = {group.wordings[0]: group for group in review_store.groups()}
+    review_store.resolve(groups["二建要注册吗"], "accepted", "alice", {"entry": "constructor"})
+    runs = Trainings(review_store)
+    first = runs.begin("alice")
+    assert [(q.text, q.decision, q.entry) for q in runs.decided_since_last(first)] == [
+        ("二建要注册吗", "accepted", "constructor")]
+    runs.finish(first, "succeeded", "new model", [])
+    review_store.resolve(groups["今天天气"], "out_of_scope", "alice", {})
+    second = runs.begin("alice")
+    assert [(q.text, q.decision, q.entry) for q in runs.decided_since_last(second)] == [
+        ("今天天气", "out_of_scope", None)]
+
+
+def test_a_failed_training_keeps_the_model_and_says_why(project_copy: Path) -> None:
+    model = project_copy / "models" / "certificates.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"the model being served")
+    broken = project_copy / "data" / "nlu" / "broken.yml"
+    broken.write_text('version: "3.1"\nnlu:\n- intent: faq\n  examples: [\n', encoding="utf-8")
+    failed = _bot(["train"], project_copy)
+    assert failed.returncode == 1 and "Rasa's training failed" in failed.stderr
+    assert model.read_bytes() == b"the model being served"
+    assert not list(model.parent.glob(".training-*"))
+    (project_copy / "knowledge" / "faq" / "expiry_and_renewal.yml").write_text("question: [", encoding="utf-8")
+    failed = _bot(["train"], project_copy)
+    assert failed.returncode == 1 and "expiry_and_renewal.yml" in failed.stderr
+    with sqlite3.connect(project_copy / "conversations.db") as database:
+        runs = database.execute("SELECT started_by, status, message FROM training_runs ORDER BY id").fetchall()
+    assert [(by, status) for by, status, _ in runs] == [("shell:tester", "failed")] * 2
+    assert all("the running model was not changed" in message for _, _, message in runs)

@@ -4,6 +4,7 @@ the queue as the command line takes them, the record of who did what, both langu
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -24,7 +25,8 @@ from bot.review.accounts import add_account
 from bot.review.console import StaffConsole
 from bot.review.outcomes import HEDGED, UNLISTED_OUTCOME
 from bot.review.store import ReviewStore
-from bot.review.tables import insert_new, turns
+from bot.review.tables import feedback, insert_new, turns
+from bot.review.trainings import Trainings
 from bot.settings import PROJECT_ROOT, load_settings
 
 PASSWORD = "a long enough password"
@@ -46,7 +48,7 @@ def console(tmp_path: Path) -> Iterator[Console]:
     settings = load_settings({"BOT_TRACKER_DB_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
                               "BOT_LIMITS_URL": f"sqlite:///{tmp_path / 'limits.db'}",
                               "BOT_KNOWLEDGE_DIR": str(tmp_path / "knowledge"),
-                              "BOT_GENERATED_DIR": str(tmp_path / "data" / "generated"),
+                              "BOT_DATA_DIR": str(tmp_path / "data"),
                               "BOT_STAFF_LOGIN_FAILURES_PER_ACCOUNT": "3",
                               "BOT_STAFF_LOGIN_FAILURES_PER_ADDRESS": "5"})
     store = ReviewStore(settings.tracker_db_url)
@@ -96,20 +98,22 @@ def test_a_login_opens_the_queue_grouped_with_counts(console: Console) -> None:
 
 
 def test_no_page_or_form_works_without_a_session(console: Console) -> None:
-    for path in ("", "history", "groups/g1/dismiss"):
+    for path in ("", "history", "dashboard", "train", "groups/g1/dismiss"):
         page = requests.get(f"{console.url}{path}", timeout=10, allow_redirects=False)
         assert page.status_code in (303, 404) and "证书过期" not in page.text
-    for path in ("groups/g1/dismiss", "groups/g1/accept", "logout"):
+    for path in ("groups/g1/dismiss", "groups/g1/accept", "train", "logout"):
         form = requests.post(f"{console.url}{path}", data={"csrf": "x", "entry": "expiry_and_renewal"}, timeout=10,
                              allow_redirects=False)
         assert form.status_code == 303 and form.headers["Location"] == "/staff/login"
     with console.database() as database:
         assert database.execute("SELECT COUNT(*) FROM review_turns WHERE status != 'open'").fetchone() == (0,)
+        assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (0,)
 
 
 def test_every_form_refuses_a_wrong_csrf_token_or_another_origin(console: Console) -> None:
     session, _ = logged_in(console)
-    for path in ("groups/g1/dismiss", "groups/g1/accept", "groups/g1/out-of-scope", "groups/g1/new-entry", "logout"):
+    for path in ("groups/g1/dismiss", "groups/g1/accept", "groups/g1/out-of-scope", "groups/g1/new-entry", "train",
+                 "logout"):
         assert session.post(f"{console.url}{path}", data={"csrf": "wrong"}, timeout=10).status_code == 403
         assert session.post(f"{console.url}{path}", data={"entry": "expiry_and_renewal"}, timeout=10).status_code == 403
     right = csrf_of(session.get(console.url, timeout=10).text)
@@ -121,6 +125,7 @@ def test_every_form_refuses_a_wrong_csrf_token_or_another_origin(console: Consol
     assert stranger.status_code == 403
     with console.database() as database:
         assert database.execute("SELECT COUNT(*) FROM review_turns WHERE status != 'open'").fetchone() == (0,)
+        assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (0,)
     assert session.get(console.url, timeout=10).status_code == 200  # still logged in
 
 
@@ -191,16 +196,22 @@ def test_the_dashboard_counts_messages_per_day_and_language(console: Console) ->
     rows = [{"turn_key": f"d:{i}", "sender_id": "d", "asked_at": now - i, "language": language, "outcome": outcome,
              "for_review": False, "answer_seconds": 0.2}
             for i, (language, outcome) in enumerate([("zh", "answered")] * 3 + [("zh", "hedged"), ("en", "declined")])]
+    marks = [{"turn_key": f"d:{i}", "sender_id": "d", "at": now, "helpful": helpful}
+             for i, helpful in enumerate([True, False, False])]
     with store.engine.begin() as connection:
         insert_new(connection, turns, rows, "turn_key")
+        insert_new(connection, feedback, marks, "turn_key")
     store.close()
     session, _ = logged_in(console)
     dashboard = session.get(f"{console.url}dashboard", timeout=10)
     assert dashboard.status_code == 200
     today = date.fromtimestamp(now).isoformat()
     zh_row = re.search(rf"<tr><td>{today}</td><td>zh</td>(.*?)</tr>", dashboard.text)
-    assert zh_row and re.findall(r"<td>(\d+)</td>", zh_row.group(1))[:2] == ["3", "1"]  # answered, hedged
-    assert dashboard.text.count("<svg") == 2 and "Messages in Chinese" in dashboard.text
+    assert zh_row
+    counts = re.findall(r"<td>(\d+)</td>", zh_row.group(1))
+    assert counts[:2] == ["3", "1"] and counts[-2:] == ["1", "2"]  # answered, hedged ... helpful, not helpful
+    assert dashboard.text.count("<svg") == 4 and "Messages in Chinese" in dashboard.text
+    assert "Answers in Chinese marked helpful or not" in dashboard.text
     assert "<script" not in dashboard.text
     assert requests.get(f"{console.url}dashboard", timeout=10, allow_redirects=False).status_code == 303
 
@@ -223,3 +234,18 @@ def test_a_new_password_ends_the_accounts_logins(console: Console) -> None:
     add_account(store, "alice", "another long password", "test")
     store.close()
     assert session.get(console.url, timeout=10, allow_redirects=False).status_code == 303
+
+
+def test_a_training_is_refused_while_another_runs_and_the_page_says_so(console: Console) -> None:
+    # A training recorded as running on this machine, by a process that runs (this one).
+    store = ReviewStore(f"sqlite:///{console.folder / 'conversations.db'}")
+    Trainings(store).attach(Trainings(store).begin("bob"), os.getpid())
+    store.close()
+    session, _ = logged_in(console)
+    page = session.get(f"{console.url}train", timeout=10)
+    assert page.status_code == 200 and "A training is running" in page.text and "by bob" in page.text
+    assert '<meta http-equiv="refresh"' in page.text and "Train now" not in page.text
+    refused = session.post(f"{console.url}train", data={"csrf": csrf_of(page.text)}, timeout=10)
+    assert refused.status_code == 400 and "a training is already running" in refused.text
+    with console.database() as database:
+        assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (1,)

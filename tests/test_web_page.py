@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -27,8 +28,9 @@ from bot.certificates.store import SqliteCertificateStore
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.scaled import ScaledStack
 from bot.processes.stack import StackConfig
+from bot.server.model_reload import SWITCHED
 from bot.settings import PROJECT_ROOT, Settings
-from tests.conftest import VAGUE_MESSAGES
+from tests.conftest import VAGUE_MESSAGES, suggestions
 from tests.servers import demo_database, started_scaled, started_stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,6 +39,8 @@ SCREENSHOT_ZH = PROJECT_ROOT / "results" / "browser" / "page-zh.png"
 SCREENSHOT_CONSOLE = PROJECT_ROOT / "results" / "browser" / "staff-console.png"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 WAIT_MS = 30_000
+# A training with the console's accepted wordings (Rasa's cache keeps what did not change).
+TRAINING_MS = 600_000
 
 
 @pytest.fixture(scope="session")
@@ -61,22 +65,26 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of knowledge/ and data/ for the servers, which the staff console may change."""
+def project(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of knowledge/, data/ and the model for the servers, which the staff console
+    may change and train."""
     folder = tmp_path_factory.mktemp("project")
     for name in ("knowledge", "data"):
         shutil.copytree(PROJECT_ROOT / name, folder / name)
+    (folder / "models").mkdir()
+    shutil.copy(trained_model, folder / "models" / trained_model.name)
     return folder
 
 
 @pytest.fixture(scope="module")
-def running_site(trained_model: Path, database: Path, project: Path,
+def running_site(database: Path, project: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackConfig, Path]]:
-    """The servers, and the folder with their conversation database."""
+    """The servers, and the folder with their conversation database and log."""
     env = {"BOT_DATABASE": str(database), "BOT_KNOWLEDGE_DIR": str(project / "knowledge"),
-           "BOT_GENERATED_DIR": str(project / "data" / "generated")}
+           "BOT_DATA_DIR": str(project / "data"), "BOT_MODEL_CHECK_SECONDS": "1"}
     # Two Rasa server processes, as deployed: the widget's WebSocket stays with one of them.
-    with started_stack(trained_model, tmp_path_factory, env, with_page=True, workers=2) as (config, log_path):
+    with started_stack(project / "models" / "certificates.tar.gz", tmp_path_factory, env, with_page=True,
+                       workers=2) as (config, log_path):
         yield config, log_path.parent
 
 
@@ -147,7 +155,7 @@ def vague_message_with_suggestions(site: StackConfig) -> str:
     """A message this model answers with "Did you mean" buttons (which one varies by training)."""
     for text in VAGUE_MESSAGES:
         reply = requests.post(site.rest_url, json={"sender": uuid.uuid4().hex, "message": text}, timeout=30)
-        if reply.json() and reply.json()[0].get("buttons"):
+        if reply.json() and suggestions(reply.json()[0]):
             return text
     pytest.fail("no vague message was answered with suggestions")
 
@@ -321,3 +329,44 @@ def test_staff_see_the_widgets_unanswered_questions_grouped_and_accept_them(
     assert f"    - {vague}\n" in entry.read_text(encoding="utf-8")
     console.get_by_role("link", name="Back to the queue").click()
     expect(console.locator(f"section.group:has-text('{vague}')")).to_have_count(0)
+
+    # Trained, the new model answers the question from that entry; both server processes
+    # switch to it, and the widget's conversation goes on.
+    console.get_by_role("link", name="Train").click()
+    console.get_by_role("button", name="Train now").click()
+    expect(console.locator("p.status")).to_contain_text("Succeeded", timeout=TRAINING_MS)
+    expect(console.locator("table.checks tr.passed", has_text=vague)).to_have_count(1)
+    wait_until_logged(folder / "servers.log", SWITCHED, times=2)
+    ask(chat, vague)
+    answer = first_sentence(responses["utter_faq_answer__what_is_a_qualification_certificate"])
+    messages(chat).to_contain_text(answer, timeout=WAIT_MS)
+
+    # Marked not helpful, the question and its answer are in the queue.
+    chat.locator(".rw-reply", has_text="Not helpful").last.click()
+    messages(chat).to_contain_text(first_sentence(responses["utter_feedback_thanks"]), timeout=WAIT_MS)
+    for _ in range(20):
+        console.goto(f"http://localhost:{site.web_port}/staff/?outcome=not_helpful")
+        if console.locator("section.group", has_text=vague).count():
+            break
+        console.wait_for_timeout(250)
+    expect(console.locator("section.group", has_text=vague)).to_contain_text("marked not helpful")
+
+
+def wait_until_logged(log: Path, text: str, times: int, timeout: float = 120.0) -> None:
+    """Waits until `text` is in the log `times` times."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(encoding="utf-8", errors="replace").count(text) < times:
+        assert time.monotonic() < deadline, f"{text!r} was not logged {times} times within {timeout:.0f} s"
+        time.sleep(0.5)
+
+
+def test_a_model_that_cannot_be_loaded_leaves_the_servers_answering(
+        running_site: tuple[StackConfig, Path], project: Path, chat: Page, responses: dict[str, str]) -> None:
+    site, folder = running_site
+    broken = project / "models" / "broken.tar.gz"
+    broken.write_bytes(b"not a model")
+    broken.replace(project / "models" / "certificates.tar.gz")
+    wait_until_logged(folder / "servers.log", "could not be loaded", times=2)
+    messages(chat).to_contain_text(first_sentence(responses["utter_greet"]), timeout=WAIT_MS)
+    ask(chat, "do tour guides need a certificate?")
+    messages(chat).to_contain_text(first_sentence(responses["utter_catalog_tour_guide__needed"]), timeout=WAIT_MS)

@@ -38,6 +38,9 @@ UNLISTED_INTENT = "ask_unlisted"
 # aspect by aspect, about the entry, kind or unlisted certificate it names, or in general.
 QUESTION_INTENT = "ask_about"
 
+# A press of a "helpful" or "not helpful" button under an answer (bot.dialogue.feedback).
+FEEDBACK_INTENT = "feedback"
+
 # Intents answered by a fixed reply of knowledge/conversation_replies.yml, by reply name.
 CONVERSATION_REPLIES = {
     "greet": "greet",
@@ -49,6 +52,7 @@ CONVERSATION_REPLIES = {
     # A number or a name typed outside a lookup: explain how to start one, never start it.
     DETAILS_INTENT: "details_outside_lookup",
     TOO_LONG_INTENT: "message_too_long",
+    FEEDBACK_INTENT: "feedback_thanks",
 }
 
 

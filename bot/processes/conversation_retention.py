@@ -14,7 +14,7 @@ import time
 import sqlalchemy as sa
 
 from bot.errors import ConversationStoreUnavailable
-from bot.review.tables import turns
+from bot.review.tables import feedback, turns
 
 _EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 _PERIOD = re.compile(r"(\d+)\s*([dh])")
@@ -37,6 +37,8 @@ def purge_conversations(database_url: str, older_than_seconds: float, now: float
         with engine.begin() as connection:
             if sa.inspect(connection).has_table(turns.name):
                 connection.execute(sa.delete(turns).where(turns.c.asked_at < cutoff))
+            if sa.inspect(connection).has_table(feedback.name):
+                connection.execute(sa.delete(feedback).where(feedback.c.at < cutoff))
             if not sa.inspect(connection).has_table("events"):
                 return 0
             stale = (sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)

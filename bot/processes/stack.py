@@ -7,6 +7,7 @@ the benchmark, so every way of running the assistant starts it the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import signal
@@ -45,6 +46,10 @@ class StackConfig:
     settings: Settings
     model: Path
     startup_timeout: float = STARTUP_TIMEOUT_SECONDS
+
+    def __post_init__(self) -> None:
+        # The model served is the one a training replaces and each server process watches.
+        object.__setattr__(self, "settings", dataclasses.replace(self.settings, model_path=self.model.resolve()))
 
     @property
     def host(self) -> str:

@@ -15,7 +15,7 @@ from bot.review.accounts import account_names, add_account
 from bot.review.decisions import decide
 from bot.review.grouping import Group
 from bot.review.knowledge_edit import Edit
-from bot.review.outcomes import OUTCOMES
+from bot.review.outcomes import QUEUE_OUTCOMES
 from bot.review.store import Filters, ReviewStore, when
 from bot.settings import current_settings
 from bot.text import LANGUAGES
@@ -28,7 +28,7 @@ def _store() -> ReviewStore:
     return ReviewStore(current_settings().tracker_db_url)
 
 
-def _actor() -> str:
+def shell_user() -> str:
     """Who is deciding, for the record: the shell's user."""
     return f"shell:{os.environ.get('USER') or getpass.getuser()}"
 
@@ -42,7 +42,7 @@ def group_summary(group: Group) -> dict[str, object]:
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 @click.option("--language", type=click.Choice(LANGUAGES), help="Only groups with questions in this language.")
-@click.option("--outcome", type=click.Choice(OUTCOMES), help="Only groups with questions that ended so.")
+@click.option("--outcome", type=click.Choice(QUEUE_OUTCOMES), help="Only groups with questions that ended so.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only groups asked on or after this day.")
 @click.pass_context
 def review(ctx: click.Context, as_json: bool, language: str | None, outcome: str | None,
@@ -70,7 +70,7 @@ def _decide(group_id: str, decision: str, entry_id: str | None = None, aspect: s
     """Carries out a decision on a group and shows the change it made to the files."""
     store = _store()
     group = store.group(group_id)
-    edit = decide(store, current_settings(), group, decision, _actor(), entry_id, aspect)
+    edit = decide(store, current_settings(), group, decision, shell_user(), entry_id, aspect)
     if edit is not None:
         _show(edit)
     return group
@@ -142,7 +142,7 @@ def staff_add(name: str) -> None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    add_account(_store(), name, password, _actor())
+    add_account(_store(), name, password, shell_user())
     click.echo(f"account {name!r} can now log in to the staff console")
 
 

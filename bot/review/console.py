@@ -37,9 +37,10 @@ from bot.review.accounts import NAME, check_password
 from bot.review.chart import stacked_bars
 from bot.review.decisions import DECISIONS, decide
 from bot.review.grouping import Group
-from bot.review.outcomes import OUTCOMES
+from bot.review.outcomes import OUTCOMES, QUEUE_OUTCOMES
 from bot.review.sessions import LOGIN_WINDOW_MINUTES, LoginLimits, Session, Sessions
 from bot.review.store import Filters, ReviewStore, when
+from bot.review.trainings import Trainings, start_training
 from bot.settings import PROJECT_ROOT, Settings
 from bot.text import LANGUAGES
 
@@ -167,6 +168,14 @@ class StaffConsole:
         if path == f"{PREFIX}history" and request.method == "GET":
             return self._page("history.html", request, language, session, HTTPStatus.OK,
                               history=[{**line, "at": when(line["at"])} for line in store.history()])
+        if path == f"{PREFIX}train" and request.method == "POST":
+            start_training(Trainings(store), self.settings, session.name)
+            return _redirect(f"{PREFIX}train")
+        if path == f"{PREFIX}train" and request.method == "GET":
+            runs = Trainings(store)
+            running, latest = runs.running(), runs.latest()
+            return self._page("train.html", request, language, session, HTTPStatus.OK, running=running,
+                              latest=latest[0] if latest else None, runs=latest)
         parts = path.removeprefix(PREFIX).split("/")
         if len(parts) == 3 and parts[0] == "groups" and parts[2] in DECISIONS and request.method == "POST":
             return self._decide(request, language, session, store, parts[1], parts[2])
@@ -206,7 +215,7 @@ class StaffConsole:
     def _queue(self, request: Request, language: str, session: Session, store: ReviewStore) -> Response:
         query = request.query
         chosen_language = query.get("language") if query.get("language") in LANGUAGES else None
-        outcome = query.get("outcome") if query.get("outcome") in OUTCOMES else None
+        outcome = query.get("outcome") if query.get("outcome") in QUEUE_OUTCOMES else None
         since = _day(query.get("since", ""))
         groups = store.groups(Filters(chosen_language, outcome, since.timestamp() if since else None))
         kb = load_knowledge(self.settings.knowledge_dir, check_reviews=False)
@@ -214,7 +223,7 @@ class StaffConsole:
         entries += [(entry.id, entry.title[language]) for entry in kb.catalog]
         return self._page("queue.html", request, language, session, HTTPStatus.OK,
                           groups=[_group_view(group) for group in groups], entries=entries, aspects=ASPECTS,
-                          outcomes=OUTCOMES, languages=LANGUAGES,
+                          outcomes=QUEUE_OUTCOMES, languages=LANGUAGES,
                           filters={"language": chosen_language or "", "outcome": outcome or "",
                                    "since": since.strftime("%Y-%m-%d") if since else ""})
 
@@ -225,12 +234,18 @@ class StaffConsole:
         with store.engine.connect() as connection:
             table = stats.daily_counts(connection, since)
         labels = {name: self.texts[f"outcome_{name}"][language] for name in OUTCOMES}
+        marks = {name: self.texts[f"marked_{name}"][language] for name in ("helpful", "not_helpful")}
         charts = []
         for code in LANGUAGES:
             counts = {day.day: day.counts for day in table if day.language == code}
             caption = self.texts[f"chart_{code}"][language]
             charts.append({"caption": caption, "svg": stacked_bars([(day, counts.get(day, {})) for day in days],
                                                                    labels, caption)})
+            marked = {day.day: {"helpful": day.helpful, "not_helpful": day.not_helpful}
+                      for day in table if day.language == code}
+            caption = self.texts[f"feedback_chart_{code}"][language]
+            charts.append({"caption": caption, "svg": stacked_bars([(day, marked.get(day, {})) for day in days],
+                                                                   marks, caption)})
         return self._page("dashboard.html", request, language, session, HTTPStatus.OK, days=DASHBOARD_DAYS,
                           charts=charts, table=table, outcomes=OUTCOMES, benchmarks=latest_benchmarks())
 

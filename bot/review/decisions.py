@@ -28,7 +28,7 @@ def learnable_wordings(group: Group) -> list[tuple[str, str]]:
 def decide(store: ReviewStore, settings: Settings, group: Group, decision: str, actor: str,
            entry_id: str | None = None, aspect: str | None = None) -> Edit | None:
     """Carries out the decision (a key of DECISIONS); the change to the files, if any."""
-    editor = KnowledgeEditor(settings.knowledge_dir, settings.generated_dir.parent)
+    editor = KnowledgeEditor(settings.knowledge_dir, settings.data_dir)
     edit: Edit | None = None
     resolution: dict[str, object] = {}
     if decision == "accept":

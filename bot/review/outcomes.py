@@ -23,6 +23,9 @@ from bot.knowledge.routing import LOOKUP_FORM
 ANSWERED, HEDGED, DECLINED, UNLISTED_OUTCOME, NOT_COVERED, FALLBACK, CONVERSATION, LOOKUP = (
     "answered", "hedged", "declined", "unlisted", "not_covered", "fallback", "conversation", "lookup")
 OUTCOMES = (ANSWERED, HEDGED, DECLINED, UNLISTED_OUTCOME, NOT_COVERED, FALLBACK, CONVERSATION, LOOKUP)
+# In the review queue: an answer the user marked "not helpful" (whatever its outcome).
+NOT_HELPFUL = "not_helpful"
+QUEUE_OUTCOMES = (*OUTCOMES, NOT_HELPFUL)
 # Outcomes a curator looks at (a declined message only when it was about certificates).
 TO_REVIEW = frozenset({HEDGED, UNLISTED_OUTCOME, NOT_COVERED, FALLBACK})
 # A run of letters and digits with at least this many digits looks like a certificate or ID

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from bot.review.outcomes import OUTCOMES
-from bot.review.tables import turns
+from bot.review.tables import feedback, turns
 
 # Upper bounds (seconds) of the answer latency histogram.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -23,6 +23,9 @@ class Day:
     day: str  # YYYY-MM-DD, in the server's time zone
     language: str
     counts: dict[str, int]
+    # Answers of that day users marked helpful and not helpful.
+    helpful: int = 0
+    not_helpful: int = 0
 
     @property
     def total(self) -> int:
@@ -35,9 +38,26 @@ def daily_counts(connection: sa.engine.Connection, since: float) -> list[Day]:
                               .where(turns.c.asked_at >= since))
     counted: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     for asked_at, language, outcome in rows:
-        day = datetime.fromtimestamp(asked_at).strftime("%Y-%m-%d")
-        counted[(day, language)][outcome] = counted[(day, language)].get(outcome, 0) + 1
-    return [Day(day, language, counts) for (day, language), counts in sorted(counted.items(), reverse=True)]
+        counted[(_day(asked_at), language)][outcome] = counted[(_day(asked_at), language)].get(outcome, 0) + 1
+    marked: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for asked_at, language, helpful in connection.execute(
+            sa.select(turns.c.asked_at, turns.c.language, feedback.c.helpful)
+            .join(feedback, feedback.c.turn_key == turns.c.turn_key).where(turns.c.asked_at >= since)):
+        marked[(_day(asked_at), language)][0 if helpful else 1] += 1
+    return [Day(day, language, counts, *marked.get((day, language), (0, 0)))
+            for (day, language), counts in sorted(counted.items(), reverse=True)]
+
+
+def _day(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+
+
+def feedback_totals(connection: sa.engine.Connection) -> dict[tuple[str, bool], int]:
+    """(language, helpful) -> answers marked so, over everything kept."""
+    rows = connection.execute(sa.select(turns.c.language, feedback.c.helpful, sa.func.count())
+                              .join(feedback, feedback.c.turn_key == turns.c.turn_key)
+                              .group_by(turns.c.language, feedback.c.helpful))
+    return {(language, bool(helpful)): count for language, helpful, count in rows}
 
 
 def totals(connection: sa.engine.Connection) -> dict[tuple[str, str], int]:

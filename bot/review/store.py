@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from bot.errors import ConversationStoreUnavailable, ReviewError
 from bot.review.grouping import Group, Question, group_questions
-from bot.review.tables import audit, create_tables, turns
+from bot.review.outcomes import NOT_HELPFUL
+from bot.review.tables import audit, create_tables, feedback, turns
 
 OPEN = "open"
 # What a curator can decide about a group of questions.
@@ -47,7 +48,7 @@ class ReviewStore:
         self.engine.dispose()
 
     @contextmanager
-    def _connection(self) -> Iterator[sa.engine.Connection]:
+    def transaction(self) -> Iterator[sa.engine.Connection]:
         try:
             with self.engine.begin() as connection:
                 yield connection
@@ -59,9 +60,12 @@ class ReviewStore:
     def groups(self, filters: Filters = Filters()) -> list[Group]:
         """The open questions grouped by likeness; a group is listed when one of its
         questions passes the filters."""
-        with self._connection() as connection:
+        with self.transaction() as connection:
+            # An answer marked "not helpful" is listed as such, whatever its outcome.
+            outcome = sa.case((feedback.c.helpful.is_(False), NOT_HELPFUL), else_=turns.c.outcome)
             rows = connection.execute(
-                sa.select(turns.c.id, turns.c.text, turns.c.language, turns.c.outcome, turns.c.asked_at)
+                sa.select(turns.c.id, turns.c.text, turns.c.language, outcome, turns.c.asked_at)
+                .select_from(turns.outerjoin(feedback, feedback.c.turn_key == turns.c.turn_key))
                 .where(turns.c.for_review.is_(True), turns.c.status == OPEN).order_by(turns.c.id)).all()
         groups = group_questions([Question(*row) for row in rows])
         return [group for group in groups if any(_passes(question, filters) for question in group.questions)]
@@ -77,14 +81,14 @@ class ReviewStore:
         """Records a decision on every question of the group, and who took it."""
         detail = json.dumps({"group": group.id, "questions": len(group.questions), **resolution}, ensure_ascii=False)
         now = time.time()
-        with self._connection() as connection:
+        with self.transaction() as connection:
             connection.execute(turns.update().where(turns.c.id.in_([q.id for q in group.questions]))
                                .values(status=status, resolved_by=actor, resolved_at=now, resolution=detail))
             connection.execute(audit.insert().values(at=now, actor=actor, action=status, detail=detail))
 
     def new_entry_requests(self) -> list[dict[str, Any]]:
         """The questions marked as needing a new entry, for export."""
-        with self._connection() as connection:
+        with self.transaction() as connection:
             rows = connection.execute(sa.select(turns.c.id, turns.c.text, turns.c.language, turns.c.asked_at,
                                                 turns.c.resolved_by, turns.c.resolved_at)
                                       .where(turns.c.status == NEW_ENTRY).order_by(turns.c.id))
@@ -92,11 +96,11 @@ class ReviewStore:
 
     def record(self, actor: str, action: str, detail: str) -> None:
         """Adds a line to the record of who did what."""
-        with self._connection() as connection:
+        with self.transaction() as connection:
             connection.execute(audit.insert().values(at=time.time(), actor=actor, action=action, detail=detail))
 
     def history(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self._connection() as connection:
+        with self.transaction() as connection:
             rows = connection.execute(sa.select(audit).order_by(audit.c.id.desc()).limit(limit))
             return [dict(row._mapping) for row in rows]
 

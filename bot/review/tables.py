@@ -40,6 +40,17 @@ turns = sa.Table(
     sa.Column("resolution", sa.Text),
 )
 
+# Users' "helpful" / "not helpful" on an answer: the message it answered (the first press
+# counts), and when.
+feedback = sa.Table(
+    "review_feedback", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("turn_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("helpful", sa.Boolean, nullable=False),
+)
+
 # Staff who may use the review tools; passwords only as Argon2id hashes.
 staff = sa.Table(
     "staff_accounts", metadata,
@@ -56,6 +67,24 @@ audit = sa.Table(
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
+)
+
+# Trainings of the model, from the console or the command line: one at a time (the index
+# allows one running row), and what each found about the questions it was for.
+trainings = sa.Table(
+    "training_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("started_by", sa.String(64), nullable=False),
+    # Where the training process runs, to tell one that died from one still running.
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("message", sa.Text),
+    sa.Column("checks", sa.Text),
+    sa.Index("one_training_at_a_time", "status", unique=True,
+             sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'")),
 )
 
 

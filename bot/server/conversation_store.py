@@ -46,7 +46,7 @@ from bot.errors import ConversationStoreUnavailable
 from bot.review import tables as review_tables
 from bot.review.tables import create_tables, insert_new
 from bot.server.lookup_privacy import without_lookup_details
-from bot.server.review_recording import finished_turns, without_texts_after_lookups
+from bot.server.review_recording import finished, record_feedback, without_texts_after_lookups
 from bot.settings import current_settings
 
 
@@ -183,7 +183,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         # them one by one as ORM objects, which was half of a save's time (py-spy).
         with self.session_scope() as session:
             fresh = list(self._additional_events(session, tracker))
-            finished = finished_turns(tracker.sender_id, tracker.events, len(tracker.events) - len(fresh))
+            turns, feedback = finished(tracker.sender_id, tracker.events, len(tracker.events) - len(fresh))
             if not too_long and cleaned is None:
                 events = fresh
             else:
@@ -193,8 +193,9 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             if events:
                 session.execute(self._events.insert(), [_row(tracker.sender_id, event) for event in events])
             # How each message just handled ended, for review and the daily counts.
-            finished = without_texts_after_lookups(session.connection(), finished)
-            insert_new(session.connection(), review_tables.turns, (turn.row() for turn in finished), "turn_key")
+            turns = without_texts_after_lookups(session.connection(), turns)
+            insert_new(session.connection(), review_tables.turns, (turn.row() for turn in turns), "turn_key")
+            record_feedback(session.connection(), feedback)
             session.commit()
         # A second save of this tracker (after a cut too) appends only what came after.
         _mark_stored(tracker, len(tracker.events))

@@ -17,6 +17,7 @@ What the Rasa server gets from them:
 5. Several Sanic workers sharing the load evenly, each on its own socket
    (`_install_own_sockets`, bot.server.connection_shares), and a clear exit, naming the
    port, when the server cannot listen on it (`_install_port_check`).
+6. A newly trained model taken up while serving (`_install_model_watch`, bot.server.model_reload).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -46,7 +48,7 @@ from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sanic.server import runners
 
 from bot.knowledge.response_names import lookup_response
-from bot.server import connection_shares
+from bot.server import connection_shares, model_reload
 from bot.server.versions import check_versions, installed_versions
 from bot.settings import Settings
 
@@ -66,6 +68,7 @@ def install(settings: Settings) -> None:
     _install_action_calls()
     _install_event_type_cache()
     _install_port_check()
+    _install_model_watch(settings.model_check_seconds)
     if settings.server.workers > 1:
         _install_own_sockets(settings.server.workers)
     _installed = True
@@ -308,3 +311,36 @@ def _install_own_sockets(workers: int) -> None:
         return serve(**settings)
 
     runners.serve = serve_on_own_socket  # type: ignore[assignment]
+
+
+# 6. A newly trained model taken up while serving.
+
+def _install_model_watch(interval: float) -> None:
+    """Makes each server process, once it has loaded its model file, watch that file for a
+    new model (bot.server.model_reload). The file's version is read before loading, so that
+    a model replaced during loading is loaded again."""
+    load_agent_on_start = rasa_run.load_agent_on_start
+
+    async def load_and_watch(model_path: str, endpoints: Any, remote_storage: Any, app: Any,
+                             loop: asyncio.AbstractEventLoop) -> Agent:
+        model = Path(model_path)
+        served = model_reload.file_version(model)
+        agent = await load_agent_on_start(model_path, endpoints, remote_storage, app, loop)
+        if model.is_file():
+            app.ctx.model_watch = loop.create_task(model_reload.watch_model(agent, model, served, interval))
+        return agent
+
+    async def stop_watching(app: Any, _: asyncio.AbstractEventLoop) -> None:
+        watch = getattr(app.ctx, "model_watch", None)
+        if watch is not None:
+            watch.cancel()
+
+    rasa_run.load_agent_on_start = load_and_watch
+    configure_app = rasa_run.configure_app
+
+    def configure_app_watching(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        app.register_listener(stop_watching, "before_server_stop")
+        return app
+
+    rasa_run.configure_app = configure_app_watching

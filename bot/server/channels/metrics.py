@@ -1,6 +1,6 @@
 """GET /webhooks/metrics: the assistant's figures in Prometheus's text format, made with
 the official client library: messages by language and how they ended, answer latencies,
-questions waiting for review. Read at each scrape from the conversation database
+answers marked helpful or not, questions waiting for review. Read at each scrape from the conversation database
 (bot.review.stats), so every process and replica reports the same figures."""
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class _Figures(Collector):
     def collect(self) -> Iterator[Metric]:
         with self.store.engine.connect() as connection:
             totals = stats.totals(connection)
+            marked = stats.feedback_totals(connection)
             latencies = stats.latencies(connection)
             waiting = stats.open_questions(connection)
         messages = CounterMetricFamily("assistant_messages", "User messages, by language and how they ended "
@@ -39,6 +40,11 @@ class _Figures(Collector):
         for (language, outcome), count in sorted(totals.items()):
             messages.add_metric([language, outcome], count)
         yield messages
+        feedback = CounterMetricFamily("assistant_answers_marked", "Answers users marked helpful or not helpful, "
+                                       "by language, over the conversations kept", labels=["language", "helpful"])
+        for (language, helpful), count in sorted(marked.items()):
+            feedback.add_metric([language, "yes" if helpful else "no"], count)
+        yield feedback
         seconds = HistogramMetricFamily("assistant_answer_seconds", "From a user's message to the assistant's "
                                         "last reply to it, in seconds")
         seconds.add_metric([], [(str(bound), count) for bound, count in latencies.buckets]

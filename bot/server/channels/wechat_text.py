@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.dialogue.feedback import is_feedback
 from bot.knowledge.loader import current_knowledge
 from bot.text import detect_language
 
@@ -37,11 +38,15 @@ class Message:
 
 
 def messages_from_rasa(collected: list[dict[str, Any]]) -> list[Message]:
-    """The messages a Rasa CollectingOutputChannel gathered, as WeChat can show them."""
+    """The messages a Rasa CollectingOutputChannel gathered, as WeChat can show them.
+
+    Without the "helpful" buttons under answers: as numbered lines they would follow every
+    answer and take the numbers that "did you mean" choices use."""
     messages = []
     for each in collected:
         choices = tuple(Choice(str(button.get("title", "")), str(button.get("payload", "")))
-                        for button in each.get("buttons") or [] if button.get("payload"))
+                        for button in each.get("buttons") or []
+                        if button.get("payload") and not is_feedback(str(button["payload"])))
         text = str(each.get("text") or "").strip()
         if text or choices:
             messages.append(Message(text, choices))
