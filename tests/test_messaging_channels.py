@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -15,6 +16,8 @@ import requests
 from bot.dialogue.answering import choose_entry_payload
 from bot.processes.stack import StackConfig
 from bot.protection.clients import client_identity
+from bot.review.outcomes import NOT_HELPFUL
+from bot.review.store import Filters, ReviewStore
 from bot.server.channels.slack import slack_signature
 from tests.fake_platform import FakePlatform, fake_platform
 from tests.servers import started_stack, user_metadata
@@ -126,6 +129,38 @@ def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePla
     assert any(call.fields.get("callback_query_id") == "cb-1" for call in platform.wait_for("answerCallbackQuery"))
 
 
+def not_helpful_in_queue(stack: StackConfig, question: str) -> None:
+    """Waits until `question` is in the review queue as marked not helpful."""
+    store = ReviewStore(stack.settings.tracker_db_url)
+    try:
+        for _ in range(100):
+            if any(question in group.wordings for group in store.groups(Filters(outcome=NOT_HELPFUL))):
+                return
+            time.sleep(0.1)
+    finally:
+        store.close()
+    raise AssertionError(f"{question!r} did not reach the review queue as not helpful")
+
+
+def test_telegram_answers_ask_if_they_helped_and_not_helpful_reaches_the_queue(
+        stack: StackConfig, platform: FakePlatform, responses: dict[str, str]) -> None:
+    question = "do security guards need a certificate?"
+    assert post_telegram(stack, telegram_update(4005, question), TELEGRAM_SECRET).status_code == 200
+    wait_for_text(platform, "sendMessage", "chat_id", "4005")
+    [answer] = [call for call in platform.calls if call.method == "sendMessage" and call.fields["chat_id"] == "4005"]
+    markup = answer.fields["reply_markup"]
+    keyboard = json.loads(markup) if isinstance(markup, str) else markup
+    buttons = [button for row in keyboard["inline_keyboard"] for button in row]
+    assert [button["text"] for button in buttons] == ["👍 Helpful", "👎 Not helpful"]
+    press = {"update_id": 4006, "callback_query": {
+        "id": "cb-2", "chat_instance": "1", "data": buttons[1]["callback_data"],
+        "from": {"id": 4005, "is_bot": False, "first_name": "Test"},
+        "message": {"message_id": 3, "date": int(time.time()), "chat": {"id": 4005, "type": "private"}}}}
+    assert post_telegram(stack, press, TELEGRAM_SECRET).status_code == 200
+    assert wait_for_texts(platform, "sendMessage", "chat_id", "4005", count=2)[1] == responses["utter_feedback_thanks"]
+    not_helpful_in_queue(stack, question)
+
+
 def test_telegram_in_chinese(stack: StackConfig, platform: FakePlatform,
                              localized_responses: dict[str, dict[str, str]]) -> None:
     assert post_telegram(stack, telegram_update(4004, "做导游要不要证"), TELEGRAM_SECRET).status_code == 200
@@ -188,6 +223,29 @@ def test_slack_message_is_acknowledged_at_once_and_answered(stack: StackConfig, 
     assert reply == responses["utter_faq_answer__certificate_vs_practice_license"]
     [call] = [c for c in platform.calls if c.fields.get("channel") == "D5001"]
     assert call.headers["Authorization"] == "Bearer xoxb-test-token"
+
+
+def test_slack_answers_ask_if_they_helped_and_not_helpful_reaches_the_queue(
+        stack: StackConfig, platform: FakePlatform, responses: dict[str, str]) -> None:
+    question = "how do I check that a certificate is genuine?"
+    assert post_slack(stack, slack_message("D5003", question)).status_code == 200
+    wait_for_text(platform, "chat.postMessage", "channel", "D5003")
+    [answer] = [call for call in platform.calls if call.fields.get("channel") == "D5003"]
+    blocks = answer.fields["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    buttons = [element for block in blocks if block["type"] == "actions" for element in block["elements"]]
+    assert [button["text"]["text"] for button in buttons] == ["👍 Helpful", "👎 Not helpful"]
+    press = {"type": "block_actions", "user": {"id": "UD5003"}, "channel": {"id": "D5003"},
+             "actions": [{"type": "button", "value": buttons[1]["value"]}]}
+    raw = urlencode({"payload": json.dumps(press)}).encode()
+    timestamp = str(int(time.time()))
+    pressed = requests.post(webhook(stack, "slack"), data=raw, timeout=10, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": slack_signature(SLACK_SECRET, timestamp, raw)})
+    assert pressed.status_code == 200, pressed.text
+    assert wait_for_texts(platform, "chat.postMessage", "channel", "D5003", count=2)[1] == \
+        responses["utter_feedback_thanks"]
+    not_helpful_in_queue(stack, question)
 
 
 def test_slack_in_chinese(stack: StackConfig, platform: FakePlatform,

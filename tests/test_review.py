@@ -294,10 +294,14 @@ def test_the_command_line_lists_accepts_and_declines_groups(project_copy: Path) 
     added = _bot(["staff", "add", "alice"], project_copy, stdin="a long enough password\n")
     assert added.returncode == 0, added.stderr
     assert _bot(["staff", "list"], project_copy).stdout.split() == ["alice"]
+    assert _bot(["staff", "remove", "alice"], project_copy).returncode == 0
+    assert _bot(["staff", "list"], project_copy).stdout.split() == []
+    gone = _bot(["staff", "remove", "alice"], project_copy)
+    assert gone.returncode == 1 and "there is no account 'alice'" in gone.stderr
     with sqlite3.connect(project_copy / "conversations.db") as database:
         actions = [row[0] for row in database.execute("SELECT actor || ' ' || action FROM staff_audit ORDER BY id")]
     assert actions == ["shell:tester accepted", "shell:tester out_of_scope", "shell:tester new_entry",
-                       "shell:tester staff_added"]
+                       "shell:tester staff_added", "shell:tester staff_removed"]
 
 
 def _create(url: str, start: Any, create: Callable[[sa.engine.Engine], None]) -> None:

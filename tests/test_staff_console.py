@@ -26,7 +26,7 @@ from bot.review.console import StaffConsole
 from bot.review.outcomes import HEDGED, UNLISTED_OUTCOME
 from bot.review.store import ReviewStore
 from bot.review.tables import feedback, insert_new, turns
-from bot.review.trainings import Trainings
+from bot.review.trainings import FAILED, Trainings
 from bot.settings import PROJECT_ROOT, load_settings
 
 PASSWORD = "a long enough password"
@@ -239,13 +239,16 @@ def test_a_new_password_ends_the_accounts_logins(console: Console) -> None:
 def test_a_training_is_refused_while_another_runs_and_the_page_says_so(console: Console) -> None:
     # A training recorded as running on this machine, by a process that runs (this one).
     store = ReviewStore(f"sqlite:///{console.folder / 'conversations.db'}")
-    Trainings(store).attach(Trainings(store).begin("bob"), os.getpid())
+    runs = Trainings(store)
+    runs.finish(runs.begin("carol"), FAILED, "Rasa's training failed: YamlSyntaxException in data/nlu/x.yml", [])
+    runs.attach(runs.begin("bob"), os.getpid())
     store.close()
     session, _ = logged_in(console)
     page = session.get(f"{console.url}train", timeout=10)
     assert page.status_code == 200 and "A training is running" in page.text and "by bob" in page.text
     assert '<meta http-equiv="refresh"' in page.text and "Train now" not in page.text
+    assert "Failed" in page.text and "YamlSyntaxException in data/nlu/x.yml" in page.text  # the one before
     refused = session.post(f"{console.url}train", data={"csrf": csrf_of(page.text)}, timeout=10)
     assert refused.status_code == 400 and "a training is already running" in refused.text
     with console.database() as database:
-        assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (1,)
+        assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (2,)

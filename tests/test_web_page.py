@@ -37,6 +37,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
 SCREENSHOT_ZH = PROJECT_ROOT / "results" / "browser" / "page-zh.png"
 SCREENSHOT_CONSOLE = PROJECT_ROOT / "results" / "browser" / "staff-console.png"
+SCREENSHOT_TRAINING = PROJECT_ROOT / "results" / "browser" / "staff-training.png"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 WAIT_MS = 30_000
 # A training with the console's accepted wordings (Rasa's cache keeps what did not change).
@@ -336,6 +337,7 @@ def test_staff_see_the_widgets_unanswered_questions_grouped_and_accept_them(
     console.get_by_role("button", name="Train now").click()
     expect(console.locator("p.status")).to_contain_text("Succeeded", timeout=TRAINING_MS)
     expect(console.locator("table.checks tr.passed", has_text=vague)).to_have_count(1)
+    console.screenshot(path=str(SCREENSHOT_TRAINING), full_page=True)
     wait_until_logged(folder / "servers.log", SWITCHED, times=2)
     ask(chat, vague)
     answer = first_sentence(responses["utter_faq_answer__what_is_a_qualification_certificate"])

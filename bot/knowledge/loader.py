@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import string
+import threading
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import lru_cache
@@ -783,6 +784,24 @@ def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
     if problems:
         raise KnowledgeError(problems)
     return kb
+
+
+class KnowledgeWatcher:
+    """The knowledge base in `root`, read again only when one of its files changed (the
+    staff console, whose decisions change it while it runs)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._loaded: tuple[tuple[tuple[str, int, int], ...], KnowledgeBase] | None = None
+
+    def current(self) -> KnowledgeBase:
+        with self._lock:
+            version = tuple(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                                   for path in self.root.rglob("*") if path.is_file()))
+            if self._loaded is None or self._loaded[0] != version:
+                self._loaded = (version, load_knowledge(self.root, check_reviews=False))
+            return self._loaded[1]
 
 
 @lru_cache(maxsize=1)

@@ -38,6 +38,16 @@ def add_account(store: ReviewStore, name: str, password: str, actor: str) -> Non
     store.record(actor, "staff_password" if updated.rowcount else "staff_added", name)
 
 
+def remove_account(store: ReviewStore, name: str, actor: str) -> None:
+    """Deletes the account and ends its logins (what it did stays in the record)."""
+    with store.engine.begin() as connection:
+        removed = connection.execute(staff.delete().where(staff.c.name == name)).rowcount
+        connection.execute(sessions.delete().where(sessions.c.name == name))
+    if not removed:
+        raise ReviewError(f"there is no account {name!r} (`python -m bot staff list` lists them)")
+    store.record(actor, "staff_removed", name)
+
+
 def check_password(store: ReviewStore, name: str, password: str) -> bool:
     """Whether the password is the account's (False for an unknown account)."""
     with store.engine.connect() as connection:

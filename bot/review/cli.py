@@ -11,7 +11,7 @@ from datetime import datetime
 
 import click
 
-from bot.review.accounts import account_names, add_account
+from bot.review.accounts import account_names, add_account, remove_account
 from bot.review.decisions import decide
 from bot.review.grouping import Group
 from bot.review.knowledge_edit import Edit
@@ -144,6 +144,14 @@ def staff_add(name: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     add_account(_store(), name, password, shell_user())
     click.echo(f"account {name!r} can now log in to the staff console")
+
+
+@staff.command("remove")
+@click.argument("name")
+def staff_remove(name: str) -> None:
+    """Delete the account NAME and end its logins."""
+    remove_account(_store(), name, shell_user())
+    click.echo(f"account {name!r} removed")
 
 
 @staff.command("list")

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.errors import BotError, ConversationStoreUnavailable, LimitsUnavailable
-from bot.knowledge.loader import load_knowledge
+from bot.knowledge.loader import KnowledgeWatcher
 from bot.knowledge.model import ASPECTS
 from bot.protection.clients import forwarded_address
 from bot.protection.counter_store import open_limit_storage
@@ -115,6 +115,7 @@ class StaffConsole:
         self._ready = threading.Lock()
         self._store: ReviewStore | None = None
         self._limits: LoginLimits | None = None
+        self.knowledge = KnowledgeWatcher(settings.knowledge_dir)
 
     # The database and the limits storage are opened on first use: the page serves the
     # public while they are down.
@@ -218,7 +219,7 @@ class StaffConsole:
         outcome = query.get("outcome") if query.get("outcome") in QUEUE_OUTCOMES else None
         since = _day(query.get("since", ""))
         groups = store.groups(Filters(chosen_language, outcome, since.timestamp() if since else None))
-        kb = load_knowledge(self.settings.knowledge_dir, check_reviews=False)
+        kb = self.knowledge.current()
         entries = [(entry.id, entry.question[language]) for entry in kb.faq]
         entries += [(entry.id, entry.title[language]) for entry in kb.catalog]
         return self._page("queue.html", request, language, session, HTTPStatus.OK,

@@ -12,6 +12,9 @@ the old one stays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -63,18 +66,29 @@ def switch_to(agent: Agent, processor: MessageProcessor) -> None:
 
 async def watch_model(agent: Agent, model: Path, served: FileVersion | None, interval: float) -> None:
     """Runs until cancelled: switches `agent` to each new model file at `model`."""
-    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(interval)
         current = file_version(model)
         if current is None or current == served:
             continue
+        served = current  # tried once: a model that fails is not tried again until the file changes
         try:
-            processor = await loop.run_in_executor(None, load_processor, agent, model)
-        except Exception:  # any failure to load: the old model keeps serving
+            await _switch(agent, model)
+        except Exception:  # the old model keeps serving
             logger.exception("The new model at %s could not be loaded; the server keeps the one it has.", model)
-            served = current  # not tried again until the file changes
-            continue
-        switch_to(agent, processor)
-        served = current
-        logger.info("Process %d %s at %s (%s).", os.getpid(), SWITCHED, model, processor.model_metadata.model_id)
+
+
+async def _switch(agent: Agent, model: Path) -> None:
+    processor = await asyncio.get_running_loop().run_in_executor(None, load_processor, agent, model)
+    switch_to(agent, processor)
+    logger.info("Process %d %s at %s (%s).", os.getpid(), SWITCHED, model, processor.model_metadata.model_id)
+    # The old model's memory back to the system, so that training after training a process
+    # holds at most two models' worth (bench/model_switch_benchmark.py).
+    del processor
+    gc.collect()
+    _release_freed_memory()
+
+
+def _release_freed_memory() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
