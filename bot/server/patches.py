@@ -225,14 +225,19 @@ def _install_action_calls() -> None:
         return kept_session(self) if self.kwargs.get(KEEP_ALIVE_KEY) else rasas_session(self)
 
     EndpointConfig.session = session
+    _listen_on_every_app(close_kept_sessions, "after_server_stop")
+
+
+def _listen_on_every_app(listener: Any, event: str) -> None:
+    """Registers a Sanic listener on every app Rasa's `configure_app` makes."""
     configure_app = rasa_run.configure_app
 
-    def configure_app_closing_sessions(*args: Any, **kwargs: Any) -> Any:
+    def configure_app_listening(*args: Any, **kwargs: Any) -> Any:
         app = configure_app(*args, **kwargs)
-        app.register_listener(close_kept_sessions, "after_server_stop")
+        app.register_listener(listener, event)
         return app
 
-    rasa_run.configure_app = configure_app_closing_sessions
+    rasa_run.configure_app = configure_app_listening
 
 
 # 4. Event types looked up once.
@@ -336,11 +341,4 @@ def _install_model_watch(interval: float) -> None:
             watch.cancel()
 
     rasa_run.load_agent_on_start = load_and_watch
-    configure_app = rasa_run.configure_app
-
-    def configure_app_watching(*args: Any, **kwargs: Any) -> Any:
-        app = configure_app(*args, **kwargs)
-        app.register_listener(stop_watching, "before_server_stop")
-        return app
-
-    rasa_run.configure_app = configure_app_watching
+    _listen_on_every_app(stop_watching, "before_server_stop")
