@@ -271,3 +271,10 @@ def test_chinese_suggestions_are_chinese_buttons(stack: StackConfig, kb: Knowled
             assert {button["title"] for button in suggestions(replies[0])} <= questions
             return
     pytest.fail("none of the vague Chinese messages was answered with suggestions")
+
+
+def test_asking_for_a_person_is_understood_in_both_languages(stack: StackConfig, responses: dict[str, str],
+                                                            zh: dict[str, str]) -> None:
+    """Not read as a certificate's name (「人工」) nor as "are you a bot?" (issue #28)."""
+    assert texts(Conversation(stack).say("我想找人工客服")) == zh["utter_person_not_available"]
+    assert texts(Conversation(stack).say("I want to talk to a human")) == responses["utter_person_not_available"]

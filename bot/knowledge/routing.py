@@ -53,6 +53,7 @@ CONVERSATION_REPLIES = {
     DETAILS_INTENT: "details_outside_lookup",
     TOO_LONG_INTENT: "message_too_long",
     FEEDBACK_INTENT: "feedback_thanks",
+    "ask_for_person": "person_not_available",
 }
 
 
