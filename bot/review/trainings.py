@@ -86,7 +86,7 @@ class Trainings:
             if running is None:
                 raise
             raise TrainingError(f"a training is already running: started {running.started} by "
-                              f"{running.started_by}; wait until it ends") from error
+                                f"{running.started_by}; wait until it ends") from error
 
     def attach(self, run_id: int, pid: int) -> None:
         """Records which process carries out the training."""
@@ -140,10 +140,9 @@ class Trainings:
         if row is None:
             return
         run_id, pid, started_at = row
-        if pid is None and time.time() - started_at < _START_SECONDS or pid is not None and _alive(pid):
+        if (pid is None and time.time() - started_at < _START_SECONDS) or (pid is not None and _alive(pid)):
             return
-        self.finish(run_id, FAILED, "the training process ended without finishing (stopped or crashed); "
-                                    "the running model was not changed", [])
+        self.finish(run_id, FAILED, "the training process ended without finishing (stopped or crashed)", [])
 
 
 # Trainings this process started, to collect their exit status (no zombie looks alive).

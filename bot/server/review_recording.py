@@ -142,7 +142,7 @@ def _turns(events: Sequence[Event]) -> Iterator[_Part]:
 
 def _turn(sender_id: str, part: _Part, not_helpful: bool = False) -> Turn | None:
     """The message as a Turn; with `not_helpful`, kept for review whatever its outcome
-    (a lookup's aside). None for a press of a feedback button."""
+    (but a lookup's). None for a press of a feedback button."""
     message = part.message
     if message.timestamp is None or message.text is None or _intent(message) == FEEDBACK_INTENT:
         return None
