@@ -12,6 +12,7 @@ import click
 
 from bot.certificates.cli import db, load_demo
 from bot.errors import BotError, ConversationStoreUnavailable
+from bot.handoff.cli import tickets
 from bot.knowledge.compiler import check_generated, compile_knowledge, write_generated
 from bot.knowledge.loader import current_knowledge, load_knowledge
 from bot.knowledge.reviews import record_reviews, reviewed_parts, unreviewed
@@ -205,6 +206,7 @@ def shell(model: Path | None, debug: bool) -> None:
 cli.add_command(db)
 cli.add_command(review)
 cli.add_command(staff)
+cli.add_command(tickets)
 
 
 def main() -> None:

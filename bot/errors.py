@@ -101,3 +101,8 @@ class ReviewError(BotError):
 class TrainingError(BotError):
     """A training cannot start (another is running) or did not produce a model; the model
     being served stays."""
+
+
+class HandoffError(BotError):
+    """A handed-over conversation or a ticket cannot be acted on: it does not exist, or
+    another member of staff took or answered it first."""

@@ -134,6 +134,26 @@ class StaffSettings:
 
 
 @dataclass(frozen=True)
+class HandoffSettings:
+    """Handing a conversation to staff (bot.handoff).
+
+    Attributes:
+        wait_seconds: how long a user waits for a member of staff to take the conversation
+            before being told nobody could and offered to leave a message
+            (BOT_HANDOFF_WAIT_SECONDS).
+        staff_hours: when staff can take conversations, in the server's time zone, e.g.
+            "mon-fri 09:00-18:00; sat 10:00-14:00" (BOT_STAFF_HOURS); empty: whenever a
+            member of staff is available in the console.
+        notify_url: receives a JSON POST for each request for a person and each ticket
+            (BOT_STAFF_NOTIFY_URL); empty: none is sent.
+    """
+
+    wait_seconds: int = _env("BOT_HANDOFF_WAIT_SECONDS")
+    staff_hours: str = _env("BOT_STAFF_HOURS")
+    notify_url: str = _env("BOT_STAFF_NOTIFY_URL")
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     """Where the servers listen and which channels they open.
 
@@ -254,6 +274,7 @@ class Settings:
             (BOT_SOCKETIO_MANAGER=redis).
         server: where the servers listen, their limits and channels.
         staff: the staff console.
+        handoff: handing conversations to staff, and tickets.
     """
 
     knowledge_dir: Path = _env("BOT_KNOWLEDGE_DIR")
@@ -285,6 +306,7 @@ class Settings:
     redis_url: str = _env("BOT_REDIS_URL")
     server: ServerSettings = _group()
     staff: StaffSettings = _group()
+    handoff: HandoffSettings = _group()
 
     def environment(self) -> dict[str, str]:
         """These settings as the BOT_* variables that a child process reads them from:
@@ -363,6 +385,13 @@ class _Reader:
             raise SettingsError(f"{name}={value!r} is not allowed; use one of: {', '.join(allowed)}")
         return value
 
+    def staff_hours(self, name: str) -> str:
+        from bot.handoff.hours import StaffHours  # checked here, so that a mistake stops every process at start
+
+        value = self.text(name)
+        StaffHours.parse(value, name)
+        return value
+
     def origins(self, name: str) -> tuple[str, ...]:
         origins = tuple(origin.strip().rstrip("/") for origin in self.text(name).split(",") if origin.strip())
         for origin in origins:
@@ -416,6 +445,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, scaled: bool = Fa
             login_failures_per_account=read.whole("BOT_STAFF_LOGIN_FAILURES_PER_ACCOUNT", 5, 1, 1000),
             login_failures_per_address=read.whole("BOT_STAFF_LOGIN_FAILURES_PER_ADDRESS", 20, 1, 100_000),
             secure_cookie=read.choice("BOT_STAFF_SECURE_COOKIE", "no", ("no", "yes")),
+        ),
+        handoff=HandoffSettings(
+            wait_seconds=read.whole("BOT_HANDOFF_WAIT_SECONDS", 180, 5, 24 * 3600),
+            staff_hours=read.staff_hours("BOT_STAFF_HOURS"),
+            notify_url=read.url("BOT_STAFF_NOTIFY_URL"),
         ),
     )
 

@@ -20,6 +20,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.response_names import LANGUAGE_SLOT
 from bot.knowledge.routing import UNLISTED_INTENT
+from bot.review.store import ReviewStore
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 from bot.text import DEFAULT_LANGUAGE, normalize_phrase
 from bot.understanding.gate import FINDINGS_KEY, DomainGate
@@ -197,3 +198,16 @@ def suggestions(message: dict[str, Any]) -> list[dict[str, Any]]:
 # trained model, so there are several.
 VAGUE_MESSAGES = ("blah blah", "hmm", "certificate stuff", "something about papers", "ok so", "what about it",
                   "the thing", "uh", "about certificates", "something about certificates", "cert things")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def review_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReviewStore]:
+    if request.param == "sqlite":
+        store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+        yield store
+        store.close()
+        return
+    with new_postgres_database() as url:
+        store = ReviewStore(url)
+        yield store
+        store.close()

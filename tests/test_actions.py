@@ -47,7 +47,8 @@ def test_faq_action_utters_the_selected_answer_and_remembers_the_topic() -> None
         ("👎 没帮助", '/feedback{"helpful":"no","answer_to":"1796606954.4660244"}')]
     # Telegram allows 64 bytes of button data.
     assert all(len(b["payload"].encode()) <= 64 for b in messages[0]["buttons"])
-    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "expiry"},
+                      {"event": "slot", "timestamp": None, "name": "unhelpful_answers", "value": 0.0}]
 
 
 def test_catalog_action_uses_the_pending_topic() -> None:
@@ -98,4 +99,19 @@ def test_placeholder_values_go_with_the_response() -> None:
     messages, events = run(ActionAnswer(), message)
     assert messages[0]["response"] == "utter_unlisted__jobs_requiring_certificate"
     assert messages[0]["name"] == "welders"
-    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "needed"}]
+    # A certificate without an entry: an answer that could not quite help, counted.
+    assert events == [{"event": "slot", "timestamp": None, "name": "catalog_aspect", "value": "needed"},
+                      {"event": "slot", "timestamp": None, "name": "unhelpful_answers", "value": 1.0}]
+
+
+def test_the_second_answer_in_a_row_that_could_not_help_offers_a_person(kb: KnowledgeBase) -> None:
+    message = {"text": "do welders need a certificate", "intent": {"name": "ask_certificate_needed"}, "entities": []}
+    messages, events = run(ActionAnswer(), message, {"unhelpful_answers": 1.0})
+    assert messages[-1]["text"] == kb.conversation_replies["offer_person"]["en"]
+    assert [button["payload"] for button in messages[-1]["buttons"]] == ["/ask_for_person"]
+    assert events[-1]["value"] == 0.0  # counted afresh after the offer
+    answered = {"text": "do tour guides need a certificate", "intent": {"name": "ask_certificate_needed"},
+                "entities": []}
+    messages, events = run(ActionAnswer(), answered, {"unhelpful_answers": 1.0})
+    assert all(message.get("text") != kb.conversation_replies["offer_person"]["en"] for message in messages)
+    assert events[-1]["value"] == 0.0

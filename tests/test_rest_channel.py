@@ -3,6 +3,10 @@ here on free ports, answering real messages with the trained model."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +15,11 @@ from typing import Any
 import pytest
 import requests
 
+from bot.handoff.desk import CANCEL, LEAVE_MESSAGE, NO_THANKS, SKIP, Desk
+from bot.handoff.store import HandoffStore
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import StackConfig
+from bot.review.store import ReviewStore
 from bot.text import HAN_CHARACTER
 from tests.conftest import VAGUE_MESSAGES, suggestions
 from tests.servers import oversize_post, started_stack
@@ -273,8 +280,90 @@ def test_chinese_suggestions_are_chinese_buttons(stack: StackConfig, kb: Knowled
     pytest.fail("none of the vague Chinese messages was answered with suggestions")
 
 
-def test_asking_for_a_person_is_understood_in_both_languages(stack: StackConfig, responses: dict[str, str],
-                                                            zh: dict[str, str]) -> None:
-    """Not read as a certificate's name (「人工」) nor as "are you a bot?" (issue #28)."""
-    assert texts(Conversation(stack).say("我想找人工客服")) == zh["utter_person_not_available"]
-    assert texts(Conversation(stack).say("I want to talk to a human")) == responses["utter_person_not_available"]
+def desk_of(stack: StackConfig, kb: KnowledgeBase) -> Desk:
+    """The handoff desk on the stack's conversation database, as the staff console has it."""
+    return Desk(HandoffStore(ReviewStore(stack.settings.tracker_db_url)), stack.settings, lambda: kb)
+
+
+def test_asking_for_a_person_with_nobody_available_offers_a_message(stack: StackConfig, kb: KnowledgeBase) -> None:
+    """Not read as a certificate's name (「人工」) nor as "are you a bot?"."""
+    replies = kb.conversation_replies
+    desk_of(stack, kb).store.set_available("alice", False)  # staff of an earlier test
+    offer = Conversation(stack).say("我想找人工客服")
+    assert texts(offer) == replies["handoff_no_staff"]["zh"]
+    assert [button["payload"] for button in offer[0]["buttons"]] == [LEAVE_MESSAGE, NO_THANKS]
+    conversation = Conversation(stack)
+    assert texts(conversation.say("I want to talk to a human")) == replies["handoff_no_staff"]["en"]
+    assert texts(conversation.say(NO_THANKS)) == replies["anything_else"]["en"]
+
+
+def test_a_live_conversation_through_rest(stack: StackConfig, kb: KnowledgeBase,
+                                          responses: dict[str, str]) -> None:
+    """REST cannot send first: what staff write comes with the user's next reply."""
+    desk, replies = desk_of(stack, kb), kb.conversation_replies
+    desk.store.set_available("alice", True)
+    user = Conversation(stack)
+    user.say("do tour guides need a certificate?")
+    waiting = user.say("talk to a person")
+    assert texts(waiting).startswith("I have asked a member of staff to join this chat.")
+    assert [button["payload"] for button in waiting[0]["buttons"]] == [CANCEL]
+    assert texts(user.say("hello?")) == replies["handoff_still_waiting"]["en"].format(position=1)
+    handoff = desk.store.open_for(user.sender)
+    assert handoff is not None and handoff.channel == "rest"
+    assert [line.text for line in desk.store.lines(handoff.id)][:2] == [
+        "do tour guides need a certificate?", responses["utter_catalog_tour_guide__needed"]]
+    desk.take(handoff.id, "alice")
+    assert texts(user.say("my certificate expired")) == replies["handoff_joined"]["en"]  # no answer from the bot
+    desk.reply(handoff.id, "alice", "Which certificate is it?")
+    assert texts(user.say("a welding certificate")) == replies["handoff_staff_says"]["en"].format(
+        text="Which certificate is it?")
+    assert [line.text for line in desk.store.lines(handoff.id)][-3:] == [
+        "my certificate expired", "Which certificate is it?", "a welding certificate"]
+    desk.hand_back(handoff.id, "alice")
+    back = texts(user.say("do tour guides need a certificate?"))
+    assert back == "\n".join([replies["handoff_handed_back"]["en"], responses["utter_catalog_tour_guide__needed"]])
+
+
+def test_a_ticket_answered_from_the_shell_reaches_a_rest_user_with_the_next_reply(
+        stack: StackConfig, kb: KnowledgeBase) -> None:
+    desk, replies = desk_of(stack, kb), kb.conversation_replies
+    desk.store.set_available("alice", False)  # staff of an earlier test
+    user = Conversation(stack)
+    user.say("人工客服")
+    assert texts(user.say(LEAVE_MESSAGE)) == replies["handoff_ask_question"]["zh"]
+    assert texts(user.say("焊工证过期了还能用吗")).startswith("如果愿意，您还可以留下联系方式")
+    saved = texts(user.say(SKIP))
+    [ticket] = [ticket for ticket in desk.store.tickets() if ticket.sender_id == user.sender]
+    assert saved == replies["handoff_ticket_saved"]["zh"].format(ticket=ticket.id)
+    listed = subprocess.run([sys.executable, "-m", "bot", "tickets", "--json"], capture_output=True, text=True,
+                            check=True, env={**os.environ, **stack.settings.environment()}).stdout
+    listed_ticket = next(item for item in json.loads(listed) if item["id"] == ticket.id)
+    assert (listed_ticket["question"], listed_ticket["contact"]) == ("焊工证过期了还能用吗", None)
+    answered = subprocess.run([sys.executable, "-m", "bot", "tickets", "answer", str(ticket.id), "--by", "alice"],
+                              input="过期后需要重新参加考核。", capture_output=True, text=True,
+                              env={**os.environ, **stack.settings.environment()})
+    assert answered.returncode == 0, answered.stderr
+    assert desk.store.ticket(ticket.id).delivery == "pending"
+    reply = texts(user.say("谢谢"))
+    expected = replies["handoff_ticket_answer"]["zh"].format(ticket=ticket.id, answer="过期后需要重新参加考核。")
+    assert reply.startswith(expected)
+    assert desk.store.ticket(ticket.id).delivery == "delivered"
+    again = subprocess.run([sys.executable, "-m", "bot", "tickets", "answer", str(ticket.id)], input="again",
+                           capture_output=True, text=True, env={**os.environ, **stack.settings.environment()})
+    assert again.returncode == 1 and "answered already (by alice)" in again.stderr
+
+
+def test_a_person_is_offered_after_two_answers_in_a_row_that_did_not_help(stack: StackConfig,
+                                                                          kb: KnowledgeBase) -> None:
+    replies = kb.conversation_replies
+    desk_of(stack, kb).store.set_available("alice", False)  # staff of an earlier test
+    user = Conversation(stack)
+    answer = user.say("do tour guides need a certificate?")
+    not_helpful = next(button["payload"] for button in answer[-1]["buttons"] if '"no"' in button["payload"])
+    thanked = user.say(not_helpful)
+    assert texts(thanked) == replies["feedback_thanks"]["en"]  # one did not help: no offer yet
+    uncovered = user.say("how much is the exam fee for the tour guide certificate?")
+    offer = uncovered[-1]
+    assert offer["text"] == replies["offer_person"]["en"]
+    assert [button["payload"] for button in offer["buttons"]] == ["/ask_for_person"]
+    assert texts(user.say("/ask_for_person")) == replies["handoff_no_staff"]["en"]

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,6 @@ from bot.review.tables import create_tables, feedback, insert_new, metadata, tur
 from bot.review.trainings import FAILED, Trainings
 from bot.server.review_recording import finished, record_feedback, without_texts_after_lookups
 from bot.settings import PROJECT_ROOT
-from tests.conftest import new_postgres_database
 
 
 def user(text: str, at: float, intent: str = "faq", domain_word: bool = True) -> UserUttered:
@@ -331,19 +330,6 @@ def test_processes_starting_together_create_the_tables_once_without_an_error(tmp
         url = f"sqlite:///{tmp_path / f'conversations-{attempt}.db'}"
         assert _race(url, create_tables) == [0, 0, 0, 0]
         assert {"review_turns", "staff_accounts"} <= set(sa.inspect(sa.create_engine(url)).get_table_names())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def review_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReviewStore]:
-    if request.param == "sqlite":
-        store = ReviewStore(f"sqlite:///{tmp_path / 'conversations.db'}")
-        yield store
-        store.close()
-        return
-    with new_postgres_database() as url:
-        store = ReviewStore(url)
-        yield store
-        store.close()
 
 
 def test_one_training_at_a_time_and_an_abandoned_one_ends_as_failed(review_store: ReviewStore) -> None:

@@ -38,8 +38,13 @@ UNLISTED_INTENT = "ask_unlisted"
 # aspect by aspect, about the entry, kind or unlisted certificate it names, or in general.
 QUESTION_INTENT = "ask_about"
 
-# A press of a "helpful" or "not helpful" button under an answer (bot.dialogue.feedback).
+# A press of a "helpful" or "not helpful" button under an answer (bot.dialogue.feedback),
+# thanked by an action that also counts a "not helpful" towards offering a person.
 FEEDBACK_INTENT = "feedback"
+FEEDBACK_ACTION = "action_thank_for_feedback"
+# "Talk to a person": handed to staff by an action the Rasa server runs itself (bot.server.handoff).
+ASK_FOR_PERSON_INTENT = "ask_for_person"
+REQUEST_PERSON_ACTION = "action_request_person"
 
 # Intents answered by a fixed reply of knowledge/conversation_replies.yml, by reply name.
 CONVERSATION_REPLIES = {
@@ -52,8 +57,6 @@ CONVERSATION_REPLIES = {
     # A number or a name typed outside a lookup: explain how to start one, never start it.
     DETAILS_INTENT: "details_outside_lookup",
     TOO_LONG_INTENT: "message_too_long",
-    FEEDBACK_INTENT: "feedback_thanks",
-    "ask_for_person": "person_not_available",
 }
 
 
@@ -85,6 +88,8 @@ def routes(kb: KnowledgeBase) -> list[Route]:
                                                               OUT_OF_SCOPE_INTENT, UNLISTED_INTENT)]
     answered.append(Route(QUESTION_INTENT, ANSWER_ACTION, during_lookup=True))
     answered.append(Route(LOOKUP_INTENT, LOOKUP_FORM))
+    answered.append(Route(FEEDBACK_INTENT, FEEDBACK_ACTION))
+    answered.append(Route(ASK_FOR_PERSON_INTENT, REQUEST_PERSON_ACTION))
     answered += [Route(intent, conversation_response(reply)) for intent, reply in CONVERSATION_REPLIES.items()]
     return answered
 

@@ -14,7 +14,8 @@ import time
 import sqlalchemy as sa
 
 from bot.errors import ConversationStoreUnavailable
-from bot.review.tables import feedback, turns
+from bot.handoff.store import CLOSED
+from bot.review.tables import feedback, handoff_messages, handoffs, outbox, tickets, turns
 
 _EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 _PERIOD = re.compile(r"(\d+)\s*([dh])")
@@ -39,6 +40,8 @@ def purge_conversations(database_url: str, older_than_seconds: float, now: float
                 connection.execute(sa.delete(turns).where(turns.c.asked_at < cutoff))
             if sa.inspect(connection).has_table(feedback.name):
                 connection.execute(sa.delete(feedback).where(feedback.c.at < cutoff))
+            if sa.inspect(connection).has_table(handoffs.name):
+                _purge_handoffs(connection, cutoff)
             if not sa.inspect(connection).has_table("events"):
                 return 0
             stale = (sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)
@@ -53,3 +56,13 @@ def purge_conversations(database_url: str, older_than_seconds: float, now: float
             f"could not purge the conversation store at {engine.url!r}: {type(error).__name__}") from error
     finally:
         engine.dispose()
+
+
+def _purge_handoffs(connection: sa.engine.Connection, cutoff: float) -> None:
+    """Handoffs that ended before the cutoff with what was said in them, and older tickets
+    and outgoing messages; a conversation still with staff stays."""
+    ended = sa.select(handoffs.c.id).where(handoffs.c.status == CLOSED, handoffs.c.requested_at < cutoff)
+    connection.execute(sa.delete(handoff_messages).where(handoff_messages.c.handoff_id.in_(ended)))
+    connection.execute(sa.delete(handoffs).where(handoffs.c.status == CLOSED, handoffs.c.requested_at < cutoff))
+    connection.execute(sa.delete(tickets).where(tickets.c.created_at < cutoff))
+    connection.execute(sa.delete(outbox).where(outbox.c.created_at < cutoff))

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from bot.errors import BotError
 from bot.review.console import PREFIX as STAFF_PREFIX
-from bot.review.console import Request, StaffConsole
+from bot.review.console import StaffConsole
+from bot.review.http import Request
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)

@@ -16,12 +16,10 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 import sqlalchemy as sa
@@ -37,6 +35,8 @@ from bot.review.accounts import NAME, check_password
 from bot.review.chart import stacked_bars
 from bot.review.decisions import DECISIONS, decide
 from bot.review.grouping import Group
+from bot.review.handoff_pages import HandoffPages
+from bot.review.http import Request, Response, redirect, security_headers
 from bot.review.outcomes import OUTCOMES, QUEUE_OUTCOMES
 from bot.review.sessions import LOGIN_WINDOW_MINUTES, LoginLimits, Session, Sessions
 from bot.review.store import Filters, ReviewStore, when
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "/staff/"
 TEMPLATES = PROJECT_ROOT / "web" / "staff"
+# The console's own files, served to anyone (the login page uses the style sheet).
+STATIC_FILES = {"console.css": "text/css; charset=utf-8", "live.js": "text/javascript; charset=utf-8"}
 SESSION_COOKIE = "staff_session"
 LOGIN_COOKIE = "staff_login"
 LANGUAGE_COOKIE = "staff_language"
@@ -56,54 +58,6 @@ SHOWN_WORDINGS = 5
 # The dashboard's days, and the benchmarks whose latest figures it shows (results/<name>.json).
 DASHBOARD_DAYS = 14
 BENCHMARKS = ("benchmark", "real_questions")
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    target: str  # the path and query, as requested
-    headers: Mapping[str, str]
-    body: bytes
-    address: str
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    @property
-    def query(self) -> dict[str, str]:
-        return {key: values[-1] for key, values in parse_qs(urlsplit(self.target).query).items()}
-
-    @property
-    def form(self) -> dict[str, str]:
-        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace")).items()}
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        """The request's cookies, read pair by pair: http.cookies stops at the first value it
-        finds malformed, and other pages of the site may set any."""
-        cookies: dict[str, str] = {}
-        for part in self.headers.get("Cookie", "").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name:
-                # Browsers send the cookie of the longest path first: the console's own.
-                cookies.setdefault(name, value)
-        return cookies
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    headers: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _security_headers() -> list[tuple[str, str]]:
-    return [("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                                        "base-uri 'none'; object-src 'none'"),
-            # same-origin, not no-referrer: with no-referrer, Chromium sends its forms' Origin as "null".
-            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
-            ("Cache-Control", "no-store")]
 
 
 class StaffConsole:
@@ -116,6 +70,7 @@ class StaffConsole:
         self._store: ReviewStore | None = None
         self._limits: LoginLimits | None = None
         self.knowledge = KnowledgeWatcher(settings.knowledge_dir)
+        self.handoff_pages = HandoffPages(settings, self.knowledge.current, PREFIX)
 
     # The database and the limits storage are opened on first use: the page serves the
     # public while they are down.
@@ -142,9 +97,10 @@ class StaffConsole:
 
     def _route(self, request: Request, language: str) -> Response:
         path = request.path
-        if path == f"{PREFIX}console.css" and request.method == "GET":
-            return Response(HTTPStatus.OK, (TEMPLATES / "console.css").read_bytes(),
-                            [("Content-Type", "text/css; charset=utf-8"), *_security_headers()])
+        if path.removeprefix(PREFIX) in STATIC_FILES and request.method == "GET":
+            name = path.removeprefix(PREFIX)
+            return Response(HTTPStatus.OK, (TEMPLATES / name).read_bytes(),
+                            [("Content-Type", STATIC_FILES[name]), *security_headers()])
         if path == f"{PREFIX}login":
             return self._login(request, language)
         if request.method == "POST" and not self._same_origin(request):
@@ -154,14 +110,21 @@ class StaffConsole:
         token = request.cookies.get(SESSION_COOKIE)
         session = sessions.find(token)
         if session is None:
-            return _redirect(f"{PREFIX}login")
+            return redirect(f"{PREFIX}login")
         if request.method == "POST" and not _same_token(request.form.get("csrf", ""), session.csrf):
             return self._page("message.html", request, language, session, HTTPStatus.FORBIDDEN,
                               message=self.texts["bad_csrf"][language])
         if path == f"{PREFIX}logout" and request.method == "POST" and token:
             sessions.end(token)
             store.record(session.name, "logout", "")
-            return _redirect(f"{PREFIX}login", [("Set-Cookie", self._cookie(SESSION_COOKIE, "", expire=True))])
+            return redirect(f"{PREFIX}login", [("Set-Cookie", self._cookie(SESSION_COOKIE, "", expire=True))])
+        if self.handoff_pages.handles(path):
+            def page(template: str, **values: Any) -> Response:
+                return self._page(template, request, language, session, HTTPStatus.OK, **values)
+
+            handled = self.handoff_pages.route(request, session, store, page)
+            if handled is not None:
+                return handled
         if path == PREFIX and request.method == "GET":
             return self._queue(request, language, session, store)
         if path == f"{PREFIX}dashboard" and request.method == "GET":
@@ -171,7 +134,7 @@ class StaffConsole:
                               history=[{**line, "at": when(line["at"])} for line in store.history()])
         if path == f"{PREFIX}train" and request.method == "POST":
             start_training(Trainings(store), self.settings, session.name)
-            return _redirect(f"{PREFIX}train")
+            return redirect(f"{PREFIX}train")
         if path == f"{PREFIX}train" and request.method == "GET":
             runs = Trainings(store)
             running, latest = runs.running(), runs.latest()
@@ -210,7 +173,7 @@ class StaffConsole:
                               error=self.texts["login_failed"][language])
         token, _ = sessions.start(name)
         store.record(name, "login", f"address {request.address}")
-        return _redirect(PREFIX, [("Set-Cookie", self._cookie(SESSION_COOKIE, token)),
+        return redirect(PREFIX, [("Set-Cookie", self._cookie(SESSION_COOKIE, token)),
                                   ("Set-Cookie", self._cookie(LOGIN_COOKIE, "", expire=True))])
 
     def _queue(self, request: Request, language: str, session: Session, store: ReviewStore) -> Response:
@@ -270,7 +233,7 @@ class StaffConsole:
         body = self.templates.get_template(template).render(
             t=texts, language=language, session=session, prefix=PREFIX,
             switch=f"{here}?{urlencode({**request.query, 'lang': other})}", other_language=other, **values)
-        headers = [("Content-Type", "text/html; charset=utf-8"), *_security_headers()]
+        headers = [("Content-Type", "text/html; charset=utf-8"), *security_headers()]
         headers += [("Set-Cookie", cookie) for cookie in cookies or []]
         if request.query.get("lang") in LANGUAGES:
             headers.append(("Set-Cookie", self._cookie(LANGUAGE_COOKIE, language)))
@@ -323,10 +286,6 @@ def _flattened(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _same_token(given: str, expected: str) -> bool:
     """Compared in constant time, as bytes (a text with other than ASCII is simply wrong)."""
     return hmac.compare_digest(given.encode(), expected.encode())
-
-
-def _redirect(location: str, headers: list[tuple[str, str]] | None = None) -> Response:
-    return Response(HTTPStatus.SEE_OTHER, b"", [("Location", location), *_security_headers(), *(headers or [])])
 
 
 

@@ -42,7 +42,7 @@ class ReviewStore:
         try:
             create_tables(self.engine)
         except sa.exc.SQLAlchemyError as error:
-            raise ConversationStoreUnavailable(f"the review queue at {self.address} failed: {error}") from error
+            raise ConversationStoreUnavailable(f"the conversation store at {self.address} failed: {error}") from error
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,7 +55,7 @@ class ReviewStore:
         except sa.exc.SQLAlchemyError as error:
             detail = error.orig if isinstance(error, sa.exc.DBAPIError) else error
             raise ConversationStoreUnavailable(
-                f"the review queue at {self.address} failed: {type(error).__name__}: {detail}") from error
+                f"the conversation store at {self.address} failed: {type(error).__name__}: {detail}") from error
 
     def groups(self, filters: Filters = Filters()) -> list[Group]:
         """The open questions grouped by likeness; a group is listed when one of its

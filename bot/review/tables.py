@@ -125,3 +125,88 @@ sessions = sa.Table(
     sa.Column("csrf", sa.String(64), nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
+
+
+# Conversations handed to staff (bot.handoff): one open row per conversation at most, from
+# the request for a person until it is handed back, cancelled, or a message is left.
+HANDOFF_OPEN = "status != 'closed'"
+handoffs = sa.Table(
+    "handoffs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    # Where the channel sends to, when it is not the sender id (a Slack channel).
+    sa.Column("address", sa.String(255), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    # waiting, live, offered (to leave a message), question, contact (asked for them), closed.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("requested_at", sa.Float, nullable=False, index=True),
+    sa.Column("taken_by", sa.String(64)),
+    sa.Column("taken_at", sa.Float),
+    sa.Column("ended_at", sa.Float),
+    # handed_back, cancelled, left_message, declined, user_left.
+    sa.Column("ended_how", sa.String(16)),
+    # The question typed while leaving a message, until the ticket is made.
+    sa.Column("question", sa.Text),
+    sa.Index("one_open_handoff_per_conversation", "sender_id", unique=True,
+             sqlite_where=sa.text(HANDOFF_OPEN), postgresql_where=sa.text(HANDOFF_OPEN)),
+)
+
+# What was said in a handed-over conversation: the transcript before the request (lookup
+# details removed), then the user's and the staff's messages.
+handoff_messages = sa.Table(
+    "handoff_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("handoff_id", sa.Integer, nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    # user, assistant or staff
+    sa.Column("author", sa.String(16), nullable=False),
+    sa.Column("staff_name", sa.String(64)),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# Questions left for staff, and their answers.
+tickets = sa.Table(
+    "tickets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("address", sa.String(255), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False, index=True),
+    sa.Column("question", sa.Text, nullable=False),
+    # A way to reach the user, only if they gave one.
+    sa.Column("contact", sa.Text),
+    sa.Column("answered_by", sa.String(64)),
+    sa.Column("answered_at", sa.Float),
+    sa.Column("answer", sa.Text),
+)
+
+# Messages for users that no user message asked for (a staff member's reply, a ticket's
+# answer, "nobody could take it"): sent by a Rasa server process that holds the user's
+# channel, or, on a channel that cannot send first (REST), with the next reply.
+outbox = sa.Table(
+    "handoff_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("address", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    # JSON: {"text": ..., "buttons": [{"title", "payload"}]}
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.Integer, index=True),
+    # Taken by one process to send (host:pid), sent, or why it could not be.
+    sa.Column("claimed_by", sa.String(300)),
+    sa.Column("claimed_at", sa.Float),
+    sa.Column("delivered_at", sa.Float, index=True),
+    sa.Column("error", sa.Text),
+)
+
+# Who among the staff takes conversations now: marked available in the console, and seen
+# (the console asks every few seconds while it is open).
+presence = sa.Table(
+    "staff_presence", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("available", sa.Boolean, nullable=False),
+    sa.Column("seen_at", sa.Float, nullable=False),
+)

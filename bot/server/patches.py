@@ -18,6 +18,9 @@ What the Rasa server gets from them:
    (`_install_own_sockets`, bot.server.connection_shares), and a clear exit, naming the
    port, when the server cannot listen on it (`_install_port_check`).
 6. A newly trained model taken up while serving (`_install_model_watch`, bot.server.model_reload).
+7. Conversations handed to staff (`_install_handoff`, bot.server.handoff): the desk sees a
+   user message before the assistant, `action_request_person` runs in the server, and
+   each process sends staff messages to users on the channels it holds.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from rasa.core import run as rasa_run
 from rasa.core.actions import action as rasa_actions
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, UserUttered
@@ -48,7 +52,8 @@ from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sanic.server import runners
 
 from bot.knowledge.response_names import lookup_response
-from bot.server import connection_shares, model_reload
+from bot.knowledge.routing import REQUEST_PERSON_ACTION
+from bot.server import connection_shares, handoff, model_reload
 from bot.server.versions import check_versions, installed_versions
 from bot.settings import Settings
 
@@ -69,6 +74,7 @@ def install(settings: Settings) -> None:
     _install_event_type_cache()
     _install_port_check()
     _install_model_watch(settings.model_check_seconds)
+    _install_handoff()
     if settings.server.workers > 1:
         _install_own_sockets(settings.server.workers)
     _installed = True
@@ -342,3 +348,39 @@ def _install_model_watch(interval: float) -> None:
 
     rasa_run.load_agent_on_start = load_and_watch
     _listen_on_every_app(stop_watching, "before_server_stop")
+
+
+# 7. Conversations handed to staff.
+
+def _install_handoff() -> None:
+    """Wraps MessageProcessor.handle_message (which Rasa calls inside the conversation's
+    lock) so that the desk sees each message first, runs action_request_person in this
+    process instead of on the action server, and starts each process's delivery of staff
+    messages once its server runs."""
+    handle_message = MessageProcessor.handle_message
+
+    async def handle_message_unless_handed_over(self: MessageProcessor, message: Any) -> Any:
+        if await handoff.before_assistant(message):
+            return None
+        return await handle_message(self, message)
+
+    MessageProcessor.handle_message = handle_message_unless_handed_over
+    run = rasa_actions.RemoteAction.run
+
+    async def run_here_or_remotely(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        if self.name() == REQUEST_PERSON_ACTION:
+            return await asyncio.to_thread(handoff.request_person, tracker, output_channel)
+        return await run(self, output_channel, nlg, tracker, domain)
+
+    rasa_actions.RemoteAction.run = run_here_or_remotely
+
+    async def start_delivery(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        app.ctx.handoff_delivery = loop.create_task(handoff.deliver_forever())
+
+    async def stop_delivery(app: Any, _: asyncio.AbstractEventLoop) -> None:
+        delivery = getattr(app.ctx, "handoff_delivery", None)
+        if delivery is not None:
+            delivery.cancel()
+
+    _listen_on_every_app(start_delivery, "after_server_start")
+    _listen_on_every_app(stop_delivery, "before_server_stop")

@@ -77,7 +77,7 @@ def finished(sender_id: str, events: Sequence[Event], first_new: int) -> tuple[l
     """The user messages of a conversation whose handling ended at or after event
     `first_new` (the first not stored yet), each as a Turn, and the presses of "helpful"
     or "not helpful" among them."""
-    parts = list(_turns(events))
+    parts = list(ended_turns(events))
     new = [part for part in parts if part.ended_index >= first_new]
     by_time = {repr(part.message.timestamp): part for part in parts}
     turns = (_turn(sender_id, part) for part in new)
@@ -99,7 +99,7 @@ def record_feedback(connection: sa.engine.Connection, feedback: list[Feedback]) 
 
 
 @dataclass
-class _Part:
+class TurnPart:
     message: UserUttered
     in_lookup: bool
     after_lookup: bool
@@ -110,17 +110,17 @@ class _Part:
     ended_index: int = -1
 
 
-def _turns(events: Sequence[Event]) -> Iterator[_Part]:
+def ended_turns(events: Sequence[Event]) -> Iterator[TurnPart]:
     """Each user message whose turn (up to the next wait for the user) has ended, with what
     happened in it and whether a lookup was asking for a detail."""
     requested: Any = None
     loop: str | None = None
     looked_up = False
     language: str | None = None
-    current: _Part | None = None
+    current: TurnPart | None = None
     for index, event in enumerate(events):
         if isinstance(event, UserUttered):
-            current = _Part(event, loop == LOOKUP_FORM or requested in LOOKUP_SLOTS, looked_up, [], language)
+            current = TurnPart(event, loop == LOOKUP_FORM or requested in LOOKUP_SLOTS, looked_up, [], language)
             continue
         looked_up = looked_up or (isinstance(event, ActionExecuted) and event.action_name == LOOKUP_FORM)
         if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
@@ -140,7 +140,7 @@ def _turns(events: Sequence[Event]) -> Iterator[_Part]:
             current.events.append(event)
 
 
-def _turn(sender_id: str, part: _Part, not_helpful: bool = False) -> Turn | None:
+def _turn(sender_id: str, part: TurnPart, not_helpful: bool = False) -> Turn | None:
     """The message as a Turn; with `not_helpful`, kept for review whatever its outcome
     (but a lookup's). None for a press of a feedback button."""
     message = part.message
@@ -166,7 +166,7 @@ def _turn(sender_id: str, part: _Part, not_helpful: bool = False) -> Turn | None
                    "answer": mask_numbers("\n".join(answers))})
 
 
-def _feedback(sender_id: str, part: _Part, by_time: Mapping[str, _Part]) -> Feedback | None:
+def _feedback(sender_id: str, part: TurnPart, by_time: Mapping[str, TurnPart]) -> Feedback | None:
     message = part.message
     if _intent(message) != FEEDBACK_INTENT or message.timestamp is None or part.in_lookup:
         return None

@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 from bot.protection.client_limits import ClientLimits, client_limits
 from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
 from bot.server.channels.replies import answer_within_limits, load_channel_replies
+from bot.server.handoff import register_pusher
 from bot.settings import SlackSettings, current_settings
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ class VerifiedSlackInput(SlackInput):
         output.client.base_url = self.settings.api_base
         return output
 
+    def reaches(self, sender_id: str) -> bool:
+        return True  # Slack's Web API reaches every channel the app is in
+
+    async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
+        """Sends a message no event asked for (bot.server.handoff) to the user's channel."""
+        await self.get_output_channel(channel=address).send_response(sender_id, message)
+
     def is_request_from_slack_authentic(self, request: Request) -> bool:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > self.settings.replay_window_seconds:
@@ -71,6 +79,7 @@ class VerifiedSlackInput(SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
+        register_pusher(self.name(), self)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 from bot.protection.client_limits import ClientLimits, client_limits
 from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
 from bot.server.channels.replies import answer_within_limits, load_channel_replies
+from bot.server.handoff import register_pusher
 from bot.settings import TelegramSettings, current_settings
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,17 @@ class VerifiedTelegramInput(TelegramInput):
     def get_output_channel(self) -> TelegramReplies:
         return TelegramReplies(self.settings)
 
+    def reaches(self, sender_id: str) -> bool:
+        return True  # the Bot API reaches every chat
+
+    async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
+        """Sends a message no update asked for (bot.server.handoff) to the chat."""
+        output = self.get_output_channel()
+        try:
+            await output.send_response(address, message)
+        finally:
+            await output.close()
+
     def is_genuine(self, request: Request) -> bool:
         sent = request.headers.get(SECRET_HEADER, "")
         return hmac.compare_digest(sent.encode(), self.settings.secret_token.encode())
@@ -87,6 +99,7 @@ class VerifiedTelegramInput(TelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        register_pusher(self.name(), self)
 
         @telegram_webhook.listener("after_server_start")
         async def register(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

@@ -14,7 +14,9 @@ Rasa 3.6's SocketIOInput, with these changes:
 - a socket.io packet larger than BOT_MAX_REQUEST_BYTES is refused (engine.io closes the
   connection), like an oversize HTTP body;
 - with BOT_SOCKETIO_MANAGER=redis, replies pass through Redis (python-socketio's
-  AsyncRedisManager), so they reach the user whichever replica produced them.
+  AsyncRedisManager), so they reach the user whichever replica produced them;
+- a staff member's message (bot.server.handoff) is sent by the server process that holds
+  the user's socket.
 """
 
 from __future__ import annotations
@@ -35,11 +37,26 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot.protection.client_limits import ClientLimits, client_limits
 from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
 from bot.server.channels.replies import answer_within_limits, load_channel_replies
+from bot.server.handoff import register_pusher
 from bot.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class WidgetPusher:
+    """Sends to a widget whose socket is connected to this process (its session's room)."""
+
+    def __init__(self, sio: AsyncServer, event: str) -> None:
+        self.sio = sio
+        self.event = event
+
+    def reaches(self, sender_id: str) -> bool:
+        return any(True for _ in self.sio.manager.get_participants("/", sender_id))
+
+    async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
+        await SocketIOOutput(self.sio, self.event).send_response(sender_id, message)
 
 
 class WebchatInput(SocketIOInput):
@@ -68,6 +85,7 @@ class WebchatInput(SocketIOInput):
                           max_http_buffer_size=self.max_packet_bytes, client_manager=manager)
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio  # get_output_channel uses it
+        register_pusher(self.name(), WidgetPusher(sio, self.bot_message_evt))
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

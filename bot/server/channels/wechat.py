@@ -63,6 +63,7 @@ from bot.server.channels.wechat_text import (
     text_only_reply,
 )
 from bot.server.components.language_policy import CHANNEL_LANGUAGE_KEY
+from bot.server.handoff import register_pusher
 from bot.settings import WechatSettings, current_settings
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class WechatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         wechat_webhook = Blueprint("wechat_webhook", __name__)
+        register_pusher(self.name(), self)
 
         @wechat_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -119,7 +121,7 @@ class WechatInput(InputChannel):
             try:
                 self._check_signature(request)
             except WechatRequestRejected as error:
-                logger.warning("WechatRequestRejected a WeChat address check: %s", error)
+                logger.warning("Rejected a WeChat address check: %s", error)
                 return response.text("forbidden", status=403)
             return response.text(request.args.get("echostr", ""))
 
@@ -246,22 +248,33 @@ class WechatInput(InputChannel):
 
     async def send_by_api(self, openid: str, messages: list[Message]) -> None:
         """Sends the reply through the customer-service API, choices as a menu."""
+        try:
+            await self._send_through_api(openid, messages)
+        except BotError as error:
+            logger.error("A WeChat reply could not be sent: %s", error)
+
+    def reaches(self, openid: str) -> bool:
+        return True  # the customer-service API reaches every follower (within 48 h of their message)
+
+    async def send(self, openid: str, address: str, message: dict[str, Any]) -> None:
+        """Sends a message no follower's message asked for (bot.server.handoff); raises
+        WechatApiError when WeChat refuses it."""
+        await self._send_through_api(openid, messages_from_rasa([message]))
+
+    async def _send_through_api(self, openid: str, messages: list[Message]) -> None:
         menu = random.randrange(100_000, 1_000_000)
         self._remember(client_identity(self.name(), platform_user=openid), messages, menu)
         number = 0
-        try:
-            for message in messages:
-                parts = split_text(message.text)
-                head = parts.pop() if message.choices and parts else ""  # the menu's own text
-                for part in parts:
-                    await asyncio.to_thread(self.api.send_text, openid, part)
-                if message.choices:
-                    ids = [str(menu * 100 + number + index) for index in range(1, len(message.choices) + 1)]
-                    number += len(message.choices)
-                    await asyncio.to_thread(self.api.send_menu, openid, head,
-                                            list(zip(ids, (choice.title for choice in message.choices), strict=True)))
-        except BotError as error:
-            logger.error("A WeChat reply could not be sent: %s", error)
+        for message in messages:
+            parts = split_text(message.text)
+            head = parts.pop() if message.choices and parts else ""  # the menu's own text
+            for part in parts:
+                await asyncio.to_thread(self.api.send_text, openid, part)
+            if message.choices:
+                ids = [str(menu * 100 + number + index) for index in range(1, len(message.choices) + 1)]
+                number += len(message.choices)
+                await asyncio.to_thread(self.api.send_menu, openid, head,
+                                        list(zip(ids, (choice.title for choice in message.choices), strict=True)))
 
     # --- choices ---
 
