@@ -24,6 +24,7 @@ from bot.review.store import ReviewStore
 from bot.settings import PROJECT_ROOT, Settings, current_settings, load_settings
 from bot.text import DEFAULT_LANGUAGE, normalize_phrase
 from bot.understanding.gate import FINDINGS_KEY, DomainGate
+from tests.browser import CHROMIUM
 from tests.evaluation import ParseFunction, load_examples, model_parser
 
 MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
@@ -211,3 +212,19 @@ def review_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Rev
         store = ReviewStore(url)
         yield store
         store.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's chromium (Playwright cannot download its own here), kept off the network."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """An English browser unless a test asks for another locale."""
+    return {**browser_context_args, "locale": "en-US"}

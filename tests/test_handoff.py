@@ -98,7 +98,7 @@ def test_a_live_conversation_from_request_to_hand_back(review_store: ReviewStore
     desk = make_desk(review_store, kb)
     desk.store.set_available("alice", True)
     [waiting] = ask(desk, "u1", "en")
-    assert waiting["text"] == replies(kb, "handoff_waiting", "en", position=1, minutes=1)
+    assert waiting["text"] == replies(kb, "handoff_waiting", "en", position=1, wait="1 minute")
     assert payloads(waiting) == [CANCEL]
     [still] = desk.on_message("u1", "hello?")
     assert still["text"] == replies(kb, "handoff_still_waiting", "en", position=1)
@@ -129,7 +129,7 @@ def test_staff_replies_reach_only_their_own_conversation(review_store: ReviewSto
     desk.store.set_available("alice", True)
     ask(desk, "first")
     [second] = ask(desk, "second")
-    assert second["text"] == replies(kb, "handoff_waiting", position=2, minutes=1)
+    assert second["text"] == replies(kb, "handoff_waiting", position=2, wait="1分钟")
     first, second_id = desk.store.open_for("first"), desk.store.open_for("second")
     assert first and second_id
     desk.take(second_id.id, "alice")

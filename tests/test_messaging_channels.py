@@ -4,6 +4,9 @@ platforms' APIs replaced by a local fake that records what the assistant posts."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,9 @@ import pytest
 import requests
 
 from bot.dialogue.answering import choose_entry_payload
+from bot.handoff.desk import Desk
+from bot.handoff.store import OFFERED, WAITING, HandoffStore
+from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import StackConfig
 from bot.protection.clients import client_identity
 from bot.review.outcomes import NOT_HELPFUL
@@ -185,6 +191,59 @@ def test_a_malformed_telegram_body_is_a_clear_400(stack: StackConfig) -> None:
     assert "not a Telegram update" in answer.text
 
 
+def desk_of(stack: StackConfig, kb: KnowledgeBase) -> Desk:
+    return Desk(HandoffStore(ReviewStore(stack.settings.tracker_db_url)), stack.settings, lambda: kb)
+
+
+def test_a_telegram_chat_taken_by_staff_gets_their_messages_pushed(
+        stack: StackConfig, platform: FakePlatform, kb: KnowledgeBase,
+        localized_responses: dict[str, dict[str, str]]) -> None:
+    """Issue #28: what staff write reaches the Telegram chat without a message from the user."""
+    desk, replies = desk_of(stack, kb), kb.conversation_replies
+    desk.store.set_available("alice", True)
+    try:
+        post_telegram(stack, telegram_update(4101, "转人工"), TELEGRAM_SECRET)
+        assert wait_for_text(platform, "sendMessage", "chat_id", "4101").startswith("已为您转接人工客服")
+        handoff = desk.store.open_for("4101")
+        assert handoff is not None and handoff.channel == "telegram"
+        desk.take(handoff.id, "alice")
+        assert wait_for_texts(platform, "sendMessage", "chat_id", "4101", count=2)[1] == replies["handoff_joined"]["zh"]
+        desk.reply(handoff.id, "alice", "请问是哪本证书？")
+        assert wait_for_texts(platform, "sendMessage", "chat_id", "4101", count=3)[2] == "人工客服：请问是哪本证书？"
+        post_telegram(stack, telegram_update(4101, "焊工证过期了"), TELEGRAM_SECRET)
+        for _ in range(100):
+            if desk.store.lines(handoff.id)[-1].text == "焊工证过期了":
+                break
+            time.sleep(0.1)
+        assert desk.store.lines(handoff.id)[-1].text == "焊工证过期了"
+        desk.hand_back(handoff.id, "alice")
+        assert wait_for_texts(platform, "sendMessage", "chat_id", "4101", count=4)[3] == \
+            replies["handoff_handed_back"]["zh"]  # and nothing from the assistant in between
+        post_telegram(stack, telegram_update(4101, "做导游要不要证"), TELEGRAM_SECRET)
+        assert wait_for_texts(platform, "sendMessage", "chat_id", "4101", count=5)[4] == \
+            localized_responses["utter_catalog_tour_guide__needed"]["zh"]
+    finally:
+        desk.store.set_available("alice", False)
+
+
+def test_a_ticket_answered_from_the_shell_is_delivered_to_telegram(
+        stack: StackConfig, platform: FakePlatform, kb: KnowledgeBase) -> None:
+    desk = desk_of(stack, kb)
+    handoff = desk.store.start("4102", "telegram", "4102", "zh", OFFERED, [])
+    ticket_id = desk.store.create_ticket(handoff, "证书丢了怎么补办？", None)
+    answered = subprocess.run([sys.executable, "-m", "bot", "tickets", "answer", str(ticket_id)],
+                              input="请向发证机构申请补发。", capture_output=True, text=True, timeout=60,
+                              env={**os.environ, **stack.settings.environment()})
+    assert answered.returncode == 0, answered.stderr
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4102") == \
+        kb.conversation_replies["handoff_ticket_answer"]["zh"].format(ticket=ticket_id, answer="请向发证机构申请补发。")
+    for _ in range(100):
+        if desk.store.ticket(ticket_id).delivery == "delivered":
+            break
+        time.sleep(0.1)
+    assert desk.store.ticket(ticket_id).delivery == "delivered"
+
+
 # --- Slack ---
 
 def post_slack(config: StackConfig, body: dict[str, Any], secret: str = SLACK_SECRET,
@@ -246,6 +305,27 @@ def test_slack_answers_ask_if_they_helped_and_not_helpful_reaches_the_queue(
     assert wait_for_texts(platform, "chat.postMessage", "channel", "D5003", count=2)[1] == \
         responses["utter_feedback_thanks"]
     not_helpful_in_queue(stack, question)
+
+
+def test_a_slack_chat_taken_by_staff_gets_their_messages_in_its_channel(
+        stack: StackConfig, platform: FakePlatform, kb: KnowledgeBase) -> None:
+    desk, replies = desk_of(stack, kb), kb.conversation_replies
+    desk.store.set_available("alice", True)
+    try:
+        assert post_slack(stack, slack_message("D5401", "talk to a person")).status_code == 200
+        assert wait_for_text(platform, "chat.postMessage", "channel", "D5401").startswith(
+            "I have asked a member of staff")
+        handoff = desk.store.in_states(WAITING)[-1]
+        assert (handoff.channel, handoff.address) == ("slack", "D5401")
+        desk.take(handoff.id, "alice")
+        desk.reply(handoff.id, "alice", "Hello from the staff.")
+        assert wait_for_texts(platform, "chat.postMessage", "channel", "D5401", count=3)[1:] == [
+            replies["handoff_joined"]["en"], "Staff: Hello from the staff."]
+        desk.hand_back(handoff.id, "alice")
+        assert wait_for_texts(platform, "chat.postMessage", "channel", "D5401", count=4)[3] == \
+            replies["handoff_handed_back"]["en"]
+    finally:
+        desk.store.set_available("alice", False)
 
 
 def test_slack_in_chinese(stack: StackConfig, platform: FakePlatform,

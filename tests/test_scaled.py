@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -23,13 +24,14 @@ from typing import Any
 import pytest
 import redis
 import requests
+import socketio
 
 from bot.certificates.demo import demo_records
 from bot.dialogue.answering import Dialogue
 from bot.knowledge.mentions import MentionFinder
 from bot.processes.scaled import ScaledStack
 from tests.evaluation import HELDOUT_SETS, expected_response, load_examples
-from tests.fake_platform import fake_platform
+from tests.fake_platform import FakePlatform, fake_platform
 from tests.ordering import ordering_texts, send_rapidly, stored_events
 from tests.servers import SCALED_REDIS_URL as REDIS_URL
 from tests.servers import started_scaled
@@ -40,10 +42,16 @@ from tests.wechat_requests import WechatSender, new_id, text_xml
 
 
 @pytest.fixture(scope="module")
-def scaled(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
+def scaled_with_wechat(trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+                       ) -> Iterator[tuple[ScaledStack, FakePlatform]]:
     with fake_platform() as wechat, started_scaled(trained_model, tmp_path_factory.mktemp("scaled"),
                                                    env=wechat_env(wechat, BOT_WECHAT_AES_KEY=AES_KEY)) as stack:
-        yield stack
+        yield stack, wechat
+
+
+@pytest.fixture(scope="module")
+def scaled(scaled_with_wechat: tuple[ScaledStack, FakePlatform]) -> ScaledStack:
+    return scaled_with_wechat[0]
 
 
 def wechat_sender(url: str) -> WechatSender:
@@ -204,3 +212,129 @@ def test_a_killed_replica_s_conversations_continue_on_the_other(scaled: ScaledSt
     # kept-alive connections of every client.
     wait_for(lambda: serving not in scaled.watcher.healthy)
     assert serving in scaled.watcher.routable
+
+
+class WidgetUser:
+    """A widget's socket connected straight to one replica, as nginx would route a client."""
+
+    def __init__(self, stack: ScaledStack, port: int) -> None:
+        self.said: queue.Queue[str] = queue.Queue()
+        confirmed: queue.Queue[str] = queue.Queue()
+        self.client = socketio.Client(websocket_extra_options={"origin": f"http://localhost:{stack.config.web_port}"})
+        self.client.on("session_confirm", confirmed.put)
+        self.client.on("bot_uttered", lambda message: self.said.put(message.get("text", "")))
+        self.client.connect(f"http://{stack.config.host}:{port}", transports=["websocket"])
+        self.client.emit("session_request", {"session_id": None})
+        self.session_id = confirmed.get(timeout=10)
+
+    def say(self, text: str) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> list[str]:
+        """What the widget shows until `text` (failing after `timeout` seconds)."""
+        shown: list[str] = []
+        deadline = time.monotonic() + timeout
+        while not shown or text not in shown[-1]:
+            shown.append(self.said.get(timeout=max(0.1, deadline - time.monotonic())))
+        return shown
+
+
+class ConsoleSession:
+    """A member of staff in the console through nginx, as live.js drives it."""
+
+    def __init__(self, stack: ScaledStack, name: str) -> None:
+        env = {**os.environ, **stack.config.settings.environment()}
+        subprocess.run([sys.executable, "-m", "bot", "staff", "add", name], input="a long enough password\n",
+                       capture_output=True, text=True, env=env, timeout=60, check=False)  # may exist already
+        self.origin = f"http://{stack.config.host}:{stack.config.web_port}"
+        self.http = requests.Session()
+        login = self.http.get(f"{self.origin}/staff/login", timeout=10)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert csrf, login.text
+        self.post("login", {"csrf": csrf.group(1), "name": name, "password": "a long enough password"})
+        live = self.http.get(f"{self.origin}/staff/live", timeout=10)
+        found = re.search(r'data-csrf="([^"]+)"', live.text)
+        assert found, live.text
+        self.csrf = found.group(1)
+
+    def post(self, path: str, form: dict[str, str]) -> requests.Response:
+        reply = self.http.post(f"{self.origin}/staff/{path}", data={"csrf": getattr(self, "csrf", ""), **form},
+                               headers={"Origin": self.origin}, timeout=10)
+        assert reply.status_code < 400, reply.text
+        return reply
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.http.get(f"{self.origin}/staff/live/state", timeout=10).json())
+
+
+def test_staff_replies_reach_widget_users_on_either_replica_and_only_them(scaled: ScaledStack) -> None:
+    """Issue #28 scaled out: two users waiting at once, each socket on another replica; the
+    console (behind nginx) takes both, and each reply reaches its own user only."""
+    staff = ConsoleSession(scaled, "erin")
+    staff.post("live/available", {"available": "yes"})
+    users = [WidgetUser(scaled, port) for port in scaled.config.replica_ports]
+    try:
+        for index, user in enumerate(users):
+            user.say("I want to talk to a person")
+            user.wait_for("I have asked a member of staff")
+            user.say(f"I am user {index}")  # passed on while waiting
+            user.wait_for("No member of staff has joined yet")
+        conversation_of = {next(index for index in range(2) if any(
+            line["text"] == f"I am user {index}" for line in item["lines"])): item["id"]
+            for item in staff.state()["waiting"]}
+        assert sorted(conversation_of) == [0, 1]
+        for index, user in enumerate(users):
+            staff.post(f"live/{conversation_of[index]}/take", {})
+            user.wait_for("A member of staff has joined the chat.")
+        for index in range(2):
+            staff.post(f"live/{conversation_of[index]}/reply", {"text": f"only for user {index}"})
+        for index, user in enumerate(users):
+            shown = user.wait_for(f"only for user {index}")
+            assert not any(f"only for user {1 - index}" in text for text in shown)
+            user.say(f"thanks from user {index}")
+
+        def thanked(index: int) -> bool:
+            return any(line["text"] == f"thanks from user {index}" for item in staff.state()["mine"]
+                       if item["id"] == conversation_of[index] for line in item["lines"])
+
+        wait_for(lambda: thanked(0) and thanked(1))
+        for index, user in enumerate(users):
+            staff.post(f"live/{conversation_of[index]}/hand_back", {})
+            user.wait_for("The member of staff has left the chat")
+            user.say("do tour guides need a certificate?")
+            user.wait_for("tour guide")
+    finally:
+        staff.post("live/available", {"available": "no"})
+        for user in users:
+            user.client.disconnect()
+
+
+def test_a_wechat_follower_leaves_a_message_and_the_answer_from_the_shell_reaches_them(
+        scaled_with_wechat: tuple[ScaledStack, FakePlatform]) -> None:
+    """Nobody available: the follower leaves a question (choosing by number, as WeChat has
+    no buttons), and the answer goes out through the customer-service API."""
+    stack, wechat = scaled_with_wechat
+    sender = wechat_sender(f"http://{stack.config.host}:{stack.config.rasa_port}")
+    openid = follower()
+    offer = sender.reply_text(sender.post(text_xml(openid, "转人工")))
+    assert offer and offer.startswith("目前没有工作人员在线") and "1. 留言" in offer
+    asked = sender.reply_text(sender.post(text_xml(openid, "1")))  # 1: leave a message
+    assert asked and asked.startswith("请用一条消息写下您想问工作人员的问题。")
+    contact = sender.reply_text(sender.post(text_xml(openid, "焊工证过期了还能补考吗？")))
+    assert contact and contact.startswith("如果愿意")
+    env = {**os.environ, **stack.config.settings.environment()}
+    listed = json.loads(subprocess.run([sys.executable, "-m", "bot", "tickets", "--json"], capture_output=True,
+                                       text=True, env=env, timeout=60, check=True).stdout)
+    assert listed == []  # not a ticket until the contact is given or skipped
+    sender.reply_text(sender.post(text_xml(openid, "跳过")))
+    listed = json.loads(subprocess.run([sys.executable, "-m", "bot", "tickets", "--json"], capture_output=True,
+                                       text=True, env=env, timeout=60, check=True).stdout)
+    [ticket] = [item for item in listed if item["question"] == "焊工证过期了还能补考吗？"]
+    assert ticket["channel"] == "wechat"
+    subprocess.run([sys.executable, "-m", "bot", "tickets", "answer", str(ticket["id"])], input="请联系发证机构。",
+                   capture_output=True, text=True, env=env, timeout=60, check=True)
+    wait_for(lambda: any("请联系发证机构。" in json.dumps(sent, ensure_ascii=False)
+                         for sent in wechat.wechat_sent(openid)))
+    wait_for(lambda: json.loads(subprocess.run(
+        [sys.executable, "-m", "bot", "tickets", "--all", "--json"], capture_output=True, text=True, env=env,
+        timeout=60, check=True).stdout)[-1]["delivery"] == "delivered")

@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 import socketio
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bot.certificates.lookup import CertificateLookup, render
 from bot.certificates.store import SqliteCertificateStore
@@ -30,34 +29,16 @@ from bot.processes.scaled import ScaledStack
 from bot.processes.stack import StackConfig
 from bot.server.model_reload import SWITCHED
 from bot.settings import PROJECT_ROOT, Settings
+from tests.browser import WAIT_MS, ask, block_outside_requests, first_sentence, messages
 from tests.conftest import VAGUE_MESSAGES, suggestions
 from tests.servers import demo_database, started_scaled, started_stack
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = PROJECT_ROOT / "results" / "browser" / "page.png"
 SCREENSHOT_ZH = PROJECT_ROOT / "results" / "browser" / "page-zh.png"
 SCREENSHOT_CONSOLE = PROJECT_ROOT / "results" / "browser" / "staff-console.png"
 SCREENSHOT_TRAINING = PROJECT_ROOT / "results" / "browser" / "staff-training.png"
-LOCAL_HOSTS = ("localhost", "127.0.0.1")
-WAIT_MS = 30_000
 # A training with the console's accepted wordings (Rasa's cache keeps what did not change).
 TRAINING_MS = 600_000
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's chromium (Playwright cannot download its own here), kept off the network."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic"]}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    """An English browser unless a test asks for another locale."""
-    return {**browser_context_args, "locale": "en-US"}
 
 
 @pytest.fixture(scope="module")
@@ -94,21 +75,6 @@ def site(running_site: tuple[StackConfig, Path]) -> StackConfig:
     return running_site[0]
 
 
-def block_outside_requests(context: BrowserContext) -> list[str]:
-    """Blocks every request to a host other than localhost; returns the list it records."""
-    blocked: list[str] = []
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    return blocked
-
-
 @pytest.fixture
 def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
     """The requests to other hosts, blocked; the test must make none."""
@@ -121,20 +87,6 @@ def outside_requests(context: BrowserContext) -> Iterator[list[str]]:
 def chat(site: StackConfig, page: Page, outside_requests: list[str]) -> Page:
     page.goto(f"http://localhost:{site.web_port}/")
     return page
-
-
-def first_sentence(text: str) -> str:
-    """A stretch of an answer that reads the same in the widget, which renders Markdown."""
-    return re.split(r"(?<=[.?!:])\s|(?<=[。？！：])", text, maxsplit=1)[0]
-
-
-def messages(page: Page) -> Any:
-    return expect(page.locator(".rw-messages-container"))
-
-
-def ask(page: Page, text: str) -> None:
-    page.locator(".rw-new-message").fill(text)
-    page.keyboard.press("Enter")
 
 
 def test_page_introduces_the_assistant_and_the_widget_greets(chat: Page, responses: dict[str, str]) -> None:

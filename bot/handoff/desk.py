@@ -24,7 +24,6 @@ from bot.errors import HandoffError
 from bot.handoff.hours import StaffHours
 from bot.handoff.notify import Notifier
 from bot.handoff.store import (
-    ASSISTANT,
     CANCELLED,
     CLOSED,
     CONTACT,
@@ -103,7 +102,7 @@ class Desk:
             self.notifier.send({"event": "handoff_requested", "id": handoff.id, "channel": handoff.channel,
                                 "language": language, "at": _iso(handoff.requested_at), "console": "/staff/live"})
             return [self._message("handoff_waiting", language, [CANCEL], position=self.store.position(handoff),
-                                  minutes=max(1, round(self.settings.handoff.wait_seconds / 60)))]
+                                  wait=_duration(self.settings.handoff.wait_seconds, language))]
         self.store.start(request.sender_id, request.channel, request.address, language, OFFERED, request.transcript)
         return [{"text": reply, "buttons": self._buttons(language, [LEAVE_MESSAGE, NO_THANKS])}]
 
@@ -169,7 +168,6 @@ class Desk:
             current = self.store.get(handoff_id)
             taken = f"taken by {current.taken_by}" if current.status == LIVE else "no longer waiting"
             raise HandoffError(f"conversation {handoff_id} is {taken}")
-        self.store.add_line(handoff_id, ASSISTANT, f"{staff_name} joined")
         self.store.send_later(handoff, self._message("handoff_joined", handoff.language))
         return self.store.get(handoff_id)
 
@@ -184,7 +182,6 @@ class Desk:
     def hand_back(self, handoff_id: int, staff_name: str) -> None:
         handoff = self._own_live(handoff_id, staff_name)
         if self.store.move(handoff_id, (LIVE,), CLOSED, ended_how=HANDED_BACK):
-            self.store.add_line(handoff_id, ASSISTANT, f"{staff_name} handed the conversation back")
             self.store.send_later(handoff, self._message("handoff_handed_back", handoff.language))
 
     def answer_ticket(self, ticket_id: int, staff_name: str, answer: str) -> None:
@@ -230,6 +227,16 @@ def _choice(text: str, status: str) -> str | None:
                CONTACT: (SKIP, CANCEL)}.get(status, ())
     typed = normalize_phrase(text)
     return next((choice for choice in allowed if typed in _TYPED[choice]), None)
+
+
+def _duration(seconds: int, language: str) -> str:
+    """"3 minutes", "1 minute", "45 seconds"; 「3分钟」「45秒」."""
+    minutes, rest = divmod(seconds, 60)
+    if language == "zh":
+        return f"{minutes}分钟" if minutes and not rest else f"{seconds}秒"
+    if minutes and not rest:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def _iso(at: float) -> str:

@@ -105,8 +105,8 @@ def transcript(events: Sequence[Event]) -> list[Line]:
     lines: list[Line] = []
     for part in ended_turns(events):
         intent = (part.message.intent or {}).get("name")
-        if intent == FEEDBACK_INTENT or not part.message.text:
-            continue
+        if intent == FEEDBACK_INTENT or not part.message.text or part.message.text.startswith("/"):
+            continue  # a press of "helpful", a button or the page's greeting: the answer after it tells
         hidden = part.in_lookup or intent == DETAILS_INTENT
         lines.append(Line(part.message.timestamp or 0.0, USER, REMOVED if hidden else mask_numbers(part.message.text)))
         lines += [Line(event.timestamp or 0.0, ASSISTANT, REMOVED if hidden else event.text)
