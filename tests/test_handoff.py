@@ -4,6 +4,7 @@ own tests (test_rest_channel, test_messaging_channels, test_staff_console, test_
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import threading
@@ -25,14 +26,16 @@ from bot.handoff.store import (
     OFFERED,
     PRESENT_SECONDS,
     STAFF,
+    STAFF_GONE_SECONDS,
     USER,
     HandoffStore,
     Line,
 )
+from bot.handoff.wakeup import WakeupListener, Wakeups
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.conversation_retention import purge_conversations
 from bot.review.store import ReviewStore
-from bot.review.tables import handoffs, tickets
+from bot.review.tables import handoffs, presence, tickets
 from bot.settings import HandoffSettings, Settings, load_settings
 
 MONDAY_NOON = datetime(2026, 12, 7, 12, 0)
@@ -110,6 +113,8 @@ def test_a_live_conversation_from_request_to_hand_back(review_store: ReviewStore
     desk.reply(handoff.id, "alice", "You need to take the re-examination.")
     with pytest.raises(HandoffError, match="not live with bob"):
         desk.reply(handoff.id, "bob", "hi")
+    with pytest.raises(HandoffError, match="at most 2000 can be sent"):
+        desk.reply(handoff.id, "alice", "x" * 2001)
     lines = desk.store.lines(handoff.id)
     assert [line.text for line in lines][:2] == ["二建要注册吗", "需要注册。"]  # the transcript before
     assert (lines[2].author, lines[2].text) == (USER, "hello?")
@@ -296,3 +301,41 @@ def test_tickets_and_handed_over_conversations_are_purged_with_the_conversations
     assert [ticket.sender_id for ticket in desk.store.tickets()] == ["new"]
     assert desk.store.latest_for("old") is None and desk.store.lines(old.id) == []
     assert desk.store.open_for("still-waiting") is not None  # not ended: kept
+
+
+def test_a_wakeup_through_redis_ends_the_wait_at_once() -> None:
+    """Scaled out, a message put in the outbox wakes the servers' delivery (bot.handoff.wakeup)."""
+    url = "redis://127.0.0.1:6379/14"
+    listener = WakeupListener(url)
+
+    async def waits() -> tuple[float, float]:
+        nothing_published = await _timed(listener.wait(0.5))  # subscribes, then waits it out
+        asyncio.get_running_loop().call_later(0.2, Wakeups(url).publish)
+        return nothing_published, await _timed(listener.wait(30.0))
+
+    nothing_published, published = asyncio.run(waits())
+    assert nothing_published >= 0.4 and published < 15.0  # woken, not timed out
+    # Without Redis it simply waits.
+    assert asyncio.run(_timed(WakeupListener(None).wait(0.05))) >= 0.04
+
+
+async def _timed(waiting: Any) -> float:
+    started = time.monotonic()
+    await waiting
+    return time.monotonic() - started
+
+
+def test_a_live_conversation_whose_staff_member_is_gone_is_handed_back(review_store: ReviewStore,
+                                                                       kb: KnowledgeBase) -> None:
+    desk = make_desk(review_store, kb)
+    desk.store.set_available("alice", True)
+    ask(desk, "u", "en")
+    handoff = desk.take(desk.store.open_for("u").id, "alice")  # type: ignore[union-attr]
+    assert desk.expire_overdue() == 0  # alice's console is open
+    with review_store.engine.begin() as connection:
+        connection.execute(presence.update().values(seen_at=time.time() - STAFF_GONE_SECONDS - 1))
+        connection.execute(handoffs.update().values(taken_at=time.time() - STAFF_GONE_SECONDS - 1))
+    assert desk.expire_overdue() == 1
+    assert desk.store.get(handoff.id).status == CLOSED
+    assert desk.store.undelivered(sender_id="u")[-1].message["text"] == replies(kb, "handoff_handed_back", "en")
+    assert desk.on_message("u", "hello?") is None  # the assistant answers again

@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from bot.handoff.desk import Desk, Request
+from bot.handoff.store import OFFERED, USER, HandoffStore, Line
+from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import free_port
 from bot.processes.webpage import PageConfig, serve_page
 from bot.review.accounts import add_account
@@ -98,10 +101,11 @@ def test_a_login_opens_the_queue_grouped_with_counts(console: Console) -> None:
 
 
 def test_no_page_or_form_works_without_a_session(console: Console) -> None:
-    for path in ("", "history", "dashboard", "train", "groups/g1/dismiss"):
+    for path in ("", "history", "dashboard", "train", "groups/g1/dismiss", "live", "live/state", "tickets"):
         page = requests.get(f"{console.url}{path}", timeout=10, allow_redirects=False)
         assert page.status_code in (303, 404) and "证书过期" not in page.text
-    for path in ("groups/g1/dismiss", "groups/g1/accept", "train", "logout"):
+    for path in ("groups/g1/dismiss", "groups/g1/accept", "train", "logout", "live/available", "live/1/take",
+                 "live/1/reply", "tickets/1/answer"):
         form = requests.post(f"{console.url}{path}", data={"csrf": "x", "entry": "expiry_and_renewal"}, timeout=10,
                              allow_redirects=False)
         assert form.status_code == 303 and form.headers["Location"] == "/staff/login"
@@ -113,7 +117,7 @@ def test_no_page_or_form_works_without_a_session(console: Console) -> None:
 def test_every_form_refuses_a_wrong_csrf_token_or_another_origin(console: Console) -> None:
     session, _ = logged_in(console)
     for path in ("groups/g1/dismiss", "groups/g1/accept", "groups/g1/out-of-scope", "groups/g1/new-entry", "train",
-                 "logout"):
+                 "logout", "live/available", "live/1/take", "tickets/1/answer"):
         assert session.post(f"{console.url}{path}", data={"csrf": "wrong"}, timeout=10).status_code == 403
         assert session.post(f"{console.url}{path}", data={"entry": "expiry_and_renewal"}, timeout=10).status_code == 403
     right = csrf_of(session.get(console.url, timeout=10).text)
@@ -252,3 +256,47 @@ def test_a_training_is_refused_while_another_runs_and_the_page_says_so(console: 
     assert refused.status_code == 400 and "a training is already running" in refused.text
     with console.database() as database:
         assert database.execute("SELECT COUNT(*) FROM training_runs").fetchone() == (2,)
+
+
+def test_live_chats_and_tickets_over_http(console: Console, kb: KnowledgeBase) -> None:
+    """What web/staff/live.js does: become available, see the queue, take, reply, hand back;
+    and a ticket answered with the tickets page's form."""
+    settings = load_settings({"BOT_TRACKER_DB_URL": f"sqlite:///{console.folder / 'conversations.db'}"})
+    desk = Desk(HandoffStore(ReviewStore(settings.tracker_db_url)), settings, lambda: kb)
+    alice, _ = logged_in(console)
+    csrf = csrf_of(alice.get(f"{console.url}live", timeout=10).text)
+    alice.post(f"{console.url}live/available", data={"csrf": csrf, "available": "yes"}, timeout=10)
+    state = alice.get(f"{console.url}live/state", timeout=10).json()
+    assert state["available"] is True and state["present"] == ["alice"] and state["waiting"] == []
+    desk.request(Request("web-user", "socketio", "web-user", "zh", [Line(1.0, USER, "二建要注册吗")]))
+    [waiting] = alice.get(f"{console.url}live/state", timeout=10).json()["waiting"]
+    assert (waiting["channel"], waiting["language"], waiting["lines"][0]["text"]) == ("socketio", "zh", "二建要注册吗")
+    take = alice.post(f"{console.url}live/{waiting['id']}/take", data={"csrf": csrf}, timeout=10)
+    assert take.json() == {"ok": True}
+    again = alice.post(f"{console.url}live/{waiting['id']}/take", data={"csrf": csrf}, timeout=10)
+    assert again.status_code == 409 and "taken by alice" in again.json()["error"]
+    alice.post(f"{console.url}live/{waiting['id']}/reply", data={"csrf": csrf, "text": "需要注册后才能执业。"},
+               timeout=10)
+    [mine] = alice.get(f"{console.url}live/state", timeout=10).json()["mine"]
+    last = mine["lines"][-1]
+    assert (last["author"], last["staff"], last["text"]) == ("staff", "alice", "需要注册后才能执业。")
+    alice.post(f"{console.url}live/{waiting['id']}/hand_back", data={"csrf": csrf}, timeout=10)
+    assert alice.get(f"{console.url}live/state", timeout=10).json()["mine"] == []
+
+    handoff = desk.store.start("tg-1", "telegram", "tg-1", "en", OFFERED, [])
+    ticket_id = desk.store.create_ticket(handoff, "Can I renew an expired certificate?", "alice@example.com")
+    tickets = alice.get(f"{console.url}tickets", timeout=10)
+    assert "Can I renew an expired certificate?" in tickets.text and "alice@example.com" in tickets.text
+    answered = alice.post(f"{console.url}tickets/{ticket_id}/answer", data={"csrf": csrf, "answer": "Yes."},
+                          timeout=10)
+    assert answered.status_code == 200 and "not delivered yet" in answered.text
+    assert desk.store.ticket(ticket_id).answered_by == "alice"
+    twice = alice.post(f"{console.url}tickets/{ticket_id}/answer", data={"csrf": csrf, "answer": "Again."},
+                       timeout=10)
+    assert twice.status_code == 400 and "answered already" in twice.text
+    with console.database() as database:
+        assert [row[0] for row in database.execute("SELECT action FROM staff_audit WHERE actor = 'alice' "
+                                                   "ORDER BY id")][1:] == [
+            "available", "handoff_taken", "handoff_handed_back", "ticket_answered"]
+    alice.post(f"{console.url}logout", data={"csrf": csrf}, timeout=10)
+    assert desk.store.available_staff() == []  # logging out ends availability

@@ -34,12 +34,14 @@ from bot.handoff.store import (
     OFFERED,
     QUESTION,
     STAFF,
+    STAFF_LEFT,
     USER,
     WAITING,
     Handoff,
     HandoffStore,
     Line,
 )
+from bot.handoff.wakeup import Wakeups, wakeup_url
 from bot.knowledge.model import KnowledgeBase
 from bot.settings import Settings
 from bot.text import DEFAULT_LANGUAGE, normalize_phrase
@@ -57,7 +59,8 @@ _TYPED = {
     NO_THANKS: {"不用了", "不用", "不要", "不", "算了", "no", "no thanks", "no thank you"},
     SKIP: {"跳过", "不留", "不用了", "不用", "skip", "no"},
 }
-# The longest text kept from the user's message as a question or contact.
+# The longest text kept from a user's message as a question or contact, and the longest
+# staff reply or answer.
 MAX_TEXT = 2000
 
 
@@ -80,6 +83,7 @@ class Desk:
         self.hours = StaffHours.parse(settings.handoff.staff_hours)
         self.knowledge = knowledge
         self.notifier = notifier or Notifier(settings.handoff.notify_url)
+        self.wakeups = Wakeups(wakeup_url(settings))
 
     # The user's side.
 
@@ -151,12 +155,17 @@ class Desk:
 
     def expire_overdue(self) -> int:
         """Tells each conversation that waited too long that nobody could take it, and
-        offers to leave a message; how many there were."""
+        offers to leave a message; hands back each live one whose member of staff is gone.
+        How many there were."""
         expired = 0
         for handoff in self.store.overdue(self.settings.handoff.wait_seconds):
             if self.store.move(handoff.id, (WAITING,), OFFERED):
-                self.store.send_later(handoff, self._message("handoff_timed_out", handoff.language,
-                                                             [LEAVE_MESSAGE, NO_THANKS]))
+                self._send_later(handoff, self._message("handoff_timed_out", handoff.language,
+                                                        [LEAVE_MESSAGE, NO_THANKS]))
+                expired += 1
+        for handoff in self.store.live_without_staff():
+            if self.store.move(handoff.id, (LIVE,), CLOSED, ended_how=STAFF_LEFT):
+                self._send_later(handoff, self._message("handoff_handed_back", handoff.language))
                 expired += 1
         return expired
 
@@ -168,29 +177,31 @@ class Desk:
             current = self.store.get(handoff_id)
             taken = f"taken by {current.taken_by}" if current.status == LIVE else "no longer waiting"
             raise HandoffError(f"conversation {handoff_id} is {taken}")
-        self.store.send_later(handoff, self._message("handoff_joined", handoff.language))
+        self._send_later(handoff, self._message("handoff_joined", handoff.language))
         return self.store.get(handoff_id)
 
     def reply(self, handoff_id: int, staff_name: str, text: str) -> None:
         handoff = self._own_live(handoff_id, staff_name)
-        text = text.strip()
-        if not text:
-            raise HandoffError("the reply is empty")
+        text = _checked(text, "reply")
         self.store.add_line(handoff_id, STAFF, text, staff_name)
-        self.store.send_later(handoff, {"text": self._text("handoff_staff_says", handoff.language, text=text)})
+        self._send_later(handoff, {"text": self._text("handoff_staff_says", handoff.language, text=text)})
 
     def hand_back(self, handoff_id: int, staff_name: str) -> None:
         handoff = self._own_live(handoff_id, staff_name)
         if self.store.move(handoff_id, (LIVE,), CLOSED, ended_how=HANDED_BACK):
-            self.store.send_later(handoff, self._message("handoff_handed_back", handoff.language))
+            self._send_later(handoff, self._message("handoff_handed_back", handoff.language))
 
     def answer_ticket(self, ticket_id: int, staff_name: str, answer: str) -> None:
-        answer = answer.strip()
-        if not answer:
-            raise HandoffError("the answer is empty")
+        answer = _checked(answer, "answer")
         ticket = self.store.ticket(ticket_id)
         message = {"text": self._text("handoff_ticket_answer", ticket.language, ticket=ticket_id, answer=answer)}
         self.store.answer_ticket(ticket_id, staff_name, answer, message)
+        self.wakeups.publish()
+
+    def _send_later(self, handoff: Handoff, message: Message) -> None:
+        """Puts a message for the user in the outbox, and wakes the servers that send it."""
+        self.store.send_later(handoff, message)
+        self.wakeups.publish()
 
     def _own_live(self, handoff_id: int, staff_name: str) -> Handoff:
         handoff = self.store.get(handoff_id)
@@ -227,6 +238,16 @@ def _choice(text: str, status: str) -> str | None:
                CONTACT: (SKIP, CANCEL)}.get(status, ())
     typed = normalize_phrase(text)
     return next((choice for choice in allowed if typed in _TYPED[choice]), None)
+
+
+def _checked(text: str, what: str) -> str:
+    """A staff member's text, stripped; an empty or overlong one is refused."""
+    text = text.strip()
+    if not text:
+        raise HandoffError(f"the {what} is empty")
+    if len(text) > MAX_TEXT:
+        raise HandoffError(f"the {what} has {len(text)} characters; at most {MAX_TEXT} can be sent")
+    return text
 
 
 def _duration(seconds: int, language: str) -> str:

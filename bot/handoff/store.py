@@ -20,13 +20,19 @@ from bot.review.tables import handoff_messages, handoffs, outbox, presence, tick
 
 WAITING, LIVE, OFFERED, QUESTION, CONTACT, CLOSED = "waiting", "live", "offered", "question", "contact", "closed"
 # How a handoff ended.
-HANDED_BACK, CANCELLED, LEFT_MESSAGE, DECLINED = "handed_back", "cancelled", "left_message", "declined"
+HANDED_BACK, CANCELLED, LEFT_MESSAGE, DECLINED, STAFF_LEFT = (
+    "handed_back", "cancelled", "left_message", "declined", "staff_left")
 USER, ASSISTANT, STAFF = "user", "assistant", "staff"
 # A member of staff marked available counts as there while the console has asked this
 # recently (it asks every few seconds while open).
 PRESENT_SECONDS = 30.0
+# A live conversation whose member of staff has not had the console open for this long is
+# handed back to the assistant (they closed it, lost their connection or logged out).
+STAFF_GONE_SECONDS = 120.0
 # A message claimed by a process that did not send it within this long may be taken by another.
 CLAIM_SECONDS = 30.0
+# The most conversations one look sends to (a server process holding more looks again).
+MAX_SENDERS = 1000
 THIS_PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -171,6 +177,15 @@ class HandoffStore:
                 handoffs.c.status == WAITING, handoffs.c.requested_at < cutoff))
             return [_handoff(row) for row in rows]
 
+    def live_without_staff(self, now: float | None = None) -> list[Handoff]:
+        """Live conversations whose member of staff has not been seen for STAFF_GONE_SECONDS."""
+        cutoff = (time.time() if now is None else now) - STAFF_GONE_SECONDS
+        seen_recently = sa.select(presence.c.name).where(presence.c.seen_at >= cutoff)
+        with self.store.transaction() as connection:
+            rows = connection.execute(sa.select(handoffs).where(
+                handoffs.c.status == LIVE, handoffs.c.taken_at < cutoff, handoffs.c.taken_by.not_in(seen_recently)))
+            return [_handoff(row) for row in rows]
+
     # Tickets.
 
     def create_ticket(self, handoff: Handoff, question: str, contact: str | None) -> int:
@@ -217,15 +232,17 @@ class HandoffStore:
             _enqueue(connection, handoff.sender_id, handoff.channel, handoff.address, message, None)
 
     def undelivered(self, channels: tuple[str, ...] | None = None, sender_id: str | None = None,
-                    limit: int = 50) -> list[Outgoing]:
-        """Messages not sent yet, oldest first: for some channels, or for one conversation;
-        one claimed recently by a process is left to it."""
+                    sender_ids: list[str] | None = None, limit: int = 50) -> list[Outgoing]:
+        """Messages not sent yet, oldest first: for some channels, one conversation or some
+        (those a process holds); one claimed recently by a process is left to it."""
         query = sa.select(outbox).where(outbox.c.delivered_at.is_(None), outbox.c.error.is_(None), sa.or_(
             outbox.c.claimed_at.is_(None), outbox.c.claimed_at < time.time() - CLAIM_SECONDS))
         if channels is not None:
             query = query.where(outbox.c.channel.in_(channels))
         if sender_id is not None:
             query = query.where(outbox.c.sender_id == sender_id)
+        if sender_ids is not None:
+            query = query.where(outbox.c.sender_id.in_(sender_ids[:MAX_SENDERS]))
         with self.store.transaction() as connection:
             rows = connection.execute(query.order_by(outbox.c.id).limit(limit))
             return [Outgoing(row.id, row.sender_id, row.channel, row.address, json.loads(row.message), row.ticket_id)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.errors import BotError, ConversationStoreUnavailable, LimitsUnavailable
+from bot.handoff.store import HandoffStore
 from bot.knowledge.loader import KnowledgeWatcher
 from bot.knowledge.model import ASPECTS
 from bot.protection.clients import forwarded_address
@@ -116,6 +117,7 @@ class StaffConsole:
                               message=self.texts["bad_csrf"][language])
         if path == f"{PREFIX}logout" and request.method == "POST" and token:
             sessions.end(token)
+            HandoffStore(store).set_available(session.name, False)  # no new chats for someone who left
             store.record(session.name, "logout", "")
             return redirect(f"{PREFIX}login", [("Set-Cookie", self._cookie(SESSION_COOKIE, "", expire=True))])
         if self.handoff_pages.handles(path):

@@ -144,7 +144,7 @@ handoffs = sa.Table(
     sa.Column("taken_by", sa.String(64)),
     sa.Column("taken_at", sa.Float),
     sa.Column("ended_at", sa.Float),
-    # handed_back, cancelled, left_message, declined, user_left.
+    # handed_back, cancelled, left_message, declined, staff_left.
     sa.Column("ended_how", sa.String(16)),
     # The question typed while leaving a message, until the ticket is made.
     sa.Column("question", sa.Text),

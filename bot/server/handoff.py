@@ -27,6 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.desk import Desk, Request
 from bot.handoff.store import ASSISTANT, USER, HandoffStore, Line, Outgoing
+from bot.handoff.wakeup import WakeupListener, wakeup_url
 from bot.knowledge.loader import current_knowledge
 from bot.knowledge.response_names import LANGUAGE_SLOT
 from bot.knowledge.routing import DETAILS_INTENT, FEEDBACK_INTENT, REMOVED, REQUEST_PERSON_ACTION
@@ -40,14 +41,16 @@ logger = logging.getLogger(__name__)
 
 # How often a server process looks for messages to send and conversations that waited too long.
 DELIVERY_SECONDS = 0.5
+# With wake-ups through Redis (bot.handoff.wakeup), a look this often is enough.
+DELIVERY_SECONDS_WITH_WAKEUPS = 2.0
 RETRY_SECONDS = 5.0
 # The transcript staff see: the latest lines before the request.
 TRANSCRIPT_LINES = 30
 
 
 class Pusher(Protocol):
-    def reaches(self, sender_id: str) -> bool:
-        """Whether this process can send to the conversation now."""
+    def reachable(self) -> list[str] | None:
+        """The conversations this process can send to now; None: any."""
 
     async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None: ...
 
@@ -118,6 +121,8 @@ async def deliver_forever() -> None:
     """Sends the outbox's messages this process can send, and times out long waits, until
     cancelled. While the conversation database is down, it says so once and tries less often."""
     failing = False
+    url = wakeup_url(current_settings())
+    wakeups, interval = WakeupListener(url), DELIVERY_SECONDS_WITH_WAKEUPS if url else DELIVERY_SECONDS
     while True:
         try:
             await asyncio.to_thread(desk().expire_overdue)
@@ -131,7 +136,10 @@ async def deliver_forever() -> None:
             if not failing:
                 logger.error("Messages for handed-over conversations cannot be sent now: %s", error)
             failing = True
-        await asyncio.sleep(RETRY_SECONDS if failing else DELIVERY_SECONDS)
+        if failing:
+            await asyncio.sleep(RETRY_SECONDS)
+        else:
+            await wakeups.wait(interval)
 
 
 async def deliver_once() -> int:
@@ -139,11 +147,13 @@ async def deliver_once() -> int:
         return 0
     store = desk().store
     sent = 0
-    for waiting in await asyncio.to_thread(store.undelivered, tuple(_pushers)):
-        pusher = _pushers[waiting.channel]
-        if not pusher.reaches(waiting.sender_id) or not await asyncio.to_thread(store.claim, waiting):
+    for channel, pusher in list(_pushers.items()):
+        reachable = pusher.reachable()
+        if reachable == []:
             continue
-        sent += await _send(pusher, waiting)
+        for waiting in await asyncio.to_thread(store.undelivered, (channel,), None, reachable):
+            if await asyncio.to_thread(store.claim, waiting):
+                sent += await _send(pusher, waiting)
     return sent
 
 

@@ -63,8 +63,8 @@ class VerifiedSlackInput(SlackInput):
         output.client.base_url = self.settings.api_base
         return output
 
-    def reaches(self, sender_id: str) -> bool:
-        return True  # Slack's Web API reaches every channel the app is in
+    def reachable(self) -> None:
+        return None  # Slack's Web API reaches every channel the app is in
 
     async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
         """Sends a message no event asked for (bot.server.handoff) to the user's channel."""

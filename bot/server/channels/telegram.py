@@ -69,8 +69,8 @@ class VerifiedTelegramInput(TelegramInput):
     def get_output_channel(self) -> TelegramReplies:
         return TelegramReplies(self.settings)
 
-    def reaches(self, sender_id: str) -> bool:
-        return True  # the Bot API reaches every chat
+    def reachable(self) -> None:
+        return None  # the Bot API reaches every chat
 
     async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
         """Sends a message no update asked for (bot.server.handoff) to the chat."""

@@ -52,8 +52,10 @@ class WidgetPusher:
         self.sio = sio
         self.event = event
 
-    def reaches(self, sender_id: str) -> bool:
-        return any(True for _ in self.sio.manager.get_participants("/", sender_id))
+    def reachable(self) -> list[str]:
+        """The sessions with a socket connected to this process (each socket's session room)."""
+        rooms = self.sio.manager.rooms.get("/", {})
+        return [room for room in rooms if isinstance(room, str) and SESSION_ID.fullmatch(room)]
 
     async def send(self, sender_id: str, address: str, message: dict[str, Any]) -> None:
         await SocketIOOutput(self.sio, self.event).send_response(sender_id, message)

@@ -253,8 +253,8 @@ class WechatInput(InputChannel):
         except BotError as error:
             logger.error("A WeChat reply could not be sent: %s", error)
 
-    def reaches(self, openid: str) -> bool:
-        return True  # the customer-service API reaches every follower (within 48 h of their message)
+    def reachable(self) -> None:
+        return None  # the customer-service API reaches every follower (within 48 h of their message)
 
     async def send(self, openid: str, address: str, message: dict[str, Any]) -> None:
         """Sends a message no follower's message asked for (bot.server.handoff); raises
