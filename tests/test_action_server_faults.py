@@ -118,7 +118,8 @@ def test_the_action_server_gets_the_current_turn_only(server: tuple[StackConfig,
     config, _ = server
     fake.mode = "valid"
     sender = f"turns-{uuid.uuid4().hex}"
-    messages = ["what is a qualification certificate?", "what is a practice licence?", "how do I spot a fake?"]
+    messages = ["what is a qualification certificate?", "what is a practice licence?",
+                "how do I check that a certificate is genuine?"]
     for message in messages:
         reply = requests.post(config.rest_url, json={"sender": sender, "message": message}, timeout=30)
         assert [m["text"] for m in reply.json()] == ["from the fake action server"]

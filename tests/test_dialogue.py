@@ -32,6 +32,12 @@ def test_confident_faq_answer(dialogue: Dialogue) -> None:
     assert reply.catalog_aspect == "expiry"
 
 
+def test_an_unrelated_message_leaves_the_catalog_topic_as_it_was(dialogue: Dialogue) -> None:
+    message = gated({"text": "ok", "intent": {"name": "out_of_scope", "confidence": 1.0}, "entities": []})
+    reply = dialogue.answer(message, "expiry", "en")
+    assert (reply.response, reply.catalog_aspect) == ("utter_out_of_scope", "expiry")
+
+
 def test_faq_question_naming_a_certificate_gets_the_specific_answer(dialogue: Dialogue) -> None:
     message = faq_message("how long is a teacher certificate valid", "faq/expiry_and_renewal", 0.9)
     assert dialogue.answer_faq(message, "en").response == "utter_catalog_teacher__expiry"

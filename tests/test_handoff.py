@@ -120,6 +120,7 @@ def test_a_live_conversation_from_request_to_hand_back(review_store: ReviewStore
     assert (lines[2].author, lines[2].text) == (USER, "hello?")
     assert (lines[-1].author, lines[-1].staff_name) == (STAFF, "alice")
     assert lines[-2].text == "My welding certificate expired last month."
+    assert desk.on_message("u1", LEAVE_MESSAGE) == []  # an old button, not passed on
     desk.hand_back(handoff.id, "alice")
     assert desk.store.get(handoff.id).status == CLOSED
     sent = [message.message["text"] for message in desk.store.undelivered(sender_id="u1")]
@@ -153,6 +154,17 @@ def test_cancelling_while_waiting(review_store: ReviewStore, kb: KnowledgeBase) 
     assert desk.store.open_for("u") is None
     # The button pressed again later: nothing is waiting.
     assert desk.on_message("u", CANCEL) == [{"text": replies(kb, "handoff_over")}]
+
+
+def test_the_cancel_button_pressed_during_a_live_chat_ends_it(review_store: ReviewStore,
+                                                             kb: KnowledgeBase) -> None:
+    desk = make_desk(review_store, kb)
+    desk.store.set_available("alice", True)
+    ask(desk, "u")
+    handoff = desk.take(desk.store.open_for("u").id, "alice")  # type: ignore[union-attr]
+    assert desk.on_message("u", "取消") == []  # typed: words for the staff member
+    assert desk.on_message("u", CANCEL) == [{"text": replies(kb, "handoff_cancelled")}]
+    assert desk.store.get(handoff.id).status == CLOSED
 
 
 def test_a_wait_too_long_is_told_and_offered_a_message(review_store: ReviewStore, kb: KnowledgeBase) -> None:

@@ -28,8 +28,10 @@ import socketio
 
 from bot.certificates.demo import demo_records
 from bot.dialogue.answering import Dialogue
+from bot.handoff.store import HandoffStore
 from bot.knowledge.mentions import MentionFinder
 from bot.processes.scaled import ScaledStack
+from bot.review.store import ReviewStore
 from tests.evaluation import HELDOUT_SETS, expected_response, load_examples
 from tests.fake_platform import FakePlatform, fake_platform
 from tests.ordering import ordering_texts, send_rapidly, stored_events
@@ -164,55 +166,7 @@ def test_a_wechat_message_sent_to_both_replicas_is_answered_once(scaled: ScaledS
     assert [event["text"] for event in events if event["event"] == "user"] == ["做导游要不要证"]
 
 
-def test_a_replica_failing_its_health_check_gets_no_requests(scaled: ScaledStack) -> None:
-    """A frozen replica (SIGSTOP: it still holds its port) is taken out of nginx's list
-    within seconds, and its clients are answered by the other one; it comes back after."""
-    sender = f"frozen-{uuid.uuid4().hex}"
-    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
-    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
-    os.killpg(scaled.replicas[serving].pid, signal.SIGSTOP)
-    try:
-        wait_for(lambda: serving not in scaled.watcher.routable)
-        started = time.monotonic()
-        follow_up = say(scaled.config.rest_url, sender, "what about lawyers?", timeout=10)
-        assert time.monotonic() - started < 5
-        assert follow_up.headers["X-Replica"] != first.headers["X-Replica"]
-        assert "lawyer" in reply_text(follow_up).lower()  # the context came along, from PostgreSQL
-    finally:
-        os.killpg(scaled.replicas[serving].pid, signal.SIGCONT)
-    wait_for(lambda: serving in scaled.watcher.routable)
-
-
-def test_store_failures_get_the_unavailable_reply_and_a_failing_health_check(scaled: ScaledStack) -> None:
-    rest, health = scaled.config.rest_url, scaled.config.rest_url.replace("/rest/webhook", "/health/")
-    sender = f"stores-{uuid.uuid4().hex}"
-    assert reply_text(say(rest, sender, "do tour guides need a certificate?"))
-    for stopped, part in ((postgres_stopped, "conversations"), (redis_stopped, "locks")):
-        with stopped():
-            refused = say(rest, sender, "what about lawyers?")
-            assert refused.status_code == 503
-            assert refused.json()["reply"].startswith("Sorry, I cannot answer right now")
-            checked = requests.get(health, timeout=10)
-            assert checked.status_code == 503 and checked.json()[part] != "ok", checked.text
-        wait_for(lambda: requests.get(health, timeout=10).status_code == 200, timeout=30)
-        # Service resumes, with the conversation's context: never a forgotten conversation.
-        assert "lawyer" in reply_text(say(rest, sender, "what about lawyers?")).lower()
-
-
-def test_a_killed_replica_s_conversations_continue_on_the_other(scaled: ScaledStack) -> None:
-    """Last: it leaves one replica."""
-    sender = f"failover-{uuid.uuid4().hex}"
-    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
-    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
-    os.killpg(scaled.replicas[serving].pid, signal.SIGKILL)
-    follow_up = say(scaled.config.rest_url, sender, "what about lawyers?")
-    assert "lawyer" in reply_text(follow_up).lower()
-    assert follow_up.headers["X-Replica"].endswith(str(next(p for p in scaled.replicas if p != serving)))
-    # A dead replica is left to nginx, which skips it: no reload, which would drop the
-    # kept-alive connections of every client.
-    wait_for(lambda: serving not in scaled.watcher.healthy)
-    assert serving in scaled.watcher.routable
-
+# The handoff tests need every replica up: they come before the tests that stop or kill one.
 
 class WidgetUser:
     """A widget's socket connected straight to one replica, as nginx would route a client."""
@@ -272,8 +226,9 @@ def test_staff_replies_reach_widget_users_on_either_replica_and_only_them(scaled
     console (behind nginx) takes both, and each reply reaches its own user only."""
     staff = ConsoleSession(scaled, "erin")
     staff.post("live/available", {"available": "yes"})
-    users = [WidgetUser(scaled, port) for port in scaled.config.replica_ports]
+    users: list[WidgetUser] = []
     try:
+        users += [WidgetUser(scaled, port) for port in scaled.config.replica_ports]
         for index, user in enumerate(users):
             user.say("I want to talk to a person")
             user.wait_for("I have asked a member of staff")
@@ -314,6 +269,9 @@ def test_a_wechat_follower_leaves_a_message_and_the_answer_from_the_shell_reache
     """Nobody available: the follower leaves a question (choosing by number, as WeChat has
     no buttons), and the answer goes out through the customer-service API."""
     stack, wechat = scaled_with_wechat
+    handoffs = HandoffStore(ReviewStore(stack.config.settings.tracker_db_url))
+    for name in handoffs.available_staff():  # of other tests
+        handoffs.set_available(name, False)
     sender = wechat_sender(f"http://{stack.config.host}:{stack.config.rasa_port}")
     openid = follower()
     offer = sender.reply_text(sender.post(text_xml(openid, "转人工")))
@@ -338,3 +296,53 @@ def test_a_wechat_follower_leaves_a_message_and_the_answer_from_the_shell_reache
     wait_for(lambda: json.loads(subprocess.run(
         [sys.executable, "-m", "bot", "tickets", "--all", "--json"], capture_output=True, text=True, env=env,
         timeout=60, check=True).stdout)[-1]["delivery"] == "delivered")
+
+
+def test_a_replica_failing_its_health_check_gets_no_requests(scaled: ScaledStack) -> None:
+    """A frozen replica (SIGSTOP: it still holds its port) is taken out of nginx's list
+    within seconds, and its clients are answered by the other one; it comes back after."""
+    sender = f"frozen-{uuid.uuid4().hex}"
+    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
+    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
+    os.killpg(scaled.replicas[serving].pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: serving not in scaled.watcher.routable)
+        started = time.monotonic()
+        follow_up = say(scaled.config.rest_url, sender, "what about lawyers?", timeout=10)
+        assert time.monotonic() - started < 5
+        assert follow_up.headers["X-Replica"] != first.headers["X-Replica"]
+        assert "lawyer" in reply_text(follow_up).lower()  # the context came along, from PostgreSQL
+    finally:
+        os.killpg(scaled.replicas[serving].pid, signal.SIGCONT)
+    wait_for(lambda: serving in scaled.watcher.routable)
+
+
+def test_store_failures_get_the_unavailable_reply_and_a_failing_health_check(scaled: ScaledStack) -> None:
+    rest, health = scaled.config.rest_url, scaled.config.rest_url.replace("/rest/webhook", "/health/")
+    sender = f"stores-{uuid.uuid4().hex}"
+    assert reply_text(say(rest, sender, "do tour guides need a certificate?"))
+    for stopped, part in ((postgres_stopped, "conversations"), (redis_stopped, "locks")):
+        with stopped():
+            refused = say(rest, sender, "what about lawyers?")
+            assert refused.status_code == 503
+            assert refused.json()["reply"].startswith("Sorry, I cannot answer right now")
+            checked = requests.get(health, timeout=10)
+            assert checked.status_code == 503 and checked.json()[part] != "ok", checked.text
+        wait_for(lambda: requests.get(health, timeout=10).status_code == 200, timeout=30)
+        # Service resumes, with the conversation's context: never a forgotten conversation.
+        assert "lawyer" in reply_text(say(rest, sender, "what about lawyers?")).lower()
+
+
+def test_a_killed_replica_s_conversations_continue_on_the_other(scaled: ScaledStack) -> None:
+    """Last: it leaves one replica."""
+    sender = f"failover-{uuid.uuid4().hex}"
+    first = say(scaled.config.rest_url, sender, "do tour guides need a certificate?")
+    serving = int(first.headers["X-Replica"].rsplit(":", 1)[1])
+    os.killpg(scaled.replicas[serving].pid, signal.SIGKILL)
+    follow_up = say(scaled.config.rest_url, sender, "what about lawyers?")
+    assert "lawyer" in reply_text(follow_up).lower()
+    assert follow_up.headers["X-Replica"].endswith(str(next(p for p in scaled.replicas if p != serving)))
+    # A dead replica is left to nginx, which skips it: no reload, which would drop the
+    # kept-alive connections of every client.
+    wait_for(lambda: serving not in scaled.watcher.healthy)
+    assert serving in scaled.watcher.routable

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.knowledge.mentions import MentionFinder
@@ -101,7 +101,10 @@ class Dialogue:
         if intent in self._catalog_intents:
             return self.answer_catalog(message, pending_aspect, language)
         if intent == OUT_OF_SCOPE_INTENT:
-            return self.answer_out_of_scope(message, language)
+            reply = self.answer_out_of_scope(message, language)
+            # Something unrelated ("ok", "what's the weather?") leaves the catalog topic as it
+            # was: "what about doctors?" after it still asks what was asked before.
+            return replace(reply, catalog_aspect=pending_aspect) if reply.response == OUT_OF_SCOPE else reply
         if intent == UNLISTED_INTENT:
             return self.answer_unlisted(message)
         if intent == QUESTION_INTENT:

@@ -129,6 +129,10 @@ class Desk:
             self.store.add_line(handoff.id, USER, text)
             return self._still_waiting(handoff)
         if handoff.status == LIVE:
+            if text.startswith(PAYLOAD_PREFIX):  # an earlier button: only "cancel" means something now
+                if text.strip() == CANCEL and self.store.move(handoff.id, (LIVE,), CLOSED, ended_how=CANCELLED):
+                    return [self._message("handoff_cancelled", language)]
+                return []
             self.store.add_line(handoff.id, USER, text)
             return []
         if handoff.status == OFFERED:
