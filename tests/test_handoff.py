@@ -1,6 +1,7 @@
 """Handing conversations to staff (bot.handoff): the desk's states, the store on SQLite and
-PostgreSQL, staff hours and the notification URL. The channels and the console have their
-own tests (test_rest_channel, test_messaging_channels, test_staff_console, test_web_page)."""
+PostgreSQL, staff hours, the notification URL, the wake-ups and the staff's transcript. The
+channels and the console have their own tests (test_rest_channel, test_messaging_channels,
+test_staff_console, test_web_page_handoff, test_scaled)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 
 from bot.errors import HandoffError, SettingsError
 from bot.handoff.desk import CANCEL, LEAVE_MESSAGE, NO_THANKS, SKIP, Desk, Request
@@ -33,9 +36,11 @@ from bot.handoff.store import (
 )
 from bot.handoff.wakeup import WakeupListener, Wakeups
 from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.routing import LOOKUP_FORM, REMOVED
 from bot.processes.conversation_retention import purge_conversations
 from bot.review.store import ReviewStore
 from bot.review.tables import handoffs, presence, tickets
+from bot.server.handoff import transcript
 from bot.settings import HandoffSettings, Settings, load_settings
 
 MONDAY_NOON = datetime(2026, 12, 7, 12, 0)
@@ -351,3 +356,25 @@ def test_a_live_conversation_whose_staff_member_is_gone_is_handed_back(review_st
     assert desk.store.get(handoff.id).status == CLOSED
     assert desk.store.undelivered(sender_id="u")[-1].message["text"] == replies(kb, "handoff_handed_back", "en")
     assert desk.on_message("u", "hello?") is None  # the assistant answers again
+
+
+def test_the_staff_transcript_leaves_out_what_was_typed_into_a_lookup_and_its_result() -> None:
+    def said(text: str, at: float, intent: str) -> UserUttered:
+        return UserUttered(text, {"name": intent, "confidence": 1.0}, timestamp=at)
+
+    listen = ActionExecuted(ACTION_LISTEN_NAME)
+    events = [
+        listen, said("/greet{\"language\":\"en\"}", 0.5, "greet"), BotUttered("Hello!"), listen,
+        said("check my certificate", 1.0, "check_certificate"), ActionExecuted(LOOKUP_FORM), ActiveLoop(LOOKUP_FORM),
+        SlotSet(REQUESTED_SLOT, "certificate_number"), BotUttered("What is the certificate number?"), listen,
+        said("SPM-2022-004417", 2.0, "nlu_fallback"), SlotSet(REQUESTED_SLOT, "holder_name"),
+        BotUttered("What is the holder's name?"), listen,
+        said("Chen Jing", 3.0, "nlu_fallback"), ActiveLoop(None), SlotSet(REQUESTED_SLOT, None),
+        BotUttered("Certificate SPM-2022-004417 of Chen J. is valid."), listen,
+        said("my ID is 110101199003071234, why was it refused?", 4.0, "faq"), BotUttered("Ask the issuer."), listen,
+        said("talk to a person", 5.0, "ask_for_person"),  # the request itself: its turn has not ended
+    ]
+    assert [(line.author, line.text) for line in transcript(events)] == [
+        (USER, "check my certificate"), ("assistant", "What is the certificate number?"),
+        (USER, REMOVED), ("assistant", REMOVED), (USER, REMOVED), ("assistant", REMOVED),
+        (USER, "my ID is ###, why was it refused?"), ("assistant", "Ask the issuer.")]
