@@ -206,6 +206,13 @@ def test_prometheus_gets_the_counts_latencies_and_queue(stack: tuple[StackConfig
                  if s.name == "assistant_answer_seconds_bucket"}
     assert latencies["+Inf"] >= 2 and latencies["10.0"] == latencies["+Inf"]
     assert figures["assistant_review_open_questions"].samples[0].value >= 1
+    say(config, sender, "转人工")  # nobody available: offered to leave a message
+    figures = {family.name: family for family in text_string_to_metric_families(
+        requests.get(f"http://{config.host}:{config.rasa_port}/webhooks/metrics", timeout=30).text)}
+    handed = {s.labels["status"]: s.value for s in figures["assistant_handoffs_open"].samples}
+    assert handed["offered"] >= 1 and handed["waiting"] == 0
+    assert figures["assistant_tickets_open"].samples[0].value == 0
+    assert figures["assistant_staff_available"].samples[0].value == 0
 
 
 def test_imported_certificates_are_answerable_at_once(stack: tuple[StackConfig, Path], database: Path,

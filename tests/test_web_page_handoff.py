@@ -4,6 +4,7 @@ and a member of staff in the console (issue #28). Every request to another host 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -89,6 +90,7 @@ def test_staff_take_a_widget_conversation_reply_and_hand_it_back(
     expect(waiting).to_have_count(1, timeout=WAIT_MS)
     expect(waiting).to_contain_text("do tour guides need a certificate?")
     expect(waiting).to_contain_text("web chat")
+    expect(staff).to_have_title(re.compile(r"^\(1\) "))  # seen from another tab
     waiting.get_by_role("button", name="Take").click()
     mine = staff.locator("#mine section.conversation")
     expect(mine).to_have_count(1, timeout=WAIT_MS)

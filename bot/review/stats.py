@@ -11,8 +11,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bot.handoff.store import CLOSED
 from bot.review.outcomes import OUTCOMES
-from bot.review.tables import feedback, turns
+from bot.review.tables import feedback, handoffs, presence, tickets, turns
 
 # Upper bounds (seconds) of the answer latency histogram.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -89,3 +90,27 @@ def latencies(connection: sa.engine.Connection) -> Latencies:
 def open_questions(connection: sa.engine.Connection) -> int:
     return int(connection.execute(sa.select(sa.func.count()).where(turns.c.for_review.is_(True),
                                                                    turns.c.status == "open")).scalar() or 0)
+
+
+@dataclass(frozen=True)
+class HandoffFigures:
+    """Conversations handed to staff now open, by state (waiting, live, offered, ...), those
+    that ended, by how (over the conversations kept), open tickets and staff available."""
+
+    open_by_status: dict[str, int]
+    ended_by_how: dict[str, int]
+    open_tickets: int
+    staff_available: int
+
+
+def handoff_figures(connection: sa.engine.Connection, now: float, present_seconds: float) -> HandoffFigures:
+    by_status = {row[0]: row[1] for row in connection.execute(sa.select(handoffs.c.status, sa.func.count()).where(
+        handoffs.c.status != CLOSED).group_by(handoffs.c.status))}
+    by_how = {row[0]: row[1] for row in connection.execute(sa.select(handoffs.c.ended_how, sa.func.count()).where(
+        handoffs.c.status == CLOSED).group_by(handoffs.c.ended_how))}
+    open_tickets = connection.execute(sa.select(sa.func.count()).select_from(tickets).where(
+        tickets.c.answered_at.is_(None))).scalar()
+    available = connection.execute(sa.select(sa.func.count()).select_from(presence).where(
+        presence.c.available.is_(True), presence.c.seen_at >= now - present_seconds)).scalar()
+    return HandoffFigures({str(k): int(v) for k, v in by_status.items()},
+                          {str(k): int(v) for k, v in by_how.items()}, int(open_tickets or 0), int(available or 0))

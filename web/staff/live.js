@@ -115,7 +115,11 @@
     if (!mine.size) box.append(element("p", "empty", texts.no_live_conversation));
   }
 
+  const title = document.title;
+
   function render(state) {
+    // The tab says how many wait, for a member of staff working in another tab.
+    document.title = state.waiting.length ? "(" + state.waiting.length + ") " + title : title;
     const status = document.getElementById("my-status");
     status.textContent = state.available ? texts.you_are_available : texts.you_are_away;
     document.getElementById("present").textContent = state.present.length

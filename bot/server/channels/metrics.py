@@ -1,12 +1,14 @@
 """GET /webhooks/metrics: the assistant's figures in Prometheus's text format, made with
 the official client library: messages by language and how they ended, answer latencies,
-answers marked helpful or not, questions waiting for review. Read at each scrape from the conversation database
+answers marked helpful or not, questions waiting for review, conversations handed to staff,
+open tickets and staff available. Read at each scrape from the conversation database
 (bot.review.stats), so every process and replica reports the same figures."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -19,6 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.handoff.store import CONTACT, LIVE, OFFERED, PRESENT_SECONDS, QUESTION, WAITING
 from bot.review import stats
 from bot.review.store import ReviewStore
 from bot.settings import current_settings
@@ -34,6 +37,7 @@ class _Figures(Collector):
             marked = stats.feedback_totals(connection)
             latencies = stats.latencies(connection)
             waiting = stats.open_questions(connection)
+            handed = stats.handoff_figures(connection, time.time(), PRESENT_SECONDS)
         messages = CounterMetricFamily("assistant_messages", "User messages, by language and how they ended "
                                        "(answered, hedged, declined, unlisted, not_covered, fallback, conversation, "
                                        "lookup), over the conversations kept", labels=["language", "outcome"])
@@ -52,6 +56,21 @@ class _Figures(Collector):
         yield seconds
         yield GaugeMetricFamily("assistant_review_open_questions", "Questions waiting in the staff's review queue",
                                 value=waiting)
+        open_handoffs = GaugeMetricFamily("assistant_handoffs_open", "Conversations handed to staff, by state "
+                                          "(waiting, live, offered, question, contact)", labels=["status"])
+        for status in (WAITING, LIVE, OFFERED, QUESTION, CONTACT):
+            open_handoffs.add_metric([status], handed.open_by_status.get(status, 0))
+        yield open_handoffs
+        ended = CounterMetricFamily("assistant_handoffs_ended", "Conversations handed to staff that ended, by how "
+                                    "(handed_back, cancelled, left_message, declined, staff_left), over the "
+                                    "conversations kept", labels=["how"])
+        for how, count in sorted(handed.ended_by_how.items()):
+            ended.add_metric([how], count)
+        yield ended
+        yield GaugeMetricFamily("assistant_tickets_open", "Questions left for staff, not answered yet",
+                                value=handed.open_tickets)
+        yield GaugeMetricFamily("assistant_staff_available", "Members of staff available in the console now",
+                                value=handed.staff_available)
 
 
 class MetricsInput(InputChannel):
