@@ -225,10 +225,26 @@ def test_outside_the_staff_hours_the_user_is_told_the_hours(review_store: Review
     desk.store.set_available("alice", True)
     [offer] = desk.request(Request("u", "rest", "u", "zh", []), now=SUNDAY_NOON)
     hours = desk.hours.describe("zh")
-    assert hours.startswith("周一至周五 09:00–18:00（服务器时间，")
+    assert hours.startswith("周一至周五 09:00–18:00（")
     assert offer["text"] == replies(kb, "handoff_outside_hours", hours=hours)
     [waiting] = desk.request(Request("v", "rest", "v", "en", []), now=MONDAY_NOON)
     assert waiting["text"].startswith("I have asked a member of staff")
+
+
+@pytest.mark.parametrize(("zone", "zh", "en"), [
+    ("UTC", "周一至周五 09:00–18:00（服务器时间，UTC+00:00）", "Mon–Fri 09:00–18:00 (server time, UTC+00:00)"),
+    ("Asia/Shanghai", "周一至周五 09:00–18:00（北京时间）", "Mon–Fri 09:00–18:00 (Beijing time)"),
+])
+def test_staff_hours_are_shown_in_the_servers_time_zone(monkeypatch: pytest.MonkeyPatch, zone: str, zh: str,
+                                                        en: str) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        hours = StaffHours.parse("mon-fri 09:00-18:00")
+        assert (hours.describe("zh"), hours.describe("en")) == (zh, en)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_staff_hours_are_read_and_checked() -> None:

@@ -203,7 +203,7 @@ def test_a_telegram_chat_taken_by_staff_gets_their_messages_pushed(
     desk.store.set_available("alice", True)
     try:
         post_telegram(stack, telegram_update(4101, "转人工"), TELEGRAM_SECRET)
-        assert wait_for_text(platform, "sendMessage", "chat_id", "4101").startswith("已为您转接人工客服")
+        assert wait_for_text(platform, "sendMessage", "chat_id", "4101").startswith("正在为您转接人工客服")
         handoff = desk.store.open_for("4101")
         assert handoff is not None and handoff.channel == "telegram"
         desk.take(handoff.id, "alice")

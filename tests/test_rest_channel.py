@@ -331,7 +331,7 @@ def test_a_ticket_answered_from_the_shell_reaches_a_rest_user_with_the_next_repl
     user = Conversation(stack)
     user.say("人工客服")
     assert texts(user.say(LEAVE_MESSAGE)) == replies["handoff_ask_question"]["zh"]
-    assert texts(user.say("焊工证过期了还能用吗")).startswith("如果愿意，您还可以留下联系方式")
+    assert texts(user.say("焊工证过期了还能用吗")).startswith("如您愿意，还可以留下联系方式")
     saved = texts(user.say(SKIP))
     [ticket] = [ticket for ticket in desk.store.tickets() if ticket.sender_id == user.sender]
     assert saved == replies["handoff_ticket_saved"]["zh"].format(ticket=ticket.id)

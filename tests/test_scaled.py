@@ -277,9 +277,9 @@ def test_a_wechat_follower_leaves_a_message_and_the_answer_from_the_shell_reache
     offer = sender.reply_text(sender.post(text_xml(openid, "转人工")))
     assert offer and offer.startswith("目前没有工作人员在线") and "1. 留言" in offer
     asked = sender.reply_text(sender.post(text_xml(openid, "1")))  # 1: leave a message
-    assert asked and asked.startswith("请用一条消息写下您想问工作人员的问题。")
+    assert asked and asked.startswith("请在一条消息中写下您想问工作人员的问题。")
     contact = sender.reply_text(sender.post(text_xml(openid, "焊工证过期了还能补考吗？")))
-    assert contact and contact.startswith("如果愿意")
+    assert contact and contact.startswith("如您愿意")
     env = {**os.environ, **stack.config.settings.environment()}
     listed = json.loads(subprocess.run([sys.executable, "-m", "bot", "tickets", "--json"], capture_output=True,
                                        text=True, env=env, timeout=60, check=True).stdout)

@@ -83,7 +83,7 @@ def test_staff_take_a_widget_conversation_reply_and_hand_it_back(
     messages(user).to_contain_text(first_sentence(responses["utter_catalog_tour_guide__needed"]), timeout=WAIT_MS)
     ask(user, "I want to talk to a person")
     messages(user).to_contain_text("I have asked a member of staff to join this chat.", timeout=WAIT_MS)
-    expect(user.locator(".rw-reply", has_text="Cancel the request")).to_be_visible()
+    expect(user.locator(".rw-reply", has_text="Cancel")).to_be_visible()
 
     # The request appears in the console without a reload, with the conversation so far.
     waiting = staff.locator("#waiting section.conversation")
@@ -122,14 +122,14 @@ def test_nobody_takes_it_in_time_the_user_leaves_a_message_and_staff_answer_it(
     replies = kb.conversation_replies
     staff = staff_console(browser, site.web_port, "carol", "zh")  # there, but busy
     ask(user, "转人工")
-    messages(user).to_contain_text("已为您转接人工客服", timeout=WAIT_MS)
+    messages(user).to_contain_text("正在为您转接人工客服", timeout=WAIT_MS)
     # After BOT_HANDOFF_WAIT_SECONDS the server itself tells the user, on their socket.
     messages(user).to_contain_text(first_sentence(replies["handoff_timed_out"]["zh"]),
                                    timeout=(WAIT_SECONDS + 20) * 1000)
     user.locator(".rw-reply", has_text="留言").last.click()
     messages(user).to_contain_text(replies["handoff_ask_question"]["zh"], timeout=WAIT_MS)
     ask(user, "焊工证过期了还能补考吗？")
-    messages(user).to_contain_text("如果愿意，您还可以留下联系方式", timeout=WAIT_MS)
+    messages(user).to_contain_text("如您愿意，还可以留下联系方式", timeout=WAIT_MS)
     user.locator(".rw-reply", has_text="跳过").last.click()
     messages(user).to_contain_text("您的问题已记录为第", timeout=WAIT_MS)
 
@@ -156,7 +156,7 @@ def test_cancelling_while_waiting(running_site: tuple[StackConfig, Path], user: 
     ask(user, "talk to a human please")
     messages(user).to_contain_text("I have asked a member of staff to join this chat.", timeout=WAIT_MS)
     expect(staff.locator("#waiting section.conversation")).to_have_count(1, timeout=WAIT_MS)
-    user.locator(".rw-reply", has_text="Cancel the request").last.click()
+    user.locator(".rw-reply", has_text="Cancel").last.click()
     messages(user).to_contain_text(first_sentence(kb.conversation_replies["handoff_cancelled"]["en"]),
                                    timeout=WAIT_MS)
     expect(staff.locator("#waiting section.conversation")).to_have_count(0, timeout=WAIT_MS)

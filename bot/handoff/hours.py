@@ -18,6 +18,8 @@ _TO = {"en": "–", "zh": "至"}
 _DAY_SEPARATOR = {"en": ", ", "zh": "、"}
 _SEPARATOR = {"en": "; ", "zh": "；"}
 _ZONE = {"en": "server time, {zone}", "zh": "服务器时间，{zone}"}
+# Beijing time, as users in China name it (a zone's abbreviation, CST, is ambiguous).
+_BEIJING = {"en": "Beijing time", "zh": "北京时间"}
 _PERIOD = re.compile(r"(?:(?P<days>[a-z,\-]+)\s+)?(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})")
 
 
@@ -68,9 +70,10 @@ class StaffHours:
     def describe(self, language: str) -> str:
         """The hours in the user's language, with the server's time zone."""
         text = _SEPARATOR[language].join(period.describe(language) for period in self.periods)
-        zone = time.strftime("%Z") or time.strftime("UTC%z")
-        return f"{text} ({_ZONE[language].format(zone=zone)})" if language == "en" \
-            else f"{text}（{_ZONE[language].format(zone=zone)}）"
+        offset = time.strftime("%z")  # +0800
+        zone = _BEIJING[language] if offset == "+0800" else \
+            _ZONE[language].format(zone=f"UTC{offset[:3]}:{offset[3:]}")
+        return f"{text} ({zone})" if language == "en" else f"{text}（{zone}）"
 
 
 def _minutes(clock: str, setting: str) -> int:
