@@ -16,8 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.errors import HandoffError, SettingsError
 from bot.handoff.desk import CANCEL, LEAVE_MESSAGE, NO_THANKS, SKIP, Desk, Request
@@ -40,6 +42,7 @@ from bot.knowledge.routing import LOOKUP_FORM, REMOVED
 from bot.processes.conversation_retention import purge_conversations
 from bot.review.store import ReviewStore
 from bot.review.tables import handoffs, presence, tickets
+from bot.server import handoff as server_handoff
 from bot.server.handoff import transcript
 from bot.settings import HandoffSettings, Settings, load_settings
 
@@ -394,3 +397,22 @@ def test_the_staff_transcript_leaves_out_what_was_typed_into_a_lookup_and_its_re
         (USER, "check my certificate"), ("assistant", "What is the certificate number?"),
         (USER, REMOVED), ("assistant", REMOVED), (USER, REMOVED), ("assistant", REMOVED),
         (USER, "my ID is ###, why was it refused?"), ("assistant", "Ask the issuer.")]
+
+
+@pytest.mark.parametrize(("confidence", "handed_over"), [(0.6, False), (0.99, True)])
+def test_a_message_that_only_probably_asks_for_a_person_is_asked_back(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase, confidence: float,
+        handed_over: bool) -> None:
+    """"Can our company get an ICP license?" may look like a request for a person to the classifier."""
+    monkeypatch.setenv("BOT_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'conversations.db'}")
+    monkeypatch.setattr(server_handoff, "_desk", None)
+    tracker = DialogueStateTracker.from_events("u", [UserUttered(
+        "Can our company get an ICP license?", {"name": "ask_for_person", "confidence": confidence},
+        input_channel="rest")])
+    [reply] = server_handoff.request_person(tracker, CollectingOutputChannel())
+    if handed_over:
+        assert reply.text == replies(kb, "handoff_no_staff", "en")
+    else:
+        assert reply.text == replies(kb, "confirm_person", "en")
+        assert [button["payload"] for button in reply.data["buttons"]] == ["/ask_for_person"]
+    assert (server_handoff.desk().store.latest_for("u") is not None) == handed_over

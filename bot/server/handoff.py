@@ -25,6 +25,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue.person_offer import SURE_REQUEST_CONFIDENCE, person_offer
 from bot.handoff.desk import Desk, Request
 from bot.handoff.store import ASSISTANT, USER, HandoffStore, Line, Outgoing
 from bot.handoff.wakeup import WakeupListener, wakeup_url
@@ -93,10 +94,15 @@ async def before_assistant(message: UserMessage) -> bool:
 
 
 def request_person(tracker: DialogueStateTracker, output: OutputChannel) -> list[Event]:
-    """action_request_person: queues the conversation for staff (or offers a message)."""
+    """action_request_person: queues the conversation for staff (or offers a message); a
+    message that only probably asked for a person is asked whether it did."""
     channel = tracker.get_latest_input_channel() or output.name()
     address = str(getattr(output, "slack_channel", None) or tracker.sender_id)
     language = str(tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE)
+    if float((tracker.latest_message.intent if tracker.latest_message else {}).get("confidence") or 0.0) \
+            < SURE_REQUEST_CONFIDENCE:
+        return [create_bot_utterance({**person_offer(current_knowledge(), language, "confirm_person"),
+                                      "utter_action": REQUEST_PERSON_ACTION})]
     replies = desk().request(Request(tracker.sender_id, channel, address, language, transcript(tracker.events)))
     return [create_bot_utterance({**reply, "utter_action": REQUEST_PERSON_ACTION}) for reply in replies]
 
