@@ -78,6 +78,8 @@ def test_with_nobody_available_the_user_can_leave_a_question_and_a_way_to_reach_
     assert payloads(offer) == [LEAVE_MESSAGE, NO_THANKS]
     [question] = desk.on_message("user-1", "留言")  # typed instead of pressed
     assert question["text"] == replies(kb, "handoff_ask_question")
+    [again] = desk.on_message("user-1", LEAVE_MESSAGE)  # pressed as well: not taken for the question
+    assert again["text"] == replies(kb, "handoff_ask_question")
     [contact] = desk.on_message("user-1", "焊工证过期了还能补考吗？")
     assert contact["text"] == replies(kb, "handoff_ask_contact", days=desk.settings.conversation_retention_days)
     assert payloads(contact) == [SKIP]

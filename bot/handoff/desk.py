@@ -137,17 +137,18 @@ class Desk:
             return []
         if handoff.status == OFFERED:
             if choice == LEAVE_MESSAGE and self.store.move(handoff.id, (OFFERED,), QUESTION):
-                return [self._message("handoff_ask_question", language, [CANCEL])]
+                return [self._asking(QUESTION, language)]
             self.store.move(handoff.id, (OFFERED,), CLOSED, ended_how=DECLINED)
             return [self._message("anything_else", language)] if choice == NO_THANKS or text.startswith("/") \
                 else None
         if choice == CANCEL:
             self.store.move(handoff.id, (QUESTION, CONTACT), CLOSED, ended_how=CANCELLED)
             return [self._message("anything_else", language)]
+        if text.startswith("/") and choice != SKIP:  # another button pressed: asked again
+            return [self._asking(handoff.status, language)]
         if handoff.status == QUESTION:
             self.store.move(handoff.id, (QUESTION,), CONTACT, question=text[:MAX_TEXT])
-            return [self._message("handoff_ask_contact", language, [SKIP],
-                                  days=self.settings.conversation_retention_days)]
+            return [self._asking(CONTACT, language)]
         # CONTACT: this message is the way to reach them, or "skip".
         if not self.store.move(handoff.id, (CONTACT,), CLOSED, ended_how=LEFT_MESSAGE):
             return []
@@ -214,6 +215,12 @@ class Desk:
         return handoff
 
     # Texts.
+
+    def _asking(self, status: str, language: str) -> Message:
+        """What a user leaving a message is asked: their question, then a way to reach them."""
+        if status == QUESTION:
+            return self._message("handoff_ask_question", language, [CANCEL])
+        return self._message("handoff_ask_contact", language, [SKIP], days=self.settings.conversation_retention_days)
 
     def _still_waiting(self, handoff: Handoff) -> list[Message]:
         return [self._message("handoff_still_waiting", handoff.language, [CANCEL],
