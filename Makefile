@@ -129,6 +129,8 @@ bench: $(DEV_INSTALLED) check-generated $(MODEL) $(NGINX)
 	$(PY) bench/safety_benchmark.py
 	$(PY) bench/scaled_benchmark.py
 	$(PY) bench/model_switch_benchmark.py
+	$(PY) bench/handoff_benchmark.py
+	$(PY) bench/handoff_benchmark.py --redis
 
 # Half an hour of steady load: error rate and memory drift (not part of `make bench`).
 soak: $(DEV_INSTALLED) check-generated $(MODEL)
