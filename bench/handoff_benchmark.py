@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import random
 import statistics
@@ -36,15 +35,13 @@ import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.load_benchmark import MODEL, start_assistant  # noqa: E402
 from bot.handoff.desk import Desk  # noqa: E402
 from bot.handoff.store import HandoffStore  # noqa: E402
 from bot.knowledge.loader import current_knowledge  # noqa: E402
-from bot.processes.stack import StackConfig, action_server, free_port, rasa_server  # noqa: E402
 from bot.review.store import ReviewStore  # noqa: E402
-from bot.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from tests.servers import stores_in  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
 
-MODEL = PROJECT_ROOT / "models" / "certificates.tar.gz"
 RESULTS = PROJECT_ROOT / "results"
 STAFF = "bench-staff"
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of the local Redis that nothing else uses
@@ -92,14 +89,9 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        environment = {**os.environ, **stores_in(folder)}
-        if args.redis:
-            environment.update(BOT_SOCKETIO_MANAGER="redis", BOT_REDIS_URL=REDIS_URL)
-        settings = load_settings(environment)
-        config = StackConfig(settings.with_server(rasa_port=free_port(), action_port=free_port()), MODEL)
         log = stack.enter_context((RESULTS / "handoff-benchmark-servers.log").open("wb"))
-        stack.enter_context(action_server(config, log))
-        stack.enter_context(rasa_server(config, log))
+        redis = {"BOT_SOCKETIO_MANAGER": "redis", "BOT_REDIS_URL": REDIS_URL} if args.redis else {}
+        config, _, _ = start_assistant(stack, folder, log, **redis)
         desk = Desk(HandoffStore(ReviewStore(config.settings.tracker_db_url)), config.settings, current_knowledge)
         desk.store.set_available(STAFF, True)
         present = threading.Event()

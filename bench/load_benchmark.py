@@ -69,14 +69,14 @@ TARGET_P95_MS = {8: 300, 32: 1000}
 TARGET_LENGTH_RATIO = 1.2
 
 
-def start_assistant(stack: ExitStack, folder: Path, log: IO[bytes]) -> tuple[
+def start_assistant(stack: ExitStack, folder: Path, log: IO[bytes], **environment: str) -> tuple[
         StackConfig, subprocess.Popen[bytes], subprocess.Popen[bytes]]:
     """Starts the assistant as `make run` does, with the configured number of Rasa server
-    processes (BOT_SERVER_WORKERS), until `stack` closes; returns its config, action server
-    and Rasa server. Its conversations and counters go into `folder`, not the project's
-    var/; its users are one client that is no person, so the limits per client stay out of
-    reach."""
-    settings = load_settings({**os.environ, **stores_in(folder)})
+    processes (BOT_SERVER_WORKERS) and `environment`'s settings too, until `stack` closes;
+    returns its config, action server and Rasa server. Its conversations and counters go into
+    `folder`, not the project's var/; its users are one client that is no person, so the
+    limits per client stay out of reach."""
+    settings = load_settings({**os.environ, **stores_in(folder), **environment})
     config = StackConfig(settings.with_server(rasa_port=free_port(), action_port=free_port()), MODEL)
     actions = stack.enter_context(action_server(config, log))
     rasa = stack.enter_context(rasa_server(config, log))
