@@ -16,6 +16,7 @@ from bot.knowledge.response_names import (
     CATALOG_PREFIX,
     ENTRY_GENERAL,
     FAQ_PREFIX,
+    KIND_PREFIX,
     OUT_OF_SCOPE,
     UNCOVERED,
     UNLISTED,
@@ -123,6 +124,9 @@ def _part_answers(part: Reply, asked: set[str]) -> tuple[str | None, frozenset[s
         return part.answered_by, FAQ_ASPECTS.get(response.removeprefix(f"{ENTRY_GENERAL}__"), frozenset())
     if response.startswith(FAQ_PREFIX):
         return "general", FAQ_ASPECTS.get(response.removeprefix(FAQ_PREFIX), frozenset())
+    if response.startswith(KIND_PREFIX):
+        # All our sources say a kind is: one of the four kinds, and their example of it.
+        return f"kind:{response.removeprefix(KIND_PREFIX)}", frozenset({"what_is"})
     if response.startswith(f"{UNLISTED}__"):
         return "unlisted", FAQ_ASPECTS.get(response.removeprefix(f"{UNLISTED}__"), frozenset())
     if response in (UNLISTED, UNLISTED_ABROAD):
@@ -141,7 +145,7 @@ def grade(question: RealQuestion, reply: Reply) -> str:
     else, or any part about another subject."""
     parts = reply.parts()
     asked = set(question.aspects)
-    knowledge_answer = any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED, ENTRY_GENERAL))
+    knowledge_answer = any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, KIND_PREFIX, UNLISTED, UNCOVERED, ENTRY_GENERAL))
                            for part in parts)
     if question.subject in DECLINED_SUBJECTS:
         return "right" if reply.response == OUT_OF_SCOPE else "wrong" if knowledge_answer else "hedged"
@@ -214,8 +218,8 @@ def failure_cause(question: RealQuestion, parsed: Mapping[str, Any], reply: Repl
     if reply.response == OUT_OF_SCOPE:
         return "certificate question declined"
     found = Findings.of(parsed)
-    if found is None or not any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, UNLISTED, UNCOVERED,
-                                                          ENTRY_GENERAL)) for part in reply.parts()):
+    if found is None or not any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, KIND_PREFIX, UNLISTED,
+                                                          UNCOVERED, ENTRY_GENERAL)) for part in reply.parts()):
         return f"no answer ({reply.response})"
     kind, _, name = question.subject.partition(":")
     if kind == "unlisted":

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.knowledge.mentions import MentionFinder
-from bot.knowledge.model import CatalogEntry, KnowledgeBase, UncoveredTopic
+from bot.knowledge.model import CatalogEntry, KindRule, KnowledgeBase, UncoveredTopic
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     ASPECT_SEPARATOR,
@@ -22,6 +22,7 @@ from bot.knowledge.response_names import (
     DID_YOU_MEAN,
     ENTRY_GENERAL,
     FAQ_INTENT,
+    KIND_PREFIX,
     NOT_UNDERSTOOD,
     OUT_OF_SCOPE,
     UNCOVERED,
@@ -32,6 +33,7 @@ from bot.knowledge.response_names import (
     faq_entry_id,
     faq_response,
     general_rule_of,
+    kind_response,
     unlisted_response,
 )
 from bot.knowledge.routing import (
@@ -220,8 +222,15 @@ class Dialogue:
         kind = self.kb.aspects.kind(found.kind) if found.kind else None
         if kind is None or found.entry and not kind.before_entries:
             return True
-        own = {kind.answers[aspect] for aspect in found.aspects or ("what_is",) if aspect in kind.answers}
-        return not own or general_rule_of(chosen.response) in own | set(kind.also)
+        own = {self._kind_part(kind, aspect) for aspect in found.aspects or ("what_is",)} - {None}
+        return not own or chosen.response in own | {faq_response(faq_id) for faq_id in kind.also}
+
+    @staticmethod
+    def _kind_part(kind: KindRule, aspect: str) -> str | None:
+        """The response that answers an aspect of a kind of certificate, if the kind has one."""
+        if aspect == "what_is" and kind.category:
+            return kind_response(kind.id)
+        return faq_response(kind.answers[aspect]) if aspect in kind.answers else None
 
     def _agrees(self, chosen: Reply, found: Findings) -> bool:
         """Whether the classifiers' answer answers what was asked: one of its aspects, or,
@@ -286,8 +295,8 @@ class Dialogue:
                 part = Reply(catalog_response(entry.id, rule.catalog), entry.id, catalog_aspect=rule.catalog)
             elif entry and rule.general:
                 part = self._entry_general(entry, rule.general, language)
-            elif kind and aspect in kind.answers:
-                part = Reply(faq_response(kind.answers[aspect]), kind.answers[aspect])
+            elif kind and (response := self._kind_part(kind, aspect)):
+                part = Reply(response, kind.id if response.startswith(KIND_PREFIX) else kind.answers[aspect])
             elif rule.general and unlisted and not parts:
                 part = Reply(unlisted_response(rule.general), "unlisted", catalog_aspect=rule.catalog,
                              values={"name": unlisted})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from bot.knowledge.model import CatalogEntry, FaqEntry, KnowledgeBase, Localized
+from bot.knowledge.model import CatalogEntry, FaqEntry, KindRule, KnowledgeBase, Localized
 from bot.text import fold_lines, join_sentences
 
 
@@ -127,6 +127,15 @@ def scope_reply(kb: KnowledgeBase, key: str, language: str) -> str:
     scope = kb.scope
     return with_source(kb, scope.replies[key][language], scope.reply_sources.get(key, ()), None, scope.reviewed,
                        language)
+
+
+def kind_answer(kb: KnowledgeBase, kind: KindRule, language: str) -> str:
+    """What our sources say one kind of certificate is: its name among the four kinds and
+    their example of it, and that they define it no further."""
+    assert kind.category is not None and kind.example is not None  # the loader requires both
+    text = kb.scope.replies["kind_what_is"][language].format(
+        kind=kb.categories[kind.category][language], example=kind.example[language])
+    return with_source(kb, text, kb.scope.reply_sources.get("kind_what_is", ()), None, kb.scope.reviewed, language)
 
 
 def unlisted_answer(kb: KnowledgeBase, faq_id: str | None, language: str) -> str:

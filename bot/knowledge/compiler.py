@@ -16,6 +16,7 @@ from bot.knowledge.answers import (
     catalog_reviewed,
     entry_general_answer,
     faq_answer,
+    kind_answer,
     lookup_reply,
     scope_reply,
     unlisted_answer,
@@ -33,6 +34,7 @@ from bot.knowledge.response_names import (
     conversation_response,
     entry_general_response,
     faq_response,
+    kind_response,
     lookup_response,
     unlisted_response,
 )
@@ -150,6 +152,10 @@ def responses(kb: KnowledgeBase) -> str:
         parts.append(_response(entry_general_response(entry.id),
                                {language: entry_general_answer(kb, entry.id, language) for language in LANGUAGES}))
     parts.append(_response(UNCOVERED, {language: scope_reply(kb, "uncovered", language) for language in LANGUAGES}))
+    for kind in kb.aspects.kinds:
+        if kind.category:
+            parts.append(_response(kind_response(kind.id),
+                                   {language: kind_answer(kb, kind, language) for language in LANGUAGES}))
     for reply in LOOKUP_REPLY_KEYS:
         if reply != "long_term":  # a phrase used inside other replies, not a reply itself
             parts.append(_response(lookup_response(reply), {

@@ -608,8 +608,10 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
 
 
 def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], scope: Scope,
+                  categories: Mapping[str, Localized], documents: Mapping[str, str],
                   problems: list[Problem]) -> Aspects:
-    """knowledge/aspects.yml: every FAQ entry, catalog aspect and topic it names must exist."""
+    """knowledge/aspects.yml: every FAQ entry, catalog aspect, topic and category it names
+    must exist, and a kind's example must be quoted from a source."""
     file, data = _read_mapping(root, "aspects.yml", problems)
     _Fields(data, file, "", problems).reject_unknown({"aspects", "kinds"})
     # By file name, so that an FAQ file that fails to load is reported once, not here too.
@@ -630,7 +632,7 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     kinds = []
     for kind_id, body in (data.get("kinds") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)
-        fields.reject_unknown({"cues", "answers", "before_entries", "also"})
+        fields.reject_unknown({"cues", "answers", "before_entries", "also", "category", "example", "evidence"})
         kind_also = _faq_references(fields, "also", faq_ids)
         raw_answers = fields.data.get("answers")
         answers: Mapping[str, Any] = raw_answers if isinstance(raw_answers, Mapping) else {}
@@ -640,8 +642,13 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
                 fields.problem(f"answers.{aspect}", "is not an aspect of this file")
             if ref not in faq_ids:
                 fields.problem(f"answers.{aspect}", f"{ref!r} is not an FAQ entry id")
+        category = fields.choice("category", categories, required=False)
+        example = fields.text("example", required=category is not None)
+        check_evidence(fields.data.get("evidence"), file=file, entry=f"kinds.{kind_id}",
+                       stated=["example"] if example else [], allowed=["example"], cited=None,
+                       documents=documents, problems=problems)
         kinds.append(KindRule(str(kind_id), fields.text_list("cues", 1), {str(k): str(v) for k, v in answers.items()},
-                              bool(fields.data.get("before_entries")), kind_also))
+                              bool(fields.data.get("before_entries")), kind_also, category, example))
     if not rules:
         problems.append(Problem(file, "aspects", "", "lists no aspect"))
     aspect_ids = {rule.id for rule in rules}
@@ -760,7 +767,7 @@ def load_knowledge(root: Path, check_reviews: bool = True) -> KnowledgeBase:
     lookup_replies = _load_lookup_replies(root, faq, sources, documents, problems)
     conversation_replies = _load_conversation_replies(root, problems)
     scope = _load_scope(root, sources, documents, problems)
-    aspects = _load_aspects(root, faq, catalog, scope, problems)
+    aspects = _load_aspects(root, faq, catalog, scope, categories, documents, problems)
     _check_cross_entry(faq, catalog, problems)
     if problems:
         raise KnowledgeError(problems)

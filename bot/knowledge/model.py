@@ -141,9 +141,9 @@ class UncoveredTopic:
 
 # The replies of knowledge/scope.yml.
 SCOPE_REPLY_KEYS = ("unlisted", "unlisted_general_rule", "where_to_check", "uncovered", "uncovered_subject",
-                    "entry_general_rule", "abroad")
+                    "entry_general_rule", "abroad", "kind_what_is")
 # Those sent as an answer of their own, which end with a source line like every answer.
-STANDALONE_SCOPE_REPLIES = ("uncovered", "abroad")
+STANDALONE_SCOPE_REPLIES = ("uncovered", "abroad", "kind_what_is")
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,10 @@ class KindRule:
     before_entries: bool = False
     # Other FAQ entries that answer questions about the kind too.
     also: tuple[str, ...] = ()
+    # One of the four kinds of categories.yml, with the example our sources give of it:
+    # "what is it" is answered with what they say of it, and no more.
+    category: str | None = None
+    example: Localized | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ OUT_OF_SCOPE = "utter_out_of_scope"
 # The general rule (an FAQ entry's answer) for an aspect that a catalog entry has no fact of
 # its own on, marked as general; its {certificate} and {ask} are filled in when sent.
 ENTRY_GENERAL = "utter_entry_general"
+# What our sources say a kind of certificate is (knowledge/aspects.yml's kinds with a category).
+KIND_PREFIX = "utter_kind__"
 
 
 def conversation_response(key: str) -> str:
@@ -61,6 +63,11 @@ def general_rule_of(response: str) -> str | None:
     return None
 
 
+def kind_response(kind_id: str) -> str:
+    """The response that says what our sources say one kind of certificate is."""
+    return f"{KIND_PREFIX}{kind_id}"
+
+
 def catalog_response(entry_id: str, aspect: str) -> str:
     """The response that answers one aspect (needed, expiry, ...) of one catalog entry."""
     return f"{CATALOG_PREFIX}{entry_id}{ASPECT_SEPARATOR}{aspect}"
@@ -80,4 +87,6 @@ def describe_response(name: str) -> str:
         return f"catalog entry '{entry_id}', aspect '{aspect}'"
     if name.startswith(LOOKUP_PREFIX):
         return f"certificate lookup reply '{name.removeprefix(LOOKUP_PREFIX)}'"
+    if name.startswith(KIND_PREFIX):
+        return f"kind of certificate '{name.removeprefix(KIND_PREFIX)}' (knowledge/aspects.yml)"
     return f"response '{name}'"
