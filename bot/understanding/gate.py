@@ -196,9 +196,10 @@ class DomainGate:
         acronym = found.unlisted is not None and _names_an_acronym(text, found.unlisted) and not (
             set(found.aspects) & _EVERYDAY_ASPECTS)
         if intent == OUT_OF_SCOPE_INTENT and not (found.kind or acronym) and all(
-                self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects):
+                self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects) and not (
+                found.entry and self.scope.names_a_certificate(text)):
             # "I need a lawyer for my divorce": "need" alone asks nothing, unless of a certificate
-            # ("Can I teach in China without a TEFL?"); "what is" does.
+            # ("Can I teach in China without a TEFL?", 「电工无证上岗会怎么处罚」); "what is" does.
             return False
         if found.relatedness.other_meaning and not found.entry:
             return False  # 「windows许可证快过期了」: another kind of certificate
