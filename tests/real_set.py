@@ -37,6 +37,8 @@ ASPECTS = frozenset({
 KINDS = frozenset({"post_competency", "professional_qualification", "practice_qualification", "skill_level",
                    "industry_access", "catalog"})
 DECLINED_SUBJECTS = frozenset({"other_certificate", "unrelated"})
+# The responses that answer from the knowledge (or say honestly that it holds nothing).
+KNOWLEDGE_ANSWERS = (CATALOG_PREFIX, FAQ_PREFIX, KIND_PREFIX, UNLISTED, UNCOVERED, ENTRY_GENERAL)
 # What each general answer (an FAQ entry) answers, by aspect.
 FAQ_ASPECTS: Mapping[str, frozenset[str]] = {
     "what_is_a_qualification_certificate": frozenset({"what_is"}),
@@ -145,8 +147,7 @@ def grade(question: RealQuestion, reply: Reply) -> str:
     else, or any part about another subject."""
     parts = reply.parts()
     asked = set(question.aspects)
-    knowledge_answer = any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, KIND_PREFIX, UNLISTED, UNCOVERED, ENTRY_GENERAL))
-                           for part in parts)
+    knowledge_answer = any(part.response.startswith(KNOWLEDGE_ANSWERS) for part in parts)
     if question.subject in DECLINED_SUBJECTS:
         return "right" if reply.response == OUT_OF_SCOPE else "wrong" if knowledge_answer else "hedged"
     if not knowledge_answer:
@@ -218,8 +219,7 @@ def failure_cause(question: RealQuestion, parsed: Mapping[str, Any], reply: Repl
     if reply.response == OUT_OF_SCOPE:
         return "certificate question declined"
     found = Findings.of(parsed)
-    if found is None or not any(part.response.startswith((CATALOG_PREFIX, FAQ_PREFIX, KIND_PREFIX, UNLISTED,
-                                                          UNCOVERED, ENTRY_GENERAL)) for part in reply.parts()):
+    if found is None or not any(part.response.startswith(KNOWLEDGE_ANSWERS) for part in reply.parts()):
         return f"no answer ({reply.response})"
     kind, _, name = question.subject.partition(":")
     if kind == "unlisted":

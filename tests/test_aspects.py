@@ -17,6 +17,7 @@ from bot.knowledge.response_names import (
     catalog_response,
     entry_general_response,
     faq_response,
+    kind_response,
     unlisted_response,
 )
 from bot.knowledge.routing import QUESTION_INTENT
@@ -43,6 +44,10 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("考幼师需要什么学历 幼师资格证是什么", ("obtain", "what_is"), None),
         ("上岗证需要审证吗", ("reexamination",), "job_entry_permit"),
         ("電工證到期了怎麼換證", ("expiry_renewal",), None),
+        # Two kinds of certificate compared: the types, not what one is.
+        ("专业资格与职业资格的区别?", ("types_levels",), "professional_qualification"),
+        ("什么是职业资格证书、职业技能等级证书、专项职业能力证书?", ("types_levels",), "skill_level"),
+        ("职业技能鉴定什么意思", ("what_is",), "skill_level"),
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
@@ -224,3 +229,19 @@ def test_a_need_asked_alone_is_answered_whatever_the_classifier_chose(gate: Doma
     # "What is" read alone is vague: the classifier's answer on value stands.
     reply = answer(gate, dialogue, "what is the significance of certificates", "faq", "en", faq="career_benefits")
     assert responses(reply) == [faq_response("career_benefits")]
+
+
+def test_what_a_kind_is_gets_what_our_sources_say_of_it(gate: DomainGate, dialogue: Dialogue) -> None:
+    # Not the list of all kinds: the kind asked about, its example, and that the sources say no more.
+    reply = answer(gate, dialogue, "职业技能鉴定什么意思", "faq", "zh", faq="certificate_types")
+    assert responses(reply) == [kind_response("skill_level")]
+    reply = answer(gate, dialogue, "资质是什么意思", "faq", "zh", faq="certificate_types")
+    assert responses(reply) == [kind_response("industry_access")]
+    # The types of a kind are still the list of kinds.
+    reply = answer(gate, dialogue, "职业资格证书和职业技能证书有什么区别", "faq", "zh", faq="certificate_types")
+    assert responses(reply) == [faq_response("certificate_types")]
+
+
+def test_a_job_named_with_a_certificate_word_is_not_declined(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "电工无证上岗会怎么处罚", "out_of_scope", "zh")
+    assert reply.response == catalog_response("electrician", "needed")

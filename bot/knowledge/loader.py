@@ -613,7 +613,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     """knowledge/aspects.yml: every FAQ entry, catalog aspect, topic and category it names
     must exist, and a kind's example must be quoted from a source."""
     file, data = _read_mapping(root, "aspects.yml", problems)
-    _Fields(data, file, "", problems).reject_unknown({"aspects", "kinds"})
+    top = _Fields(data, file, "", problems)
+    top.reject_unknown({"aspects", "kinds", "general_kinds"})
     # By file name, so that an FAQ file that fails to load is reported once, not here too.
     faq_ids = {entry.id for entry in faq} | {path.stem for path in _entry_files(root / "faq")}
     topic_ids = {topic.id for topic in scope.uncovered_topics}
@@ -656,7 +657,7 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
         for aspect in entry.facts:
             if aspect not in aspect_ids:
                 problems.append(Problem(entry.file, entry.id, f"facts.{aspect}", f"not an aspect of {file}"))
-    return Aspects(tuple(rules), tuple(kinds))
+    return Aspects(tuple(rules), tuple(kinds), top.text_list("general_kinds", 1))
 
 
 def _check_unique(

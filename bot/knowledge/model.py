@@ -218,6 +218,9 @@ class Aspects:
 
     aspects: tuple[AspectRule, ...]
     kinds: tuple[KindRule, ...]
+    # Words for qualifications in general (资格证书, 职称): "what is" of a message naming two
+    # kinds of certificate, one of which may be these, asks about the types.
+    general_kinds: LocalizedList = field(default_factory=dict)
 
     def rule(self, aspect_id: str) -> AspectRule:
         return next(rule for rule in self.aspects if rule.id == aspect_id)

@@ -18,6 +18,9 @@ from bot.text import HAN_CHARACTER, normalize_phrase
 MAX_ASPECTS = 2
 # "A…B" in a cue: A, then B later in the message.
 _GAP = "…"
+# Qualifications in general, counted as a kind when a message compares kinds (aspects.yml's
+# general_kinds).
+_GENERAL_KIND = "general"
 # Where one question ends and the next begins: 「职业证是什么?为何要考?」. A space counts in
 # Chinese (「考幼师需要什么学历 幼师资格证是什么」), not between English words.
 _CLAUSE_BREAK = re.compile(r"[?？!！。;；,，、]+"
@@ -82,6 +85,7 @@ class AspectReader:
         self._weak = {rule.id for rule in rules.aspects if rule.weak}
         self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects])
         self._kind_cues = _cues([(kind.id, kind.cues) for kind in rules.kinds])
+        self._any_kind_cues = self._kind_cues + _cues([(_GENERAL_KIND, rules.general_kinds)])
         # The catalog's names, taken out before reading: 注册会计师 asks nothing about registration.
         names = {normalize_phrase(alias) for entry in kb.catalog for kinds in entry.aliases.values()
                  for kind in ALIAS_KINDS for alias in kinds[kind]}
@@ -100,6 +104,10 @@ class AspectReader:
             for aspect in self._clause_aspects(clause, named):
                 if aspect not in asked:
                     asked.append(aspect)
+        named_kinds = {label for _, label in _matches(self._any_kind_cues, normalize_phrase(text))}
+        if "what_is" in asked and len(named_kinds) > 1:
+            # 「专业资格与职业资格的区别」 and "what are A, B and C" compare kinds of certificate.
+            asked = list(dict.fromkeys("types_levels" if aspect == "what_is" else aspect for aspect in asked))
         return Reading(aspects=tuple(asked[:MAX_ASPECTS]), kind=kinds[0][1] if kinds else None)
 
     def _clause_aspects(self, clause: str, named: re.Pattern[str] | None) -> list[str]:
