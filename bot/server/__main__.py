@@ -51,6 +51,11 @@ def main() -> None:
     from bot.server import patches
 
     patches.install(settings)
+    # The intent classifier's model is read with skops, whose first import imports
+    # numpy.distutils, and that sets the root logger to WARNING (setuptools' distutils log):
+    # imported during a model load it silenced our INFO logs for good. Imported now, Rasa's
+    # logging configuration comes after it.
+    import skops.io  # noqa: F401
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]
