@@ -218,7 +218,7 @@ class Aspects:
 
     aspects: tuple[AspectRule, ...]
     kinds: tuple[KindRule, ...]
-    # Words for qualifications in general (资格证书, 职称): "what is" of a message naming two
+    # Words for qualifications in general (资格证书, 职业资格): "what is" of a message naming two
     # kinds of certificate, one of which may be these, asks about the types.
     general_kinds: LocalizedList = field(default_factory=dict)
 
