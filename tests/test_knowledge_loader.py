@@ -177,3 +177,15 @@ def test_a_reply_sent_on_its_own_must_name_its_sources(knowledge_copy: Path) -> 
     scope.write_text(text.replace(line, ""), encoding="utf-8")
     problems = [p for p in problems_of(knowledge_copy) if p.field == "abroad"]
     assert problems and "names the documents it rests on" in str(problems[0]), problems
+
+
+def test_a_kinds_example_must_be_given_and_quoted_from_a_source(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "aspects.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["kinds"]["skill_level"]["example"]
+    unquoted = [{"qualification_certificate_explainer": "a permit to fly"}]
+    data["kinds"]["industry_access"]["evidence"]["example"] = unquoted
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = {(p.entry, p.field) for p in problems_of(knowledge_copy)}
+    assert ("kinds.skill_level", "example") in problems
+    assert any(entry == "kinds.industry_access" and field.startswith("evidence.example") for entry, field in problems)

@@ -104,11 +104,14 @@ class AspectReader:
             for aspect in self._clause_aspects(clause, named):
                 if aspect not in asked:
                     asked.append(aspect)
-        named_kinds = {label for _, label in _matches(self._any_kind_cues, normalize_phrase(text))}
-        if "what_is" in asked and len(named_kinds) > 1:
-            # 「专业资格与职业资格的区别」 and "what are A, B and C" compare kinds of certificate.
+        if "what_is" in asked and self._compares_kinds(text):
             asked = list(dict.fromkeys("types_levels" if aspect == "what_is" else aspect for aspect in asked))
         return Reading(aspects=tuple(asked[:MAX_ASPECTS]), kind=kinds[0][1] if kinds else None)
+
+    def _compares_kinds(self, text: str) -> bool:
+        """Whether a message names two kinds of certificate: 「专业资格与职业资格的区别」 and
+        "what are A, B and C" ask about the types, not what one is."""
+        return len({label for _, label in _matches(self._any_kind_cues, normalize_phrase(text))}) > 1
 
     def _clause_aspects(self, clause: str, named: re.Pattern[str] | None) -> list[str]:
         """The aspects one clause asks, weak ones only when it asks nothing else: 「二建需要注册吗」
