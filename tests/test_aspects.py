@@ -48,6 +48,10 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("专业资格与职业资格的区别?", ("types_levels",), "professional_qualification"),
         ("什么是职业资格证书、职业技能等级证书、专项职业能力证书?", ("types_levels",), "skill_level"),
         ("职业技能鉴定什么意思", ("what_is",), "skill_level"),
+        # A name taken out leaves its certificate word (要…证吗); "need" stands beside a fee,
+        # "what is" does not beside a place.
+        ("开店要电工证吗多少钱一个", ("needed", "fees"), None),
+        ("二级建造师官网是什么报名入口在哪里", ("places",), None),
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
@@ -245,3 +249,9 @@ def test_what_a_kind_is_gets_what_our_sources_say_of_it(gate: DomainGate, dialog
 def test_a_job_named_with_a_certificate_word_is_not_declined(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "电工无证上岗会怎么处罚", "out_of_scope", "zh")
     assert reply.response == catalog_response("electrician", "needed")
+
+
+def test_a_job_we_hold_named_with_a_word_of_qualifications_is_not_declined(gate: DomainGate,
+                                                                           dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "执业助理医师能否开诊所", "out_of_scope", "zh")
+    assert reply.response == catalog_response("doctor", "needed")

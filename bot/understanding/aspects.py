@@ -18,6 +18,8 @@ from bot.text import HAN_CHARACTER, normalize_phrase
 MAX_ASPECTS = 2
 # "A…B" in a cue: A, then B later in the message.
 _GAP = "…"
+# A name taken out of a clause leaves its certificate word: 「干厨师要厨师证吗」 still asks "要…证吗".
+_NAME_ENDING = re.compile(r"(证书|证|licen[cs]es?|certificates?|certifications?)$")
 # Qualifications in general, counted as a kind when a message compares kinds (aspects.yml's
 # general_kinds).
 _GENERAL_KIND = "general"
@@ -83,6 +85,9 @@ class AspectReader:
     def __init__(self, kb: KnowledgeBase) -> None:
         rules = kb.aspects
         self._weak = {rule.id for rule in rules.aspects if rule.weak}
+        self._vague = {rule.id for rule in rules.aspects if rule.vague}
+        # Fees, dates ...: topics the knowledge has no answer on, which say only "ask them".
+        self._unanswered = {rule.id for rule in rules.aspects if rule.uncovered and not (rule.general or rule.catalog)}
         self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects])
         self._kind_cues = _cues([(kind.id, kind.cues) for kind in rules.kinds])
         self._any_kind_cues = self._kind_cues + _cues([(_GENERAL_KIND, rules.general_kinds)])
@@ -116,9 +121,21 @@ class AspectReader:
     def _clause_aspects(self, clause: str, named: re.Pattern[str] | None) -> list[str]:
         """The aspects one clause asks, weak ones only when it asks nothing else: 「二建需要注册吗」
         asks about registration; 「幼师资格证是什么」 after 「考幼师需要什么学历」 asks what it is."""
-        without_names = self._names.sub(" § ", normalize_phrase(clause))
+        without_names = self._names.sub(_placeholder, normalize_phrase(clause))
         if named:
-            without_names = named.sub(" § ", without_names)
+            without_names = named.sub(_placeholder, without_names)
         asked = [aspect for _, aspect in _matches(self._aspect_cues, without_names)]
         strong = [aspect for aspect in asked if aspect not in self._weak]
+        if strong and all(aspect in self._unanswered for aspect in strong):
+            # 「开店要厨师证吗多少钱一个」 asks whether one is needed, and its fee; 「官网是什么」 asks a place.
+            return [aspect for aspect in asked if aspect not in self._vague]
         return strong or asked
+
+
+def _placeholder(name: re.Match[str]) -> str:
+    """What stands for a name taken out of a clause: a mark, then its certificate word."""
+    ending = _NAME_ENDING.search(name.group(0))
+    if not ending:
+        return " § "
+    # A Chinese certificate word stays joined to what follows (「要厨师证吗」: "证吗").
+    return f" § {ending.group(0)}" if HAN_CHARACTER.match(ending.group(0)) else f" § {ending.group(0)} "

@@ -173,8 +173,12 @@ class DomainGate:
         text = str(message.get("text") or "")
         if found.entry:
             # "what about lawyers?" is one of the knowledge's own phrasings that only name an
-            # entry, whatever the classifiers made of it (some trainings call it unrelated).
-            return self._naming_intent if _with_named_entry_marked(message) in self._naming_frames else intent
+            # entry, whatever the classifiers made of it (some trainings call it unrelated);
+            # so is a job we hold named with a word of qualifications (「执业助理医师能否开诊所」).
+            if _with_named_entry_marked(message) in self._naming_frames or (
+                    intent == OUT_OF_SCOPE_INTENT and self.scope.names_a_qualification(text)):
+                return self._naming_intent
+            return intent
         if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
             return OUT_OF_SCOPE_INTENT if intent in self._gated else intent
         if intent == LOOKUP_INTENT and self.scope.names_a_holder(text):
@@ -197,7 +201,7 @@ class DomainGate:
             set(found.aspects) & _EVERYDAY_ASPECTS)
         if intent == OUT_OF_SCOPE_INTENT and not (found.kind or acronym) and all(
                 self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects) and not (
-                found.entry and self.scope.names_a_certificate(text)):
+                found.entry and self.scope.names_a_qualification(text)):
             # "I need a lawyer for my divorce": "need" alone asks nothing, unless of a certificate
             # ("Can I teach in China without a TEFL?", 「电工无证上岗会怎么处罚」); "what is" does.
             return False

@@ -199,6 +199,11 @@ class ScopeFinder:
             compact = self._zh_not_certificate.sub("|", compact)
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
 
+    def names_a_qualification(self, text: str) -> bool:
+        """Whether the message says "certificate", 证, or a word of qualifications (执业,
+        "profession") in any form."""
+        return self.names_a_certificate(text) or self._qualification.found_in(normalize_phrase(text))
+
     def abroad(self, text: str) -> bool:
         """Whether the message asks about somewhere outside China ("in all states")."""
         normalized = normalize_phrase(text)
