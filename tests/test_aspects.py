@@ -255,3 +255,14 @@ def test_a_job_we_hold_named_with_a_word_of_qualifications_is_not_declined(gate:
                                                                            dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "执业助理医师能否开诊所", "out_of_scope", "zh")
     assert reply.response == catalog_response("doctor", "needed")
+
+
+def test_a_comparison_asks_what_each_is_whatever_the_classifier_chose(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "教师资格证与教师证的区别是什么?", "ask_certificate_verify", "zh")
+    assert reply.response == catalog_response("teacher", "overview")
+
+
+def test_taking_a_certificate_exam_is_about_certificates(gate: DomainGate, dialogue: Dialogue) -> None:
+    # 考证 names no certificate, but says the question is about them.
+    reply = answer(gate, dialogue, "无人机要考证吗?", "nlu_fallback", "zh")
+    assert reply.response == faq_response("jobs_requiring_certificate")

@@ -235,7 +235,8 @@ class Dialogue:
     def _agrees(self, chosen: Reply, found: Findings) -> bool:
         """Whether the classifiers' answer answers what was asked: one of its aspects, or,
         when only vague ones were read, an answer on another aspect ("what is the
-        significance of certificates" asks about their value). About certificates in
+        significance of certificates" asks about their value; a comparison asks what each
+        one is, firmly). About certificates in
         general, "need" is vague too ("what must i do to be awarded a certificate": the
         classifiers know such phrasings); of a job or certificate named, it asks whether one
         is needed ("Do welders need a license?")."""
@@ -246,7 +247,7 @@ class Dialogue:
         strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
         named = found.entry or found.unlisted or found.kind
         read = [self.kb.aspects.rule(aspect) for aspect in found.aspects]
-        return strong and all(rule.vague or (rule.weak and not named) for rule in read)
+        return strong and all((rule.vague and rule.id not in found.firm) or (rule.weak and not named) for rule in read)
 
     def _answers(self, reply: Reply, aspect: str) -> bool:
         """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""

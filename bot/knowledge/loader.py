@@ -558,7 +558,8 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
     file, data = _read_mapping(root, "scope.yml", problems)
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
-                           "certificate_words", "not_certificate_words", "job_words", "job_nouns", "not_job_nouns",
+                           "certificate_words", "not_certificate_words", "certificate_acts", "job_words", "job_nouns",
+                           "not_job_nouns",
                            "not_names", "name_boundaries", "abroad_words", "home_words",
                            "uncovered_topics", "replies", "reply_sources", "evidence",
                            "reviewed"})
@@ -593,6 +594,7 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
         holder_words=fields.text_list("holder_words", 1),
         certificate_words=fields.text_list("certificate_words", 1),
         not_certificate_words=fields.text_list("not_certificate_words", 0),
+        certificate_acts=fields.text_list("certificate_acts", 0),
         job_words=fields.text_list("job_words", 1),
         job_nouns=fields.text_list("job_nouns", 0),
         not_job_nouns=fields.text_list("not_job_nouns", 0),
@@ -621,7 +623,7 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     rules = []
     for aspect_id, body in (data.get("aspects") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"aspects.{aspect_id}", problems)
-        fields.reject_unknown({"weak", "vague", "catalog", "general", "uncovered", "cues", "also"})
+        fields.reject_unknown({"weak", "vague", "catalog", "general", "uncovered", "cues", "firm_cues", "also"})
         also = _faq_references(fields, "also", faq_ids)
         catalog = fields.choice("catalog", ASPECTS, required=False)
         general = fields.choice("general", faq_ids, required=False)
@@ -629,7 +631,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
         if not (catalog or general or uncovered):
             fields.problem("general", "needs what answers it: catalog, general or uncovered")
         rules.append(AspectRule(str(aspect_id), fields.text_list("cues", 1), bool(fields.data.get("weak")),
-                                catalog, general, uncovered, also, vague=bool(fields.data.get("vague"))))
+                                catalog, general, uncovered, also, vague=bool(fields.data.get("vague")),
+                                firm_cues=fields.text_list("firm_cues", 0) if "firm_cues" in fields.data else {}))
     kinds = []
     for kind_id, body in (data.get("kinds") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)

@@ -156,6 +156,8 @@ class Scope:
     holder_words: LocalizedList
     certificate_words: LocalizedList
     not_certificate_words: LocalizedList
+    # Words that speak of certificates without naming one (考证, 挂证).
+    certificate_acts: LocalizedList
     job_words: LocalizedList
     job_nouns: LocalizedList
     not_job_nouns: LocalizedList
@@ -189,6 +191,9 @@ class AspectRule:
     # Read alone, it may stand for something the cues missed: the classifiers' answer on
     # another aspect wins ("what is the significance of certificates" asks about value).
     vague: bool = False
+    # Cues that ask exactly this aspect, though it is vague: a comparison ("区别", "same as")
+    # asks what each one is, whatever the classifiers' answer.
+    firm_cues: LocalizedList = field(default_factory=dict)
 
     def answered_by_faq(self, faq_id: str) -> bool:
         return faq_id == self.general or faq_id in self.also

@@ -54,6 +54,10 @@ def _cues(labelled: list[tuple[str, LocalizedList]]) -> list[_Cue]:
             for label, cues in labelled for words in cues.values() for cue in words if _cue_pattern(cue)]
 
 
+# The label of an aspect read by one of its firm cues.
+_FIRM = "!"
+
+
 def _matches(cues: list[_Cue], text: str) -> list[tuple[int, str]]:
     """Where each label's cues match, longer cues first taking their words' places: (start,
     label), in the order of the text. The gap of an "A…B" cue stays free for other cues
@@ -79,6 +83,8 @@ class Reading:
 
     aspects: tuple[str, ...]
     kind: str | None
+    # Those of the aspects that were read by a firm cue (a comparison asks what each is).
+    firm: tuple[str, ...] = ()
 
 
 class AspectReader:
@@ -88,7 +94,8 @@ class AspectReader:
         self._vague = {rule.id for rule in rules.aspects if rule.vague}
         # Fees, dates ...: topics the knowledge has no answer on, which say only "ask them".
         self._unanswered = {rule.id for rule in rules.aspects if rule.uncovered and not (rule.general or rule.catalog)}
-        self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects])
+        self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects]
+                                  + [(rule.id + _FIRM, rule.firm_cues) for rule in rules.aspects])
         self._kind_cues = _cues([(kind.id, kind.cues) for kind in rules.kinds])
         self._any_kind_cues = self._kind_cues + _cues([(_GENERAL_KIND, rules.general_kinds)])
         # The catalog's names, taken out before reading: 注册会计师 asks nothing about registration.
@@ -105,13 +112,19 @@ class AspectReader:
         kinds = _matches(self._kind_cues, normalize_phrase(text))
         named = re.compile(_cue_pattern(name)) if name and _cue_pattern(name) else None
         asked: list[str] = []
+        firm: set[str] = set()
         for clause in _CLAUSE_BREAK.split(text):
-            for aspect in self._clause_aspects(clause, named):
+            for label in self._clause_aspects(clause, named):
+                aspect = label.removesuffix(_FIRM)
+                if aspect != label:
+                    firm.add(aspect)
                 if aspect not in asked:
                     asked.append(aspect)
         if "what_is" in asked and self._compares_kinds(text):
             asked = list(dict.fromkeys("types_levels" if aspect == "what_is" else aspect for aspect in asked))
-        return Reading(aspects=tuple(asked[:MAX_ASPECTS]), kind=kinds[0][1] if kinds else None)
+        aspects = tuple(asked[:MAX_ASPECTS])
+        return Reading(aspects=aspects, kind=kinds[0][1] if kinds else None,
+                       firm=tuple(aspect for aspect in aspects if aspect in firm))
 
     def _compares_kinds(self, text: str) -> bool:
         """Whether a message names two kinds of certificate: 「专业资格与职业资格的区别」 and
@@ -119,16 +132,17 @@ class AspectReader:
         return len({label for _, label in _matches(self._any_kind_cues, normalize_phrase(text))}) > 1
 
     def _clause_aspects(self, clause: str, named: re.Pattern[str] | None) -> list[str]:
-        """The aspects one clause asks, weak ones only when it asks nothing else: 「二建需要注册吗」
-        asks about registration; 「幼师资格证是什么」 after 「考幼师需要什么学历」 asks what it is."""
+        """The aspects one clause asks (labels: a firm cue's ends in _FIRM), weak ones only
+        when it asks nothing else: 「二建需要注册吗」 asks about registration; 「幼师资格证是什么」
+        after 「考幼师需要什么学历」 asks what it is."""
         without_names = self._names.sub(_placeholder, normalize_phrase(clause))
         if named:
             without_names = named.sub(_placeholder, without_names)
-        asked = [aspect for _, aspect in _matches(self._aspect_cues, without_names)]
-        strong = [aspect for aspect in asked if aspect not in self._weak]
-        if strong and all(aspect in self._unanswered for aspect in strong):
+        asked = [label for _, label in _matches(self._aspect_cues, without_names)]
+        strong = [label for label in asked if label.removesuffix(_FIRM) not in self._weak]
+        if strong and all(label in self._unanswered for label in strong):
             # 「开店要厨师证吗多少钱一个」 asks whether one is needed, and its fee; 「官网是什么」 asks a place.
-            return [aspect for aspect in asked if aspect not in self._vague]
+            return [label for label in asked if label.removesuffix(_FIRM) not in self._vague]
         return strong or asked
 
 

@@ -76,6 +76,8 @@ class Findings:
     aspects: tuple[str, ...] = ()
     kind: str | None = None
     abroad: bool = False
+    # Those of the aspects asked exactly (a comparison asks what each is), though vague.
+    firm: tuple[str, ...] = ()
     # For a message the gate made a question about aspects: the intent it would have had.
     classified: str | None = None
 
@@ -92,7 +94,8 @@ class Findings:
         return cls(entry=found.get("entry"), unlisted=found.get("unlisted"), unknown=found.get("unknown"),
                    uncovered=found.get("uncovered"), relatedness=Relatedness(**found["relatedness"]),
                    aspects=tuple(found.get("aspects") or ()), kind=found.get("kind"),
-                   abroad=bool(found.get("abroad")), classified=found.get("classified"))
+                   abroad=bool(found.get("abroad")), firm=tuple(found.get("firm") or ()),
+                   classified=found.get("classified"))
 
     @classmethod
     def named_by_payload(cls, entry: str | None) -> Findings:
@@ -148,7 +151,7 @@ class DomainGate:
         return Findings(entry=entry, unlisted=unlisted,
                         unknown=None if entry or unlisted else self.scope.unknown_words(text),
                         uncovered=topic.id if topic else None, relatedness=self.scope.relatedness(text),
-                        aspects=reading.aspects, kind=reading.kind)
+                        aspects=reading.aspects, kind=reading.kind, firm=reading.firm)
 
     def decide(self, intent: str, message: Mapping[str, Any], found: Findings | None = None) -> Verdict:
         """The message's intent after the gate, with the findings it looked at (`found`, when

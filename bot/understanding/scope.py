@@ -165,7 +165,9 @@ class ScopeFinder:
         self._trade_endings = "".join(_words_and_endings(scope.job_nouns["zh"])[1])
         self._not_trade_words = tuple(normalize_phrase(w) for w in scope.not_job_nouns["zh"])
         self._zh_certificate = _substring_pattern(scope.certificate_words["zh"])
-        self._zh_not_certificate = _substring_pattern(scope.not_certificate_words["zh"])
+        self._zh_not_certificate = _substring_pattern([*scope.not_certificate_words["zh"],
+                                                       *scope.certificate_acts["zh"]])
+        self._certificate_acts = _Words(scope.certificate_acts)
         self._zh_job = _substring_pattern(scope.job_words["zh"])
         self._zh_boundaries = _substring_pattern(scope.name_boundaries["zh"])
         self._topics = [(topic, _Words(topic.words)) for topic in scope.uncovered_topics]
@@ -192,6 +194,8 @@ class ScopeFinder:
     def names_a_certificate(self, text: str) -> bool:
         """Whether the message says "certificate", "licence", 证 or 资格 in any form."""
         normalized = normalize_phrase(text)
+        if self._certificate_acts.found_in(normalized):
+            return True
         if any(word in self._en_certificate for word in normalized.split()):
             return True
         compact = normalized.replace(" ", "")
