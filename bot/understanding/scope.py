@@ -35,9 +35,11 @@ _NOUN_TAGS = ("n", "vn", "j", "eng")
 # A grade after a Chinese name ("普通话二甲", "人力资源管理师二级"), which is not what makes it
 # a noun.
 _GRADE = re.compile(r"[一二三四五六七八九十初中高特][级甲乙等]$")
-# Latin letters in a Chinese message, right before a certificate or level word: the name of
-# a certificate ("catti二级", "tesol证"), which jieba cannot tag.
-_LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级)")
+# Latin letters in a Chinese message, right before a certificate or level word, or a word
+# only a certificate has: the name of a certificate ("catti二级", "tesol证", "cfa报考条件",
+# "rhca的有效期"), which jieba cannot tag.
+_LATIN_BEFORE_CERTIFICATE = re.compile(r"([a-z][a-z0-9]+)\s*(?=证|资格证|考试|认证|[一二三四五六七八九]级"
+                                       r"|报考|报名|的?有效期|含金量)")
 # An acronym in capitals ("PMP", "ACCA"): most often the name of a certificate.
 # Latin letters only count as its edges: "华为HCIE" names HCIE.
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
