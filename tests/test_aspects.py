@@ -267,3 +267,11 @@ def test_taking_a_certificate_exam_is_about_certificates(gate: DomainGate, dialo
     # 考证 names no certificate, but says the question is about them.
     reply = answer(gate, dialogue, "无人机要考证吗?", "nlu_fallback", "zh")
     assert reply.response == faq_response("jobs_requiring_certificate")
+
+
+def test_a_certificate_named_by_its_acronym_beside_a_visa_is_still_asked_about(gate: DomainGate,
+                                                                              dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "Do I need a TEFL for a Z visa?", "out_of_scope", "en")
+    assert reply.response == unlisted_response("jobs_requiring_certificate") and reply.values["name"] == "tefl"
+    ssl = answer(gate, dialogue, "How long is my SSL certificate valid?", "out_of_scope", "en")
+    assert ssl.response == OUT_OF_SCOPE

@@ -208,8 +208,11 @@ class DomainGate:
             # "I need a lawyer for my divorce": "need" alone asks nothing, unless of a certificate
             # ("Can I teach in China without a TEFL?", 「电工无证上岗会怎么处罚」); "what is" does.
             return False
-        if found.relatedness.other_meaning and not found.entry:
-            return False  # 「windows许可证快过期了」: another kind of certificate
+        if found.relatedness.other_meaning and not found.entry and not (
+                acronym and not self.scope.means_another_certificate(str(found.unlisted))):
+            # 「windows许可证快过期了」: another kind of certificate; a TEFL asked about
+            # beside a visa is still a certificate of the domain ("do I need a TEFL for a Z visa?").
+            return False
         if not (found.entry or found.kind):
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
                 return False

@@ -205,6 +205,10 @@ class ScopeFinder:
             compact = self._zh_not_certificate.sub("|", compact)
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
 
+    def means_another_certificate(self, name: str) -> bool:
+        """Whether a name is one of the other meanings of "certificate" ("ssl", "cd")."""
+        return self._unrelated.found_in(normalize_phrase(name))
+
     def names_a_qualification(self, text: str) -> bool:
         """Whether the message says "certificate", 证, or a word of qualifications (执业,
         "profession") in any form."""
