@@ -275,3 +275,16 @@ def test_a_certificate_named_by_its_acronym_beside_a_visa_is_still_asked_about(g
     assert reply.response == unlisted_response("jobs_requiring_certificate") and reply.values["name"] == "tefl"
     ssl = answer(gate, dialogue, "How long is my SSL certificate valid?", "out_of_scope", "en")
     assert ssl.response == OUT_OF_SCOPE
+
+
+def test_a_trade_without_an_entry_asked_about_as_a_trade_is_answered(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "护师报名年限怎么算", "out_of_scope", "zh")
+    assert reply.response == unlisted_response("how_to_obtain") and reply.values["name"] == "护师"
+    # Asked for a price, or not asked about at all, it is no certificate question.
+    for text in ("理发师多少钱", "理发师把我头发剪坏了怎么投诉"):
+        assert answer(gate, dialogue, text, "out_of_scope", "zh").response == OUT_OF_SCOPE, text
+
+
+def test_continuing_education_is_no_certificate_name(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "What happens if I don't complete and report 12 CPD hours?", "out_of_scope", "en")
+    assert reply.response == faq_response("expiry_and_renewal")

@@ -209,12 +209,19 @@ class DomainGate:
             # ("Can I teach in China without a TEFL?", 「电工无证上岗会怎么处罚」); "what is" does.
             return False
         if found.relatedness.other_meaning and not found.entry and not (
-                acronym and not self.scope.means_another_certificate(str(found.unlisted))):
+                acronym and not self.scope.means_another_certificate(str(found.unlisted))
+                and not all(self.kb_aspects.rule(aspect).vague for aspect in found.aspects)):
             # 「windows许可证快过期了」: another kind of certificate; a TEFL asked about
-            # beside a visa is still a certificate of the domain ("do I need a TEFL for a Z visa?").
+            # beside a visa is still a certificate of the domain ("do I need a TEFL for a Z visa?"),
+            # but not "what is" an acronym beside one ("what's the APR on my Visa").
             return False
+        # A trade without an entry asked about as a trade is asked ("护师报名年限怎么算"), not
+        # for a time or a price ("理发师多少钱").
+        trade = found.relatedness.trade and found.unlisted is not None and any(
+            not self._weak(aspect) and aspect not in _EVERYDAY_ASPECTS for aspect in found.aspects)
         if not (found.entry or found.kind):
-            if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not acronym:
+            if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not (
+                    acronym or trade):
                 return False
             # In general, a question about certificates says so (「研究生考试有岁数要求吗」 does
             # not), unless what it asks is about certificates by itself (「替考有什么风险」).
