@@ -32,6 +32,7 @@ def scope(gate: DomainGate) -> ScopeFinder:
     ("catti二级有用吗", "catti"),  # Latin letters before a level word
     ("cfa报考条件及时间", "cfa"),  # ... or a word only a certificate has
     ("rhca的有效期怎么", "rhca"),
+    ("学护工证有学费么", "护工"),  # a verb in front is no part of the name
     ("会计证现在还能考吗", "会计"),  # a verb to jieba, right before the certificate word
     ("做推拿按摩要什么证", "推拿按摩"),  # after a job word, though 拿 is a boundary
     ("房产中介要不要持证上岗", "房产中介"),

@@ -48,7 +48,7 @@ _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 # Leading words that are not part of a name: a place (许昌), a conjunction (既然), an adverb,
 # a preposition, a pronoun; and the verbs of asking (查中级会计师证).
 _LEADING_TAGS = ("ns", "c", "d", "p", "r")
-_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询"})
+_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取"})
 
 
 def _without_leading_words(name: str) -> str:
