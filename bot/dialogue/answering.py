@@ -235,11 +235,11 @@ class Dialogue:
     def _agrees(self, chosen: Reply, found: Findings) -> bool:
         """Whether the classifiers' answer answers what was asked: one of its aspects, or,
         when only vague ones were read, an answer on another aspect ("what is the
-        significance of certificates" asks about their value; a comparison asks what each
-        one is, firmly). About certificates in
-        general, "need" is vague too ("what must i do to be awarded a certificate": the
-        classifiers know such phrasings); of a job or certificate named, it asks whether one
-        is needed ("Do welders need a license?")."""
+        significance of certificates" asks about their value; a comparison, read by a firm
+        cue, asks what each one is). About certificates in general, "need" is vague too
+        ("what must i do to be awarded a certificate": the classifiers know such phrasings);
+        of a job or certificate named, it asks whether one is needed ("Do welders need a
+        license?")."""
         if any(self._answers(chosen, aspect) for aspect in found.aspects):
             return True
         rules = self.kb.aspects.aspects

@@ -18,6 +18,8 @@ from bot.text import HAN_CHARACTER, normalize_phrase
 MAX_ASPECTS = 2
 # "A…B" in a cue: A, then B later in the message.
 _GAP = "…"
+# Ends the label of an aspect read by one of its firm cues (a comparison: 区别, "same as").
+_FIRM = "!"
 # A name taken out of a clause leaves its certificate word: 「干厨师要厨师证吗」 still asks "要…证吗".
 _NAME_ENDING = re.compile(r"(证书|证|licen[cs]es?|certificates?|certifications?)$")
 # Qualifications in general, counted as a kind when a message compares kinds (aspects.yml's
@@ -52,10 +54,6 @@ class _Cue:
 def _cues(labelled: list[tuple[str, LocalizedList]]) -> list[_Cue]:
     return [_Cue(label, re.compile(_cue_pattern(cue)))
             for label, cues in labelled for words in cues.values() for cue in words if _cue_pattern(cue)]
-
-
-# The label of an aspect read by one of its firm cues.
-_FIRM = "!"
 
 
 def _matches(cues: list[_Cue], text: str) -> list[tuple[int, str]]:
