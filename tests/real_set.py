@@ -3,6 +3,7 @@ labelled by LABELLING.md, and how an answer to one is graded: right, hedged or w
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ CATALOG_ASPECTS: Mapping[str, frozenset[str]] = {
     "verify": frozenset({"verify"}),
     "overview": frozenset({"what_is"}),
 }
+# A certificate word at the end of a name.
+_CERTIFICATE_WORD = re.compile(r"\s*(证书|证件|证|licen[cs]es?|certificates?|certifications?)$")
 # Aspects no entry holds: saying so honestly ("not covered: ask ...") is right.
 UNCOVERED_ASPECTS = frozenset({"fees", "dates", "places", "results", "recognition", "registration",
                                "reexamination", "types_levels"})
@@ -160,8 +163,7 @@ def grade(question: RealQuestion, reply: Reply) -> str:
         subject, answered = _part_answers(part, asked)
         answered = answered & asked
         if subject == "unlisted":
-            named = normalize_phrase(part.values.get("name", ""))
-            wanted = normalize_phrase(name)
+            named, wanted = _bare_name(part.values.get("name", "")), _bare_name(name)
             if kind != "unlisted" or not named or not (named in wanted or wanted in named):
                 return "wrong"  # "no entry for X" about a job we have, or the wrong name
             named_unlisted = True
@@ -178,6 +180,13 @@ def grade(question: RealQuestion, reply: Reply) -> str:
             only_in_general - {a for part in parts for a in _own_aspects(part, question.subject, asked)}:
         return "hedged"  # a general answer without the line about this entry
     return "right" if covered == asked else "hedged"
+
+
+def _bare_name(name: str) -> str:
+    """A name without its certificate word, which either side may leave out: "八大员证" is
+    named by "建筑施工八大员"."""
+    normalized = normalize_phrase(name)
+    return _CERTIFICATE_WORD.sub("", normalized) or normalized
 
 
 def _own_aspects(part: Reply, subject: str, asked: set[str]) -> frozenset[str]:

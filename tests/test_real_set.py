@@ -55,6 +55,11 @@ def question(subject: str, *aspects: str) -> RealQuestion:
         (question("general", "verify"), Reply("utter_did_you_mean", "suggestions"), "hedged"),
         (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "瑜伽老师"}), "right"),
         (question("unlisted:瑜伽老师", "needed"), Reply(UNLISTED, "unlisted", values={"name": "找人工"}), "wrong"),
+        # Either side may leave out the certificate word; another name is still wrong.
+        (question("unlisted:八大员证", "recognition"), Reply(UNLISTED, "unlisted", values={"name": "建筑施工八大员"}),
+         "right"),
+        (question("unlisted:八大员证", "recognition"), Reply(UNLISTED, "unlisted", values={"name": "安全员证"}),
+         "wrong"),
         (question("unlisted:瑜伽老师", "needed"), Reply(catalog_response("teacher", "needed"), "teacher"), "wrong"),
         # Two aspects, two answers; the general rule about an entry, marked as general.
         (question("teacher", "validity", "verify"),
