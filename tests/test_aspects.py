@@ -52,6 +52,12 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         # "what is" does not beside a place.
         ("开店要电工证吗多少钱一个", ("needed", "fees"), None),
         ("二级建造师官网是什么报名入口在哪里", ("places",), None),
+        # ... joined to the words around it: 假…证 asks about fakes.
+        ("假电工证到单位上班会查吗", ("scams",), None),
+        ("电子导游证怎么回事", ("what_is",), None),
+        ("一建转注是什么意思", ("registration",), None),
+        ("Do Lawyers Have to Retake the Bar Exam?", ("reexamination",), None),
+        ("大专主管护师考副高需要几年", ("obtain",), None),  # years before one may sit it, not validity
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:

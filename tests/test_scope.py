@@ -50,6 +50,10 @@ def scope(gate: DomainGate) -> ScopeFinder:
     ("普通话二甲证书有效期多久", "普通话二甲"),  # a grade at the end of the name
     ("足球裁判等级怎么考", "足球裁判"),
     ("钢琴考级证书升学有用吗", "钢琴"),
+    ("领队证怎么考", "领队"),  # 领 begins a word here: no boundary
+    ("大专主管护师考副高需要几年", "主管护师"),  # a schooling in front is no part of the name
+    ("如何认定医疗机构挂靠护士证件", "护士"),  # nor a certificate act
+    ("如何申请基层法律服务工作者执业资格证书", "基层法律服务工作者"),  # known words, never used whole
 ])
 def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> None:
     assert scope.unlisted_name(text) == name

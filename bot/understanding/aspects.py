@@ -149,5 +149,6 @@ def _placeholder(name: re.Match[str]) -> str:
     ending = _NAME_ENDING.search(name.group(0))
     if not ending:
         return " § "
-    # A Chinese certificate word stays joined to what follows (「要厨师证吗」: "证吗").
-    return f" § {ending.group(0)}" if HAN_CHARACTER.match(ending.group(0)) else f" § {ending.group(0)} "
+    # A Chinese certificate word stays joined to the words around it (「要厨师证吗」: "要证吗",
+    # 「假电工证」: "假证").
+    return ending.group(0) if HAN_CHARACTER.match(ending.group(0)) else f" § {ending.group(0)} "

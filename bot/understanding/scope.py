@@ -46,9 +46,11 @@ _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 
 
 # Leading words that are not part of a name: a place (许昌), a conjunction (既然), an adverb,
-# a preposition, a pronoun; and the verbs of asking (查中级会计师证).
+# a preposition, a pronoun; the verbs of asking (查中级会计师证), a schooling (大专主管护师) and
+# a certificate act (挂靠护士).
 _LEADING_TAGS = ("ns", "c", "d", "p", "r")
-_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取"})
+_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取", "申请", "申领", "挂靠",
+                            "大专", "本科", "中专", "高中", "初中", "硕士", "博士", "研究生"})
 
 
 def _without_leading_words(name: str) -> str:
@@ -65,6 +67,18 @@ def _without_leading_words(name: str) -> str:
             break
         start += len(word.word)
     return name[start:]
+
+
+def _inside_nouns(text: str) -> list[tuple[int, int]]:
+    """Where jieba's nouns of a Chinese text are (领队: a boundary 领 inside it is no boundary)."""
+    import jieba.posseg
+
+    spans, position = [], 0
+    for word in jieba.posseg.cut(text):
+        if word.flag.startswith("n") and len(word.word) > 1:
+            spans.append((position, position + len(word.word)))
+        position += len(word.word)
+    return spans
 
 
 def _ends_like_a_noun(name: str, trade_endings: str, verbs_too: bool = False) -> bool:
@@ -250,7 +264,7 @@ class ScopeFinder:
             runs = [*self._unknown_chinese(word), *self._unknown_trades(word)]
             for run in map(self._after_last_boundary, runs):
                 if len(run) >= MIN_CHINESE_NAME and run[-1] in self._trade_endings and not self._names_a_holder(run):
-                    return run
+                    return _without_leading_words(run)
         return None
 
     def _unknown_trades(self, text: str) -> list[str]:
@@ -357,9 +371,12 @@ class ScopeFinder:
     def _after_last_boundary(self, run: str) -> str:
         """What follows the last boundary or job word, once those at the end are dropped
         ("我想考个叉车" -> 叉车, "月嫂要" -> 月嫂, "做月嫂需要" -> 月嫂)."""
-        cuts = []
-        for pattern in (self._zh_boundaries, self._zh_job):
-            cuts += [(m.start(), m.end()) for m in pattern.finditer(run)] if pattern else []
+        # A boundary inside a noun is part of it (领 in 领队证).
+        nouns = _inside_nouns(run)
+        cuts = [(m.start(), m.end()) for m in self._zh_boundaries.finditer(run)
+                if not any(start <= m.start() and m.end() <= end and (start, end) != m.span() for start, end in nouns)
+                ] if self._zh_boundaries else []
+        cuts += [(m.start(), m.end()) for m in self._zh_job.finditer(run)] if self._zh_job else []
         end = len(run)
         for start, stop in sorted(cuts, reverse=True):
             if stop == end:
@@ -403,8 +420,9 @@ class ScopeFinder:
 
     def _is_unknown(self, name: str) -> bool:
         if HAN_CHARACTER.search(name):
-            return bool(_HAN_RUN.fullmatch(name)) and any(
+            return bool(_HAN_RUN.fullmatch(name)) and (any(
                 len(run) >= MIN_CHINESE_NAME for run in self._unknown_chinese(name))
+                or (len(name) >= 5 and name not in self._known_zh_text))
         words = name.split()
         if len(words) > 1 and self._is_job_noun(words[-1]) and f" {name} " not in self._known_en_text:
             return True  # "dental technician": known words perhaps, but no job the knowledge names
