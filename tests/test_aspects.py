@@ -264,6 +264,28 @@ def test_a_job_we_hold_named_with_a_word_of_qualifications_is_not_declined(gate:
     assert reply.response == catalog_response("doctor", "needed")
 
 
+def test_a_job_we_hold_named_as_doing_it_is_not_declined(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "What do you need to teach English in China?", "out_of_scope", "en")
+    assert reply.response == catalog_response("teacher", "needed")
+    # Doing the job keeps its verb when the name is taken out: "possible to practise" asks how.
+    reply = answer(gate, dialogue, "Is it possible to practice medicine in China", "out_of_scope", "en")
+    assert reply.response == entry_general_response("how_to_obtain") and reply.answered_by == "doctor"
+    # Someone to hire is not the qualification.
+    assert answer(gate, dialogue, "I need a lawyer for my divorce", "out_of_scope", "en").response == OUT_OF_SCOPE
+
+
+def test_a_licence_in_another_us_state_is_asked_about_honestly(gate: DomainGate, dialogue: Dialogue) -> None:
+    # A job noun is a trade in English too; "more than one state" asks about recognition abroad.
+    reply = answer(gate, dialogue, "Can a Notary hold a commission in more than one state at the same time?",
+                   "out_of_scope", "en")
+    assert reply.response == UNLISTED and reply.values["name"] == "notary"
+    assert answer(gate, dialogue, "Can a CPA practice in any state?", "out_of_scope", "en").response == \
+        UNLISTED_ABROAD
+    # Continuing education in hours (CPE) is of the domain.
+    assert answer(gate, dialogue, "How many hours of CPE do I have to take per year?", "out_of_scope",
+                  "en").response == faq_response("expiry_and_renewal")
+
+
 def test_a_comparison_asks_what_each_is_whatever_the_classifier_chose(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "教师资格证与教师证的区别是什么?", "ask_certificate_verify", "zh")
     assert reply.response == catalog_response("teacher", "overview")

@@ -22,6 +22,8 @@ _GAP = "…"
 _FIRM = "!"
 # A name taken out of a clause leaves its certificate word: 「干厨师要厨师证吗」 still asks "要…证吗".
 _NAME_ENDING = re.compile(r"(证书|证|licen[cs]es?|certificates?|certifications?)$")
+# A name that is doing the job ("practice law", "teach in china") begins with its verb.
+JOB_VERB = re.compile(r"(?<![a-z])(practi[cs]e|practi[cs]ing|teach|teaching)(?= )")
 # Qualifications in general, counted as a kind when a message compares kinds (aspects.yml's
 # general_kinds).
 _GENERAL_KIND = "general"
@@ -145,10 +147,12 @@ class AspectReader:
 
 
 def _placeholder(name: re.Match[str]) -> str:
-    """What stands for a name taken out of a clause: a mark, then its certificate word."""
+    """What stands for a name taken out of a clause: a mark, then its certificate word; a
+    name that is doing the job keeps its verb ("is it possible to practise medicine")."""
     ending = _NAME_ENDING.search(name.group(0))
     if not ending:
-        return " § "
+        verb = JOB_VERB.match(name.group(0))
+        return f" {verb.group(0)} § " if verb else " § "
     # A Chinese certificate word stays joined to the words around it (「要厨师证吗」: "要证吗",
     # 「假电工证」: "假证").
     return ending.group(0) if HAN_CHARACTER.match(ending.group(0)) else f" § {ending.group(0)} "

@@ -34,7 +34,7 @@ from bot.knowledge.routing import (
     knowledge_intents,
 )
 from bot.text import normalize_phrase
-from bot.understanding.aspects import AspectReader
+from bot.understanding.aspects import JOB_VERB, AspectReader
 from bot.understanding.scope import ARTICLES, Relatedness, ScopeFinder
 
 # The key of the findings in a parsed message (Rasa's parse data, the tracker's latest message).
@@ -177,9 +177,9 @@ class DomainGate:
         if found.entry:
             # "what about lawyers?" is one of the knowledge's own phrasings that only name an
             # entry, whatever the classifiers made of it (some trainings call it unrelated);
-            # so is a job we hold named with a word of qualifications (「执业助理医师能否开诊所」).
+            # so is a job we hold named as a qualification (「执业助理医师能否开诊所」).
             if _with_named_entry_marked(message) in self._naming_frames or (
-                    intent == OUT_OF_SCOPE_INTENT and self.scope.names_a_qualification(text)):
+                    intent == OUT_OF_SCOPE_INTENT and self._as_a_qualification(text)):
                 return self._naming_intent
             return intent
         if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT):
@@ -204,7 +204,7 @@ class DomainGate:
             set(found.aspects) & _EVERYDAY_ASPECTS)
         if intent == OUT_OF_SCOPE_INTENT and not (found.kind or acronym) and all(
                 self._weak(aspect) and not self.kb_aspects.rule(aspect).vague for aspect in found.aspects) and not (
-                found.entry and self.scope.names_a_qualification(text)):
+                found.entry and self._as_a_qualification(text)):
             # "I need a lawyer for my divorce": "need" alone asks nothing, unless of a certificate
             # ("Can I teach in China without a TEFL?", 「电工无证上岗会怎么处罚」); "what is" does.
             return False
@@ -237,6 +237,12 @@ class DomainGate:
         if intent == CANCEL_INTENT:
             return bool(_QUESTION.search(text))
         return True
+
+    def _as_a_qualification(self, text: str) -> bool:
+        """Whether a job is named as a qualification: with a word of qualifications
+        (「执业助理医师能否开诊所」), or as doing it ("can I teach in China with a diploma?"),
+        not as someone to hire ("I need a lawyer for my divorce")."""
+        return self.scope.names_a_qualification(text) or bool(JOB_VERB.search(normalize_phrase(text)))
 
     def _weak(self, aspect: str) -> bool:
         return self.kb_aspects.rule(aspect).weak

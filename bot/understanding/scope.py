@@ -202,7 +202,8 @@ class ScopeFinder:
         certificates (Relatedness.unrelated decides)."""
         normalized = normalize_phrase(text)
         return Relatedness(domain_word=self._domain.found_in(normalized),
-                           trade=self._chinese_trade(normalized) is not None,
+                           trade=self._chinese_trade(normalized) is not None
+                           or any(self._is_job_noun(word) for word in normalized.split()),
                            # 「养老资格认证」 is another meaning, though it says 资格.
                            other_meaning=self._unrelated.found_in(normalized)
                            and not self._qualification.found_in(self._unrelated.removed_from(normalized)))
