@@ -147,10 +147,13 @@ class AspectReader:
 
 
 def _placeholder(name: re.Match[str]) -> str:
-    """What stands for a name taken out of a clause: a mark, then its certificate word; a
-    name that is doing the job keeps its verb ("is it possible to practise medicine")."""
+    """What stands for a name taken out of a clause: in Chinese its certificate word, joined
+    to the words around it; in English a mark, then its certificate word, and a name that is
+    doing the job keeps its verb ("is it possible to practise medicine")."""
     ending = _NAME_ENDING.search(name.group(0))
     if not ending:
+        if HAN_CHARACTER.match(name.group(0)):
+            return ""  # 「无医师证」 reads 无证
         verb = JOB_VERB.match(name.group(0))
         return f" {verb.group(0)} § " if verb else " § "
     # A Chinese certificate word stays joined to the words around it (「要厨师证吗」: "要证吗",
