@@ -310,6 +310,11 @@ def test_a_certificate_named_by_its_acronym_beside_a_visa_is_still_asked_about(g
 def test_a_trade_without_an_entry_asked_about_as_a_trade_is_answered(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "护师报名年限怎么算", "out_of_scope", "zh")
     assert reply.response == unlisted_response("how_to_obtain") and reply.values["name"] == "护师"
+    # What it is, too; credits are continuing education.
+    reply = answer(gate, dialogue, "中级经济师以考代评是怎么回事", "out_of_scope", "zh")
+    assert reply.response.startswith(UNLISTED) and reply.values["name"] == "中级经济师"
+    reply = answer(gate, dialogue, "护师一类二类多少学分达标", "out_of_scope", "zh")
+    assert reply.response == unlisted_response("expiry_and_renewal") and reply.values["name"] == "护师"
     # Asked for a price, or not asked about at all, it is no certificate question.
     for text in ("理发师多少钱", "理发师把我头发剪坏了怎么投诉"):
         assert answer(gate, dialogue, text, "out_of_scope", "zh").response == OUT_OF_SCOPE, text

@@ -215,10 +215,11 @@ class DomainGate:
             # beside a visa is still a certificate of the domain ("do I need a TEFL for a Z visa?"),
             # but not "what is" an acronym beside one ("what's the APR on my Visa").
             return False
-        # A trade without an entry asked about as a trade is asked ("护师报名年限怎么算"), not
-        # for a time or a price ("理发师多少钱").
+        # A trade without an entry asked about as a trade is asked ("护师报名年限怎么算",
+        # 「中级经济师以考代评是怎么回事」), not for a time or a price ("理发师多少钱").
         trade = found.relatedness.trade and found.unlisted is not None and any(
-            not self._weak(aspect) and aspect not in _EVERYDAY_ASPECTS for aspect in found.aspects)
+            (not self._weak(aspect) or self.kb_aspects.rule(aspect).vague) and aspect not in _EVERYDAY_ASPECTS
+            for aspect in found.aspects)
         if not (found.entry or found.kind):
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not (
                     acronym or trade):
