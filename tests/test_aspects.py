@@ -155,6 +155,9 @@ def test_the_classifiers_answer_stands_when_it_answers_what_was_asked(gate: Doma
 def test_a_modifier_makes_another_job(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "宠物医生需要医师资格证吗", "ask_certificate_needed", "zh")
     assert reply.response.startswith(UNLISTED) and reply.values["name"] == "宠物医生"
+    # A contractor is not a constructor, though the words are close.
+    reply = answer(gate, dialogue, "How Do I Look up a Contractors License", "inform", "en")
+    assert reply.response == unlisted_response("verify_authenticity") and reply.values["name"] == "contractors license"
 
 
 def test_a_name_inside_another_word_is_no_name(gate: DomainGate, dialogue: Dialogue) -> None:
