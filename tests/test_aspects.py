@@ -60,6 +60,8 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("大专主管护师考副高需要几年", ("obtain",), None),  # years before one may sit it, not validity
         ("卫健委无医师证怎么处罚", ("needed",), None),  # a name without its certificate word: 无证
         ("目前我国到底有多少职业资格?", ("types_levels",), None),
+        ("社会工作师证书需要登记吗", ("registration",), None),
+        ("受邀会诊医师应具备什么资质", ("needed",), "industry_access"),
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
@@ -155,6 +157,8 @@ def test_the_classifiers_answer_stands_when_it_answers_what_was_asked(gate: Doma
 def test_a_modifier_makes_another_job(gate: DomainGate, dialogue: Dialogue) -> None:
     reply = answer(gate, dialogue, "宠物医生需要医师资格证吗", "ask_certificate_needed", "zh")
     assert reply.response.startswith(UNLISTED) and reply.values["name"] == "宠物医生"
+    reply = answer(gate, dialogue, "没有保育员证能做保育老师吗", "ask_certificate_needed", "zh")
+    assert reply.response.startswith(UNLISTED) and reply.values["name"] == "保育老师"
     # A contractor is not a constructor, though the words are close.
     reply = answer(gate, dialogue, "How Do I Look up a Contractors License", "inform", "en")
     assert reply.response == unlisted_response("verify_authenticity") and reply.values["name"] == "contractors license"

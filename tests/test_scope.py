@@ -53,6 +53,7 @@ def scope(gate: DomainGate) -> ScopeFinder:
     ("领队证怎么考", "领队"),  # 领 begins a word here: no boundary
     ("大专主管护师考副高需要几年", "主管护师"),  # a schooling in front is no part of the name
     ("如何认定医疗机构挂靠护士证件", "护士"),  # nor a certificate act
+    ("旧版茶艺师资格证是否有效", "茶艺师"),
     ("如何申请基层法律服务工作者执业资格证书", "基层法律服务工作者"),  # known words, never used whole
 ])
 def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> None:
@@ -90,6 +91,7 @@ def test_unlisted_names_are_found(scope: ScopeFinder, text: str, name: str) -> N
     "我是新手能直接考证吗",
     "工作人员说我的证书是假的",
     "我师傅说证书每年都要年审",
+    "厂区无证驾驶叉车怎么处罚",  # 无证 is no name's certificate word
 ])
 def test_questions_in_the_knowledge_name_nothing_unlisted(scope: ScopeFinder, text: str) -> None:
     assert scope.unlisted_name(text) is None

@@ -46,11 +46,11 @@ _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 
 
 # Leading words that are not part of a name: a place (许昌), a conjunction (既然), an adverb,
-# a preposition, a pronoun; the verbs of asking (查中级会计师证), a schooling (大专主管护师) and
-# a certificate act (挂靠护士).
+# a preposition, a pronoun; the verbs of asking (查中级会计师证), a schooling (大专主管护师),
+# a certificate act (挂靠护士) and an edition (旧版).
 _LEADING_TAGS = ("ns", "c", "d", "p", "r")
 _LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取", "申请", "申领", "挂靠",
-                            "大专", "本科", "中专", "高中", "初中", "硕士", "博士", "研究生"})
+                            "旧版", "大专", "本科", "中专", "高中", "初中", "硕士", "博士", "研究生"})
 
 
 def _without_leading_words(name: str) -> str:
