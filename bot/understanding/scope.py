@@ -24,6 +24,9 @@ MIN_CHINESE_NAME = 2
 # A trade made of known words is told by its last three characters ("管理师"); shorter, it
 # is too often a common word ("到手", "新手").
 MIN_COMPOUND_TRADE = 3
+# A Chinese name this long that the knowledge never uses whole is new, though each of its
+# words is known (基层法律服务工作者); a shorter one is too often a known thing reworded.
+MIN_NEW_COMPOUND = 5
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _HAN_RUN = re.compile(f"(?:{HAN_CHARACTER.pattern})+")
 _HAN_TAIL = re.compile(rf"(?:{HAN_CHARACTER.pattern})*$")
@@ -49,7 +52,7 @@ _ACRONYM = re.compile(r"(?<![A-Za-z0-9-])[A-Z]{3,6}(?![A-Za-z0-9-])")
 # a preposition, a pronoun; the verbs of asking (查中级会计师证), a schooling (大专主管护师),
 # a certificate act (挂靠护士) and an edition (旧版).
 _LEADING_TAGS = ("ns", "c", "d", "p", "r")
-_LEADING_VERBS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取", "申请", "申领", "挂靠",
+_LEADING_WORDS = frozenset({"查", "问", "查询", "考", "办", "办理", "咨询", "学", "获取", "申请", "申领", "挂靠",
                             "旧版", "大专", "本科", "中专", "高中", "初中", "硕士", "博士", "研究生"})
 
 
@@ -61,7 +64,7 @@ def _without_leading_words(name: str) -> str:
     words = list(jieba.posseg.cut(name))
     start = 0
     for word in words[:-1]:
-        if not (word.flag.startswith(_LEADING_TAGS) or word.word in _LEADING_VERBS):
+        if not (word.flag.startswith(_LEADING_TAGS) or word.word in _LEADING_WORDS):
             break
         if len(name) - (start + len(word.word)) < MIN_CHINESE_NAME:
             break
@@ -69,8 +72,8 @@ def _without_leading_words(name: str) -> str:
     return name[start:]
 
 
-def _inside_nouns(text: str) -> list[tuple[int, int]]:
-    """Where jieba's nouns of a Chinese text are (领队: a boundary 领 inside it is no boundary)."""
+def _noun_spans(text: str) -> list[tuple[int, int]]:
+    """Where jieba's nouns of two characters or more are in a Chinese text (领队)."""
     import jieba.posseg
 
     spans, position = [], 0
@@ -372,12 +375,12 @@ class ScopeFinder:
     def _after_last_boundary(self, run: str) -> str:
         """What follows the last boundary or job word, once those at the end are dropped
         ("我想考个叉车" -> 叉车, "月嫂要" -> 月嫂, "做月嫂需要" -> 月嫂)."""
-        # A boundary inside a noun is part of it (领 in 领队证).
-        nouns = _inside_nouns(run)
-        cuts = [(m.start(), m.end()) for m in self._zh_boundaries.finditer(run)
+        # A boundary inside a longer noun is part of it (领 in 领队证).
+        nouns = _noun_spans(run)
+        cuts = [m.span() for m in self._zh_boundaries.finditer(run)
                 if not any(start <= m.start() and m.end() <= end and (start, end) != m.span() for start, end in nouns)
                 ] if self._zh_boundaries else []
-        cuts += [(m.start(), m.end()) for m in self._zh_job.finditer(run)] if self._zh_job else []
+        cuts += [m.span() for m in self._zh_job.finditer(run)] if self._zh_job else []
         end = len(run)
         for start, stop in sorted(cuts, reverse=True):
             if stop == end:
@@ -423,7 +426,7 @@ class ScopeFinder:
         if HAN_CHARACTER.search(name):
             return bool(_HAN_RUN.fullmatch(name)) and (any(
                 len(run) >= MIN_CHINESE_NAME for run in self._unknown_chinese(name))
-                or (len(name) >= 5 and name not in self._known_zh_text))
+                or (len(name) >= MIN_NEW_COMPOUND and name not in self._known_zh_text))
         words = name.split()
         if len(words) > 1 and self._is_job_noun(words[-1]) and f" {name} " not in self._known_en_text:
             return True  # "dental technician": known words perhaps, but no job the knowledge names
