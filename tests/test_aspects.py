@@ -61,6 +61,7 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("卫健委无医师证怎么处罚", ("needed",), None),  # a name without its certificate word: 无证
         ("目前我国到底有多少职业资格?", ("types_levels",), None),
         ("社会工作师证书需要登记吗", ("registration",), None),
+        ("教师资格证和教师证是同一个证吗?", ("what_is",), None),
         ("受邀会诊医师应具备什么资质", ("needed",), "industry_access"),
     ],
 )
@@ -290,6 +291,9 @@ def test_a_licence_in_another_us_state_is_asked_about_honestly(gate: DomainGate,
     assert reply.response == UNLISTED and reply.values["name"] == "notary"
     assert answer(gate, dialogue, "Can a CPA practice in any state?", "out_of_scope", "en").response == \
         UNLISTED_ABROAD
+    # Licensing is a certificate word.
+    assert answer(gate, dialogue, "What Is Licensing Reciprocity?", "faq", "en", faq="certificate_types").response \
+        == UNCOVERED
     # Continuing education in hours (CPE) is of the domain.
     assert answer(gate, dialogue, "How many hours of CPE do I have to take per year?", "out_of_scope",
                   "en").response == faq_response("expiry_and_renewal")
