@@ -57,6 +57,8 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("电子导游证怎么回事", ("what_is",), None),
         ("一建转注是什么意思", ("registration",), None),
         ("Do Lawyers Have to Retake the Bar Exam?", ("reexamination",), None),
+        ("forklift operator is transferring to another company with valid certification, can he still use it?",
+         ("recognition",), None),
         ("大专主管护师考副高需要几年", ("obtain",), None),  # years before one may sit it, not validity
         ("卫健委无医师证怎么处罚", ("needed",), None),  # a name without its certificate word: 无证
         ("目前我国到底有多少职业资格?", ("types_levels",), None),
