@@ -162,7 +162,12 @@ def grade(question: RealQuestion, reply: Reply) -> str:
     for part in parts:
         subject, answered = _part_answers(part, asked)
         answered = answered & asked
-        if subject == "unlisted":
+        if subject == "unlisted" and kind == "kind":
+            # A certificate of that kind that has no entry (焊工证, a special operation): "no
+            # entry for it" is the honest line about the specific case, and answers nothing.
+            if part.response in (UNLISTED, UNLISTED_ABROAD):
+                continue
+        elif subject == "unlisted":
             named, wanted = _bare_name(part.values.get("name", "")), _bare_name(name)
             if kind != "unlisted" or not named or not (named in wanted or wanted in named):
                 return "wrong"  # "no entry for X" about a job we have, or the wrong name

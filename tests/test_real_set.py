@@ -75,6 +75,14 @@ def question(subject: str, *aspects: str) -> RealQuestion:
         (question("unlisted:焊工证", "validity", "verify"),
          Reply(unlisted_response("expiry_and_renewal"), "unlisted", values={"name": "焊工证"},
                more=(Reply(faq_response("verify_authenticity"), "verify_authenticity"),)), "right"),
+        # A certificate of a kind without an entry of its own: "no entry for it" is the honest
+        # line, and answers nothing by itself.
+        (question("kind:catalog", "obtain"),
+         Reply(unlisted_response("how_to_obtain"), "unlisted", values={"name": "焊工"}), "right"),
+        (question("kind:catalog", "needed"), Reply(UNLISTED, "unlisted", values={"name": "焊工"},
+                                                    more=(Reply(faq_response("access_type_skilled_qualifications"),
+                                                                "x"),)), "right"),
+        (question("kind:catalog", "needed"), Reply(UNLISTED, "unlisted", values={"name": "焊工"}), "wrong"),
         (question("other_certificate"), Reply(OUT_OF_SCOPE, "out_of_scope"), "right"),
         (question("other_certificate"), Reply(faq_response("expiry_and_renewal"), "x"), "wrong"),
     ],
