@@ -188,6 +188,15 @@ def test_facts_of_the_catalog_note_are_reachable(gate: DomainGate, dialogue: Dia
         "catalog_changes_2021")
 
 
+def test_a_special_operation_without_an_entry_says_so_and_what_the_catalog_note_says(
+        gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "焊工证需要吗", "ask_certificate_needed", "zh")
+    assert responses(reply) == [UNLISTED, faq_response("access_type_skilled_qualifications")]
+    assert reply.values["name"] == "焊工"
+    reply = answer(gate, dialogue, "登高证怎么办理", "faq", "zh", faq="how_to_obtain")
+    assert responses(reply) == [unlisted_response("how_to_obtain")] and reply.values["name"] == "登高"
+
+
 def test_other_kinds_of_certificate_are_declined(gate: DomainGate, dialogue: Dialogue) -> None:
     for text in ("网银U盾证书过期了怎么办", "数字证书CA过期了怎么续期", "养老资格认证几年一次",
                  "车辆合格证过期了怎么办", "does a certificate of occupancy expire", "ISO9001认证证书的有效期是多久",

@@ -284,7 +284,9 @@ class Dialogue:
         entry = self.kb.catalog_entry(found.entry) if found.entry and not (
             named_kind and named_kind.before_entries) else None
         kind = named_kind if not entry else None
-        unlisted = found.unlisted if not (entry or kind) else None
+        # A certificate named beside a kind that is not one of the four ("焊工证" with the
+        # special operations of the catalog's note) is still one we have no entry for.
+        unlisted = found.unlisted if not (entry or kind and kind.category) else None
         parts: list[tuple[str | None, Reply]] = []
         for aspect in found.aspects or ("what_is",):
             rule = rules.rule(aspect)
