@@ -195,6 +195,10 @@ def test_a_special_operation_without_an_entry_says_so_and_what_the_catalog_note_
     assert reply.values["name"] == "焊工"
     reply = answer(gate, dialogue, "登高证怎么办理", "faq", "zh", faq="how_to_obtain")
     assert responses(reply) == [unlisted_response("how_to_obtain")] and reply.values["name"] == "登高"
+    # A name the kind's own words name is no certificate without an entry: the note names it.
+    reply = answer(gate, dialogue, "开车拉危险品的那个从业资格 是不是必须持证才能干", "faq", "zh",
+                   faq="jobs_requiring_certificate")
+    assert responses(reply) == [faq_response("access_type_skilled_qualifications")]
 
 
 def test_other_kinds_of_certificate_are_declined(gate: DomainGate, dialogue: Dialogue) -> None:

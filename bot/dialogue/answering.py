@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.knowledge.mentions import MentionFinder
-from bot.knowledge.model import CatalogEntry, KindRule, KnowledgeBase, UncoveredTopic
+from bot.knowledge.model import CatalogEntry, KindRule, KnowledgeBase, LocalizedList, UncoveredTopic
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     ASPECT_SEPARATOR,
@@ -45,6 +45,7 @@ from bot.knowledge.routing import (
     knowledge_intents,
 )
 from bot.settings import Settings
+from bot.text import normalize_phrase
 from bot.understanding.gate import Findings
 
 logger = logging.getLogger(__name__)
@@ -284,9 +285,10 @@ class Dialogue:
         entry = self.kb.catalog_entry(found.entry) if found.entry and not (
             named_kind and named_kind.before_entries) else None
         kind = named_kind if not entry else None
-        # A certificate named beside a kind that is not one of the four ("焊工证" with the
-        # special operations of the catalog's note) is still one we have no entry for.
-        unlisted = found.unlisted if not (entry or kind and kind.category) else None
+        # A certificate named beside a kind that is not one of the four (焊工证, a special
+        # operation) is still one we have no entry for, unless the kind's own cues name it.
+        unlisted = found.unlisted if not entry and not (kind and (kind.category or _names(kind.cues, found.unlisted))) \
+            else None
         parts: list[tuple[str | None, Reply]] = []
         for aspect in found.aspects or ("what_is",):
             rule = rules.rule(aspect)
@@ -425,3 +427,9 @@ class Dialogue:
         if not buttons:
             return Reply(NOT_UNDERSTOOD, "none")
         return Reply(DID_YOU_MEAN, "suggestions", buttons=buttons)
+
+
+def _names(cues: LocalizedList, name: str | None) -> bool:
+    """Whether a name holds one of these cue words (「开车拉危险品」 holds 危险品)."""
+    normalized = normalize_phrase(name or "")
+    return any(normalize_phrase(cue) in normalized for words in cues.values() for cue in words)

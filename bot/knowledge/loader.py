@@ -636,7 +636,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     kinds = []
     for kind_id, body in (data.get("kinds") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)
-        fields.reject_unknown({"cues", "answers", "before_entries", "also", "category", "example", "evidence"})
+        fields.reject_unknown({"cues", "members", "answers", "before_entries", "also", "category", "example",
+                               "evidence"})
         kind_also = _faq_references(fields, "also", faq_ids)
         raw_answers = fields.data.get("answers")
         answers: Mapping[str, Any] = raw_answers if isinstance(raw_answers, Mapping) else {}
@@ -652,7 +653,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
                        stated=["example"] if example else [], allowed=["example"], cited=None,
                        documents=documents, problems=problems)
         kinds.append(KindRule(str(kind_id), fields.text_list("cues", 1), {str(k): str(v) for k, v in answers.items()},
-                              bool(fields.data.get("before_entries")), kind_also, category, example))
+                              bool(fields.data.get("before_entries")), kind_also, category, example,
+                              fields.text_list("members", 0) if "members" in fields.data else {}))
     if not rules:
         problems.append(Problem(file, "aspects", "", "lists no aspect"))
     aspect_ids = {rule.id for rule in rules}

@@ -215,6 +215,9 @@ class KindRule:
     # "what is it" is answered with what they say of it, and no more.
     category: str | None = None
     example: Localized | None = None
+    # Everyday names of certificates of this kind that have no entry (焊工证): read as the
+    # kind, and the answer says first that there is no entry for them.
+    members: LocalizedList = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

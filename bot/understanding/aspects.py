@@ -96,7 +96,7 @@ class AspectReader:
         self._unanswered = {rule.id for rule in rules.aspects if rule.uncovered and not (rule.general or rule.catalog)}
         self._aspect_cues = _cues([(rule.id, rule.cues) for rule in rules.aspects]
                                   + [(rule.id + _FIRM, rule.firm_cues) for rule in rules.aspects])
-        self._kind_cues = _cues([(kind.id, kind.cues) for kind in rules.kinds])
+        self._kind_cues = _cues([(kind.id, words) for kind in rules.kinds for words in (kind.cues, kind.members)])
         self._any_kind_cues = self._kind_cues + _cues([(_GENERAL_KIND, rules.general_kinds)])
         # The catalog's names, taken out before reading: 注册会计师 asks nothing about registration.
         names = {normalize_phrase(alias) for entry in kb.catalog for kinds in entry.aliases.values()
