@@ -64,6 +64,7 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("目前我国到底有多少职业资格?", ("types_levels",), None),
         ("社会工作师证书需要登记吗", ("registration",), None),
         ("教师资格证和教师证是同一个证吗?", ("what_is",), None),
+        ("二级建造师全国都可以用吗", ("recognition",), None),
         ("受邀会诊医师应具备什么资质", ("needed",), "industry_access"),
     ],
 )
