@@ -205,7 +205,8 @@ def test_a_special_operation_without_an_entry_says_so_and_what_the_catalog_note_
 def test_other_kinds_of_certificate_are_declined(gate: DomainGate, dialogue: Dialogue) -> None:
     for text in ("网银U盾证书过期了怎么办", "数字证书CA过期了怎么续期", "养老资格认证几年一次",
                  "车辆合格证过期了怎么办", "does a certificate of occupancy expire", "ISO9001认证证书的有效期是多久",
-                 "各级动火证的有效时间"):
+                 "各级动火证的有效时间", "支付宝提示证书过期了怎么办", "高处作业票有效期几天",
+                 "How Long Can Digital Certificates Be Valid?"):
         assert answer(gate, dialogue, text, "faq", "zh", faq="expiry_and_renewal").response == OUT_OF_SCOPE, text
 
 
