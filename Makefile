@@ -27,7 +27,9 @@ NGINX := /usr/sbin/nginx
 # A CJK font, so that the browser draws Chinese (screenshots show boxes without one).
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/server/components/*.py)
+# data/'s folders too: a training file deleted changes only its folder's time.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type d) $(shell find data -name '*.yml') \
+	$(GENERATED_DIR)/jieba/catalog_words.txt $(wildcard bot/server/components/*.py)
 
 .PHONY: help install generate check-generated train web browser nginx run run-scaled shell test lint bench soak lock clean
 
