@@ -65,6 +65,13 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("社会工作师证书需要登记吗", ("registration",), None),
         ("教师资格证和教师证是同一个证吗?", ("what_is",), None),
         ("二级建造师全国都可以用吗", ("recognition",), None),
+        # Two variants of one thing compared ask about its types; a kind against all
+        # certificates, or a name against a shorter one it ends with, asks what it is.
+        ("高压电工证和低压电工证的区别", ("types_levels",), None),
+        ("乡村助理医师和执业助理医师有什么区别", ("types_levels",), None),
+        ("安全员ABC证区别", ("types_levels",), None),
+        ("资格证书和证书的区别在哪里", ("what_is",), None),
+        ("注册会计师和会计师有什么区别", ("what_is",), None),
         ("受邀会诊医师应具备什么资质", ("needed",), "industry_access"),
     ],
 )

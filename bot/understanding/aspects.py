@@ -27,6 +27,13 @@ JOB_VERB = re.compile(r"(?<![a-z])(practi[cs]e|practi[cs]ing|teach|teaching)(?= 
 # Qualifications in general, counted as a kind when a message compares kinds (aspects.yml's
 # general_kinds).
 _GENERAL_KIND = "general"
+# Two things compared, in Chinese: 「A和B的区别」, 「A与B一样吗」.
+_COMPARED = re.compile(r"([\u4e00-\u9fff]+)[和与跟同及]([\u4e00-\u9fff]+?)(?:的|之间|有|是|一样|不同|区别|差别)")
+# Two names compared share at least this much of their ending (电工证, 助理医师, 资格): one
+# thing's variants. One character (证) is shared by any two certificates.
+_MIN_SHARED_HEAD = 2
+# A grade named by a letter: A证, ABC证, "a证 b证".
+_LETTER_GRADE = re.compile(r"(?<![a-z0-9])[a-d]{1,3}\s*(?:证|类证|本)")
 # Where one question ends and the next begins: 「职业证是什么?为何要考?」. A space counts in
 # Chinese (「考幼师需要什么学历 幼师资格证是什么」), not between English words.
 _CLAUSE_BREAK = re.compile(r"[?？!！。;；,，、]+"
@@ -120,7 +127,7 @@ class AspectReader:
                     firm.add(aspect)
                 if aspect not in asked:
                     asked.append(aspect)
-        if "what_is" in asked and self._compares_kinds(text):
+        if "what_is" in asked and (self._compares_kinds(text) or _compares_variants(normalize_phrase(text))):
             asked = list(dict.fromkeys("types_levels" if aspect == "what_is" else aspect for aspect in asked))
         aspects = tuple(asked[:MAX_ASPECTS])
         return Reading(aspects=aspects, kind=kinds[0][1] if kinds else None,
@@ -144,6 +151,25 @@ class AspectReader:
             # 「开店要厨师证吗多少钱一个」 asks whether one is needed, and its fee; 「官网是什么」 asks a place.
             return [label for label in asked if label.removesuffix(_FIRM) not in self._vague]
         return strong or asked
+
+
+def _compares_variants(text: str) -> bool:
+    """Whether a message compares two variants of one thing, which asks about its types and
+    levels: 「高压电工证和低压电工证的区别」, 「乡村助理医师和执业助理医师有什么区别」 (two names
+    that end alike), 「安全员ABC证区别」 (grades by letter)."""
+    if _LETTER_GRADE.search(text):
+        return True
+    return any(_common_ending(first, second) >= _MIN_SHARED_HEAD
+               for first, second in _COMPARED.findall(text.replace(" ", "")))
+
+
+def _common_ending(first: str, second: str) -> int:
+    """How much two names share of their ending; 0 when one is the end of the other
+    (「资格证书和证书」 compares a kind with all certificates, not two variants)."""
+    shared = 0
+    while shared < min(len(first), len(second)) and first[-1 - shared] == second[-1 - shared]:
+        shared += 1
+    return shared if shared < min(len(first), len(second)) else 0
 
 
 def _placeholder(name: re.Match[str]) -> str:
