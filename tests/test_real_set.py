@@ -17,7 +17,15 @@ from bot.knowledge.response_names import (
     unlisted_response,
 )
 from bot.understanding.gate import FINDINGS_KEY
-from tests.real_set import REAL_SETS, RealQuestion, failure_cause, grade, label_problems, load_real_set
+from tests.real_set import (
+    REAL_SETS,
+    SECOND_LABELLER,
+    RealQuestion,
+    failure_cause,
+    grade,
+    label_problems,
+    load_real_set,
+)
 
 
 def test_every_label_follows_the_rules(kb: KnowledgeBase) -> None:
@@ -25,6 +33,14 @@ def test_every_label_follows_the_rules(kb: KnowledgeBase) -> None:
     problems = [f"{name}: {question.text!r}: {problem}" for name, path in REAL_SETS.items()
                 for question in load_real_set(path) for problem in label_problems(question, catalog_ids)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_second_labelling_is_of_tuning_questions_by_the_same_rules(kb: KnowledgeBase) -> None:
+    catalog_ids = {entry.id for entry in kb.catalog}
+    tuning = {question.text for question in load_real_set(REAL_SETS["tune"])}
+    second = load_real_set(SECOND_LABELLER)
+    assert len(second) >= 100 and {question.text for question in second} <= tuning
+    assert not [problem for question in second for problem in label_problems(question, catalog_ids)]
 
 
 def test_the_set_is_large_enough_and_the_held_out_third_apart() -> None:
