@@ -2,7 +2,7 @@
 of the tuning questions (tests/real_questions/second_labeller.yml: 150 questions, labelled by
 LABELLING.md without seeing the first labels) against the labels of tune.yml.
 
-    .venv/bin/python bench/label_agreement.py [--answers]
+    .venv/bin/python bench/label_agreement.py [--labels PATH] [--answers]
 
 Agreement bounds what any grading by these labels can tell: where two people who follow the
 same rules disagree, an answer can be graded wrong by one and right by the other. With
@@ -41,13 +41,15 @@ def _subject_kind(subject: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--labels", type=Path, default=SECOND_LABELLER,
+                        help=f"another labelling of tuning questions (default {SECOND_LABELLER.name})")
     parser.add_argument("--answers", action="store_true", help="grade the assistant's answers by each labelling")
     args = parser.parse_args()
     first = {question.text: question for question in load_real_set(REAL_SETS["tune"])}
-    second = load_real_set(SECOND_LABELLER)
+    second = load_real_set(args.labels)
     missing = [question.text for question in second if question.text not in first]
     if missing:
-        sys.exit(f"error: {SECOND_LABELLER.name}: {len(missing)} question(s) not in tune.yml, "
+        sys.exit(f"error: {args.labels}: {len(missing)} question(s) not in tune.yml, "
                  f"the first: {missing[0]!r}")
     counts: dict[str, Counter[str]] = {}
     for theirs in second:
@@ -64,16 +66,16 @@ def main() -> None:
         print(f"{language}: {total} questions labelled twice; the same subject {count['subject'] / total:.3f}, "
               f"the same aspects {count['aspects'] / total:.3f}, both {count['both'] / total:.3f}")
     if args.answers:
-        _grade_by_each(second, [first[question.text] for question in second])
+        _grade_by_each(second, [first[question.text] for question in second], args.labels.name)
 
 
-def _grade_by_each(second: list[RealQuestion], first: list[RealQuestion]) -> None:
+def _grade_by_each(second: list[RealQuestion], first: list[RealQuestion], other: str) -> None:
     """The assistant's answers to the sample, graded by the first labels and by the second."""
     from bot.dialogue.runtime import dialogue
     from tests.evaluation import model_parser
 
     parse, answering = model_parser(PROJECT_ROOT / "models" / "certificates.tar.gz"), dialogue()
-    for name, questions in (("tune.yml", first), ("second labeller", second)):
+    for name, questions in (("tune.yml", first), (other, second)):
         for language, report in sorted(evaluate_real(questions, parse, answering).items()):
             figures = "  ".join(f"{grade} {report.rate(grade):.3f}" for grade in report.counts)
             print(f"answers graded by {name:16} {language}: {figures}")

@@ -65,6 +65,8 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("社会工作师证书需要登记吗", ("registration",), None),
         ("教师资格证和教师证是同一个证吗?", ("what_is",), None),
         ("二级建造师全国都可以用吗", ("recognition",), None),
+        ("助理医师证会自动注销吗", ("validity",), None),
+        ("can a us lawyer practice in china?", ("recognition",), None),
         # Two variants of one thing compared ask about its types; a kind against all
         # certificates, or a name against a shorter one it ends with, asks what it is.
         ("高压电工证和低压电工证的区别", ("types_levels",), None),
