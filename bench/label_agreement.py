@@ -1,6 +1,7 @@
-"""How far two labellers agree on the real set: a second, independent labelling of a sample
-of the tuning questions (tests/real_questions/second_labeller.yml: 150 questions, labelled by
-LABELLING.md without seeing the first labels) against the labels of tune.yml.
+"""How far two labellers agree on the real set: second, independent labellings of samples of
+the tuning questions (tests/real_questions/second_labeller*.yml, 150 questions each, labelled
+by LABELLING.md without seeing the first labels: one before the file settled the cases they
+split on, one after, on other questions) against the labels of tune.yml.
 
     .venv/bin/python bench/label_agreement.py [--labels PATH] [--answers]
 
@@ -22,7 +23,7 @@ from bot.settings import PROJECT_ROOT  # noqa: E402
 from tests.real_set import (  # noqa: E402
     DECLINED_SUBJECTS,
     REAL_SETS,
-    SECOND_LABELLER,
+    SECOND_LABELLINGS,
     RealQuestion,
     evaluate_real,
     load_real_set,
@@ -41,19 +42,27 @@ def _subject_kind(subject: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--labels", type=Path, default=SECOND_LABELLER,
-                        help=f"another labelling of tuning questions (default {SECOND_LABELLER.name})")
+    parser.add_argument("--labels", type=Path, action="append",
+                        help="another labelling of tuning questions (default: each of tests/real_questions/"
+                             + ", ".join(path.name for path in SECOND_LABELLINGS) + ")")
     parser.add_argument("--answers", action="store_true", help="grade the assistant's answers by each labelling")
     args = parser.parse_args()
     first = {question.text: question for question in load_real_set(REAL_SETS["tune"])}
-    second = load_real_set(args.labels)
-    missing = [question.text for question in second if question.text not in first]
-    if missing:
-        sys.exit(f"error: {args.labels}: {len(missing)} question(s) not in tune.yml, "
-                 f"the first: {missing[0]!r}")
+    for path in args.labels or SECOND_LABELLINGS:
+        second = load_real_set(path)
+        missing = [question.text for question in second if question.text not in first]
+        if missing:
+            sys.exit(f"error: {path}: {len(missing)} question(s) not in tune.yml, the first: {missing[0]!r}")
+        print(f"{path.name}:")
+        _agreement(second, first)
+        if args.answers:
+            _grade_by_each(second, [first[question.text] for question in second], path.name)
+
+
+def _agreement(second: list[RealQuestion], first: dict[str, RealQuestion]) -> None:
     counts: dict[str, Counter[str]] = {}
     for theirs in second:
-        ours: RealQuestion = first[theirs.text]
+        ours = first[theirs.text]
         count = counts.setdefault(theirs.language, Counter())
         count["questions"] += 1
         same_subject = _subject_kind(ours.subject) == _subject_kind(theirs.subject)
@@ -63,10 +72,8 @@ def main() -> None:
         count["both"] += same_subject and same_aspects
     for language, count in sorted(counts.items()):
         total = count["questions"]
-        print(f"{language}: {total} questions labelled twice; the same subject {count['subject'] / total:.3f}, "
+        print(f"  {language}: {total} questions labelled twice; the same subject {count['subject'] / total:.3f}, "
               f"the same aspects {count['aspects'] / total:.3f}, both {count['both'] / total:.3f}")
-    if args.answers:
-        _grade_by_each(second, [first[question.text] for question in second], args.labels.name)
 
 
 def _grade_by_each(second: list[RealQuestion], first: list[RealQuestion], other: str) -> None:
@@ -78,7 +85,7 @@ def _grade_by_each(second: list[RealQuestion], first: list[RealQuestion], other:
     for name, questions in (("tune.yml", first), (other, second)):
         for language, report in sorted(evaluate_real(questions, parse, answering).items()):
             figures = "  ".join(f"{grade} {report.rate(grade):.3f}" for grade in report.counts)
-            print(f"answers graded by {name:16} {language}: {figures}")
+            print(f"  answers graded by {name:28} {language}: {figures}")
 
 
 if __name__ == "__main__":

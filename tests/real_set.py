@@ -30,9 +30,11 @@ from bot.understanding.gate import Findings
 from tests.evaluation import ParseFunction
 
 REAL_SETS = {name: PROJECT_ROOT / "tests" / "real_questions" / f"{name}.yml" for name in ("tune", "heldout")}
-# A second labelling of a sample of the tuning questions, made blind to the first, by the
-# same rules: how far two labellers agree (bench/label_agreement.py).
-SECOND_LABELLER = PROJECT_ROOT / "tests" / "real_questions" / "second_labeller.yml"
+# Second labellings of samples of the tuning questions, made blind to the first, by the same
+# rules (before and after LABELLING.md settled the cases they split on): how far two
+# labellers agree (bench/label_agreement.py).
+SECOND_LABELLINGS = tuple(PROJECT_ROOT / "tests" / "real_questions" / f"{name}.yml"
+                          for name in ("second_labeller", "second_labeller_settled"))
 ASPECTS = frozenset({
     "what_is", "needed", "qualification_vs_licence", "types_levels", "validity", "expiry_renewal", "registration",
     "reexamination", "verify", "obtain", "issuer", "value", "reform_cancellation", "recognition", "scams",
