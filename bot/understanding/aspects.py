@@ -32,8 +32,8 @@ _COMPARED = re.compile(r"([\u4e00-\u9fff]+)[和与跟同及]([\u4e00-\u9fff]+?)(
 # Two names compared share at least this much of their ending (电工证, 助理医师, 资格): one
 # thing's variants. One character (证) is shared by any two certificates.
 _MIN_SHARED_HEAD = 2
-# A grade named by a letter: A证, ABC证, "a证 b证".
-_LETTER_GRADE = re.compile(r"(?<![a-z0-9])[a-d]{1,3}\s*(?:证|类证|本)")
+# A grade named by a letter: A证, ABC证, A类证.
+_LETTER_GRADE = re.compile(r"(?<![a-z0-9])[a-d]{1,3}\s*类?证")
 # Where one question ends and the next begins: 「职业证是什么?为何要考?」. A space counts in
 # Chinese (「考幼师需要什么学历 幼师资格证是什么」), not between English words.
 _CLAUSE_BREAK = re.compile(r"[?？!！。;；,，、]+"
