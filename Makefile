@@ -125,6 +125,7 @@ lint: $(DEV_INSTALLED)
 bench: $(DEV_INSTALLED) check-generated $(MODEL) $(NGINX)
 	$(PY) bench/benchmark.py
 	$(PY) bench/real_questions.py
+	$(PY) bench/label_agreement.py --answers
 	$(PY) bench/lookup_benchmark.py
 	$(PY) bench/lookup_benchmark.py --backend postgresql
 	$(PY) bench/load_benchmark.py
