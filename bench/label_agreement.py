@@ -60,6 +60,7 @@ def main() -> None:
 
 
 def _agreement(second: list[RealQuestion], first: dict[str, RealQuestion]) -> None:
+    """Prints, per language, how often the two labellings give the same subject and aspects."""
     counts: dict[str, Counter[str]] = {}
     for theirs in second:
         ours = first[theirs.text]
