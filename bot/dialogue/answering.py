@@ -287,8 +287,8 @@ class Dialogue:
         kind = named_kind if not entry else None
         # A certificate named beside a kind that is not one of the four (焊工证, a special
         # operation) is still one we have no entry for, unless the kind's own cues name it.
-        unlisted = found.unlisted if not entry and not (kind and (kind.category or _names(kind.cues, found.unlisted))) \
-            else None
+        named_by_kind = kind is not None and (kind.category is not None or _names(kind.cues, found.unlisted))
+        unlisted = found.unlisted if not (entry or named_by_kind) else None
         parts: list[tuple[str | None, Reply]] = []
         for aspect in found.aspects or ("what_is",):
             rule = rules.rule(aspect)
