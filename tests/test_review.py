@@ -381,3 +381,13 @@ def test_a_failed_training_keeps_the_model_and_says_why(project_copy: Path) -> N
         runs = database.execute("SELECT started_by, status, message FROM training_runs ORDER BY id").fetchall()
     assert [(by, status) for by, status, _ in runs] == [("shell:tester", "failed")] * 2
     assert all("the running model was not changed" in message for _, _, message in runs)
+
+
+def test_a_sqlite_conversation_database_keeps_its_connections_in_wal_mode(tmp_path: Path) -> None:
+    # A new SQLite connection per transaction was most of the handoff desk's time per message.
+    store = ReviewStore(f"sqlite:///{tmp_path}/conversations.db")
+    for _ in range(3):
+        with store.transaction() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert store.engine.pool.checkedin() == 1  # one connection, used three times
+    store.close()

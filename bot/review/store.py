@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from bot.errors import ConversationStoreUnavailable, ReviewError
 from bot.review.grouping import Group, Question, group_questions
 from bot.review.outcomes import NOT_HELPFUL
-from bot.review.tables import audit, create_tables, feedback, turns
+from bot.review.tables import audit, conversation_engine, create_tables, feedback, turns
 
 OPEN = "open"
 # What a curator can decide about a group of questions.
@@ -35,9 +34,7 @@ class Filters:
 class ReviewStore:
     def __init__(self, database_url: str) -> None:
         url = sa.engine.make_url(database_url)
-        if url.get_backend_name() == "sqlite" and url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+        self.engine = conversation_engine(url)
         self.address = repr(url)  # with the password masked
         try:
             create_tables(self.engine)

@@ -40,11 +40,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 
 from bot.errors import ConversationStoreUnavailable
 from bot.review import tables as review_tables
-from bot.review.tables import create_tables, insert_new
+from bot.review.tables import conversation_engine, create_tables, insert_new
 from bot.server.lookup_privacy import without_lookup_details
 from bot.server.review_recording import finished, record_feedback, without_texts_after_lookups
 from bot.settings import current_settings
@@ -86,12 +85,8 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         kwargs.pop("host", None)
         super().__init__(domain, host=settings.tracker_db_url, event_broker=event_broker, **kwargs)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            # SQLAlchemy 1.4 opens a new SQLite connection for every session (its NullPool):
-            # about a sixth of the store's time per message (py-spy). Pooled instead, as
-            # SQLAlchemy 2 does; every session runs on the server's event loop thread.
             self.engine.dispose()  # type: ignore[has-type]
-            self.engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine = conversation_engine(url)
             self.sessionmaker = sessionmaker(bind=self.engine)
         elif url.get_backend_name() != "sqlite":
             # A server that restarted leaves every pooled connection dead: each is checked
@@ -229,11 +224,3 @@ _STORED_EVENTS = "stored_events"
 
 def _mark_stored(tracker: DialogueStateTracker, events: int) -> None:
     setattr(tracker, _STORED_EVENTS, events)
-
-
-def _sqlite_pragmas(connection: Any, _: Any) -> None:
-    # WAL: the Rasa server processes read while one writes. NORMAL: a commit waits for the
-    # disk only at checkpoints; a crash of the process loses nothing, a power cut the last
-    # commits at most.
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
