@@ -218,10 +218,19 @@ class ScopeFinder:
             return True
         if any(word in self._en_certificate for word in normalized.split()):
             return True
-        compact = normalized.replace(" ", "")
-        if self._zh_not_certificate:
-            compact = self._zh_not_certificate.sub("|", compact)
+        compact = self._masked(normalized.replace(" ", ""))
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
+
+    def _masked(self, compact: str) -> str:
+        """Chinese text with the words that are no certificate ("验证" is "verify") masked by a
+        character that is no word, one for each of theirs; one inside a longer certificate
+        word is part of it (作证, "testify", in 操作证)."""
+        if not self._zh_not_certificate:
+            return compact
+        inside = [match.span() for match in self._zh_certificate.finditer(compact)] if self._zh_certificate else []
+        return self._zh_not_certificate.sub(
+            lambda m: m.group() if any(start <= m.start() and m.end() <= end and end - start > len(m.group())
+                                       for start, end in inside) else "|" * len(m.group()), compact)
 
     def means_another_certificate(self, name: str) -> bool:
         """Whether a name is one of the other meanings of "certificate" ("ssl", "cd")."""
@@ -351,10 +360,7 @@ class ScopeFinder:
     def _chinese_names(self, normalized: str) -> list[str]:
         if self._zh_certificate is None:
             return []
-        compact = normalized.replace(" ", "")
-        if self._zh_not_certificate:
-            # Masked with a character that is no word ("验证" is "verify", not a certificate).
-            compact = self._zh_not_certificate.sub(lambda m: "|" * len(m.group()), compact)
+        compact = self._masked(normalized.replace(" ", ""))
         # (name, whether a verb may be the name): a verb right before the certificate word
         # ("会计证") or after a job word ("做推拿") names a trade; "颁发的证书" does not.
         names: list[tuple[str, bool]] = []
