@@ -75,6 +75,10 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("资格证书和证书的区别在哪里", ("what_is",), None),
         ("注册会计师和会计师有什么区别", ("what_is",), None),
         ("受邀会诊医师应具备什么资质", ("needed",), "industry_access"),
+        # Pay and subsidies ask about its value; a lost certificate is obtained again.
+        ("一级消防工程师月收入多少", ("value",), None),
+        ("考证是否可以抵扣个税", ("value",), None),
+        ("把教师资格证弄丢了怎么办", ("obtain",), None),
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
