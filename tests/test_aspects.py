@@ -79,6 +79,7 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("一级消防工程师月收入多少", ("value",), None),
         ("考证是否可以抵扣个税", ("value",), None),
         ("把教师资格证弄丢了怎么办", ("obtain",), None),
+        ("注册安全工程师更换单位如何操作", ("registration",), None),  # a new employer
     ],
 )
 def test_reading(reader: AspectReader, text: str, aspects: tuple[str, ...], kind: str | None) -> None:
