@@ -216,6 +216,9 @@ def test_the_gate_turns_unrelated_and_unlisted_questions(gate: DomainGate) -> No
     assert decided(gate.decide("cancel", {"text": "cancel, I don't want to check the scaffolding licence"})) == "cancel"
     assert decided(gate.decide("bot_challenge", {"text": "收纳师证是国家认证的吗"})) == "ask_unlisted"
     assert decided(gate.decide("bot_challenge", {"text": "你是机器人吗"})) == "bot_challenge"
+    # A trade's date or fee is asked about its exam, not about anything else the trade does.
+    assert gate.decide("out_of_scope", {"text": "监理工程师报名费多少"}).intent == "ask_about"
+    assert gate.decide("out_of_scope", {"text": "理发师多少钱"}).intent == "out_of_scope"
     # Small talk and the lookup's details are left alone.
     assert decided(gate.decide("greet", {"text": "hello"})) == "greet"
     assert decided(gate.decide("provide_details", {"text": "Zhang Wei"})) == "provide_details"

@@ -558,8 +558,8 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
     file, data = _read_mapping(root, "scope.yml", problems)
     fields = _Fields(data, file, "", problems)
     fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
-                           "certificate_words", "not_certificate_words", "certificate_acts", "job_words", "job_nouns",
-                           "not_job_nouns",
+                           "certificate_words", "not_certificate_words", "certificate_acts", "exam_words",
+                           "job_words", "job_nouns", "not_job_nouns",
                            "not_names", "name_boundaries", "abroad_words", "home_words",
                            "uncovered_topics", "replies", "reply_sources", "evidence",
                            "reviewed"})
@@ -595,6 +595,7 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
         certificate_words=fields.text_list("certificate_words", 1),
         not_certificate_words=fields.text_list("not_certificate_words", 0),
         certificate_acts=fields.text_list("certificate_acts", 0),
+        exam_words=fields.text_list("exam_words", 0),
         job_words=fields.text_list("job_words", 1),
         job_nouns=fields.text_list("job_nouns", 0),
         not_job_nouns=fields.text_list("not_job_nouns", 0),

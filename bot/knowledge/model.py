@@ -158,6 +158,8 @@ class Scope:
     not_certificate_words: LocalizedList
     # Words that speak of certificates without naming one (考证, 挂证).
     certificate_acts: LocalizedList
+    # Words of an exam and of applying for one (报名, "exam").
+    exam_words: LocalizedList
     job_words: LocalizedList
     job_nouns: LocalizedList
     not_job_nouns: LocalizedList

@@ -216,10 +216,12 @@ class DomainGate:
             # but not "what is" an acronym beside one ("what's the APR on my Visa").
             return False
         # A trade without an entry asked about as a trade is asked ("护师报名年限怎么算",
-        # 「中级经济师以考代评是怎么回事」), not for a time or a price ("理发师多少钱").
+        # 「中级经济师以考代评是怎么回事」), not for a time or a price ("理发师多少钱") unless of
+        # its exam (「监理工程师报名费多少」).
+        exam = self.scope.names_an_exam(text)
         trade = found.relatedness.trade and found.unlisted is not None and any(
-            (not self._weak(aspect) or self.kb_aspects.rule(aspect).vague) and aspect not in _EVERYDAY_ASPECTS
-            for aspect in found.aspects)
+            (not self._weak(aspect) or self.kb_aspects.rule(aspect).vague)
+            and (aspect not in _EVERYDAY_ASPECTS or exam) for aspect in found.aspects)
         if not (found.entry or found.kind):
             if found.relatedness.unrelated(classified_unrelated=intent == OUT_OF_SCOPE_INTENT) and not (
                     acronym or trade):

@@ -187,6 +187,7 @@ class ScopeFinder:
         self._zh_not_certificate = _substring_pattern([*scope.not_certificate_words["zh"],
                                                        *scope.certificate_acts["zh"]])
         self._certificate_acts = _Words(scope.certificate_acts)
+        self._exam_words = _Words(scope.exam_words)
         self._zh_job = _substring_pattern(scope.job_words["zh"])
         self._zh_boundaries = _substring_pattern(scope.name_boundaries["zh"])
         self._topics = [(topic, _Words(topic.words)) for topic in scope.uncovered_topics]
@@ -220,6 +221,10 @@ class ScopeFinder:
             return True
         compact = self._masked(normalized.replace(" ", ""))
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
+
+    def names_an_exam(self, text: str) -> bool:
+        """Whether the message speaks of an exam or of applying for one (报名, "exam")."""
+        return self._exam_words.found_in(normalize_phrase(text))
 
     def _masked(self, compact: str) -> str:
         """Chinese text with the words that are no certificate ("验证" is "verify") masked by a
