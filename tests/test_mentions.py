@@ -76,6 +76,8 @@ def test_no_chinese_mention_is_invented(gate: DomainGate, text: str) -> None:
         "do i need a license to be a patent attorney",  # "attorney" inside "patent attorney"
         "i drive a forklift, forklift drivers need what",  # not special equipment in our sources
         "is the medical licence permanent",  # a practice licence, not the doctor's qualification
+        "国际汉语教师证书一年考几次",  # a certificate of its own, not the teacher qualification
+        "电梯安全员证怎么考",  # special equipment, not the safety production manager
     ],
 )
 def test_names_of_other_jobs_name_no_entry(gate: DomainGate, text: str) -> None:
