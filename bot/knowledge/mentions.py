@@ -22,11 +22,16 @@ FUZZY_CUTOFF = 0.85
 FUZZY_MIN_LENGTH = 5
 
 
+@lru_cache(maxsize=65536)
 def _word_similarity(typed: str, alias_word: str) -> float:
+    """How alike two words are (0-1); kept, for the same words come in message after message."""
     if typed == alias_word:
         return 1.0
     # A typo rarely hits the first letter, and "instructor" is no "constructor".
     if len(alias_word) < FUZZY_MIN_LENGTH or len(typed) < FUZZY_MIN_LENGTH or typed[0] != alias_word[0]:
+        return 0.0
+    # At best every letter of the shorter word matches: words of lengths too far apart are unlike.
+    if 2 * min(len(typed), len(alias_word)) / (len(typed) + len(alias_word)) < FUZZY_CUTOFF:
         return 0.0
     return difflib.SequenceMatcher(None, typed, alias_word).ratio()
 
@@ -143,7 +148,11 @@ class MentionFinder:
                 size = len(alias_words)
                 if start + size > len(words):
                     continue
-                scores = [_word_similarity(w, a) for w, a in zip(words[start : start + size], alias_words, strict=True)]
+                scores = []
+                for typed, alias_word in zip(words[start : start + size], alias_words, strict=True):
+                    scores.append(_word_similarity(typed, alias_word))
+                    if scores[-1] < FUZZY_CUTOFF:
+                        break
                 if min(scores) < FUZZY_CUTOFF:
                     continue
                 candidate = (size, sum(scores) / size, -place, -start)
