@@ -96,10 +96,10 @@ _CREATE_TRIES, _CREATE_PAUSE_SECONDS = 5, 0.05
 
 def conversation_engine(url: sa.engine.URL) -> sa.engine.Engine:
     """An engine on the conversation database. A SQLite file's connections are pooled:
-    SQLAlchemy 1.4 would open a new one for every transaction (its NullPool), about a sixth of
-    the conversation store's time per message and most of the handoff desk's (py-spy). Other
-    databases' pooled connections are checked before use, so that after a restart of the
-    database service resumes with the first message, not after one error per connection."""
+    SQLAlchemy 1.4 would open a new one for every transaction (its NullPool), which the
+    conversation store and the handoff desk each do on every message. Other databases' pooled
+    connections are checked before use, so that after a restart of the database service
+    resumes with the first message, not after one error per connection."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return sa.create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
     Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
