@@ -77,7 +77,7 @@ def test_suggest_action_sends_buttons() -> None:
     messages, _ = run(ActionAnswer(), message)
     assert messages[0]["response"] == "utter_did_you_mean"
     assert [b["payload"] for b in messages[0]["buttons"]] == [  # no "helpful?" under a question
-        '/choose_entry{"entry_id": "how_to_obtain"}', '/choose_entry{"entry_id": "certificate_types"}',
+        '/choose_entry{"entry_id":"how_to_obtain"}', '/choose_entry{"entry_id":"certificate_types"}',
     ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot.dialogue.answering import Dialogue, choose_entry_payload
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.response_names import DID_YOU_MEAN, NOT_UNDERSTOOD
+from bot.understanding.gate import FINDINGS_KEY, Findings
 from tests.conftest import gated
 
 
@@ -67,7 +68,7 @@ def test_unsure_faq_offers_the_closest_entries_as_buttons(dialogue: Dialogue) ->
         "How do I get a qualification certificate?",
         "Who issues qualification certificates?",
     ]
-    assert reply.buttons[0]["payload"] == '/choose_entry{"entry_id": "verify_authenticity"}'
+    assert reply.buttons[0]["payload"] == '/choose_entry{"entry_id":"verify_authenticity"}'
 
 
 def test_suggestions_skip_candidates_below_the_minimum(dialogue: Dialogue) -> None:
@@ -118,14 +119,67 @@ def test_choice_answers_faq_and_catalog_entries(dialogue: Dialogue) -> None:
 
 
 def test_payload_is_what_rasa_parses() -> None:
-    assert choose_entry_payload("a_b") == '/choose_entry{"entry_id": "a_b"}'
+    assert choose_entry_payload("a_b") == '/choose_entry{"entry_id":"a_b"}'
+    assert choose_entry_payload("a_b", "validity") == '/choose_entry{"entry_id":"a_b","aspect":"validity"}'
 
 
-def test_every_suggestion_button_fits_telegram(kb: KnowledgeBase) -> None:
-    """Telegram refuses a button whose callback data is over 64 bytes, and with it the reply:
-    keep FAQ ids short enough."""
-    too_long = [entry.id for entry in kb.faq if len(choose_entry_payload(entry.id).encode()) > 64]
-    assert too_long == [], f"FAQ ids too long for Telegram buttons (shorten them): {too_long}"
+def _unsure_about_an_entry(text: str, language: str = "en") -> dict[str, Any]:
+    """A message naming the constructor certificate that the classifiers were unsure of:
+    an FAQ question on obtaining one, or the catalog question on its validity."""
+    message = faq_message(text, "faq/how_to_obtain", 0.5, [("faq/how_to_obtain", 0.5), ("faq/career_benefits", 0.3)],
+                          entities=[{"entity": "certificate", "value": "二建", "start": 0, "end": 2}])
+    return {**message, "intent": {"name": "nlu_fallback", "confidence": 0.5}, "intent_ranking": [
+        {"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_certificate_expiry", "confidence": 0.4},
+        {"name": "faq", "confidence": 0.35}, {"name": "ask_certificate_verify", "confidence": 0.05}]}
+
+
+def test_unsure_about_a_named_entry_offers_its_likeliest_questions(dialogue: Dialogue, kb: KnowledgeBase) -> None:
+    reply = dialogue.answer(_unsure_about_an_entry("二建审核不通过会怎样"), None, "zh")
+    assert reply.response == DID_YOU_MEAN
+    certificate = kb.catalog_entry("constructor").certificate["zh"]
+    # By confidence: the validity question (0.4), obtaining (0.35 x 0.5), its value (0.35 x 0.3).
+    assert [button["title"] for button in reply.buttons] == [
+        f"{certificate}有效期多久？", f"怎样取得{certificate}？", f"{certificate}有什么用？"]
+    assert reply.buttons[0]["payload"] == choose_entry_payload("constructor", "validity")
+
+
+def test_a_named_entry_with_no_likely_question_is_offered_the_usual_ones(dialogue: Dialogue) -> None:
+    message = gated({"text": "二建的事", "intent": {"name": "nlu_fallback", "confidence": 0.5},
+                     "entities": [{"entity": "certificate", "value": "二建", "start": 0, "end": 2}]})
+    payloads = [button["payload"] for button in dialogue.suggest(message, "zh").buttons]
+    assert payloads == [choose_entry_payload("constructor", aspect) for aspect in ("needed", "validity", "verify")]
+
+
+def test_an_unrelated_message_naming_a_certificate_is_asked_back_not_declined(dialogue: Dialogue) -> None:
+    named = gated({"text": "我的二建证书被单位扣了", "intent": {"name": "out_of_scope", "confidence": 0.9},
+                   "entities": [{"entity": "certificate", "value": "二建证", "start": 2, "end": 5}]})
+    assert dialogue.answer(named, None, "zh").response == DID_YOU_MEAN
+    # A job named, not its certificate: someone to hire, declined.
+    hiring = gated({"text": "I need a lawyer for my divorce", "intent": {"name": "out_of_scope", "confidence": 0.9},
+                    "entities": [{"entity": "profession", "value": "lawyer", "start": 9, "end": 15}]})
+    assert dialogue.answer(hiring, None, "en").response == "utter_out_of_scope"
+
+
+def test_a_button_about_an_entry_answers_what_it_asked(dialogue: Dialogue) -> None:
+    pressed = {"text": choose_entry_payload("electrician", "verify"), "intent": {"name": "choose_entry"},
+               "entities": [{"entity": "entry_id", "value": "electrician"}, {"entity": "aspect", "value": "verify"}]}
+    reply = dialogue.answer(pressed, None, "en")
+    assert (reply.response, reply.catalog_aspect) == ("utter_catalog_electrician__verify", "verify")
+    # Its general rule where the entry has no answer of its own, marked as general.
+    assert dialogue.answer_choice("electrician", "issuer", "zh").response == \
+        "utter_entry_general__who_issues_certificates"
+    # An aspect no button offers (a fee: not covered) gets the entry's overview.
+    assert dialogue.answer_choice("electrician", "fees", "en").response == "utter_catalog_electrician__overview"
+
+
+def test_every_entry_button_asks_in_both_languages(dialogue: Dialogue, kb: KnowledgeBase) -> None:
+    for entry in kb.catalog:
+        message = {"text": "?", FINDINGS_KEY: Findings.named_by_payload(entry.id).as_dict()}
+        for language in ("en", "zh"):
+            buttons = dialogue.suggest(message, language).buttons
+            assert len(buttons) == 3
+            for button in buttons:
+                assert entry.certificate[language] in button["title"] and "{" not in button["title"]
 
 
 def test_chinese_conversation_gets_chinese_suggestion_buttons(dialogue: Dialogue, kb: KnowledgeBase) -> None:

@@ -3,6 +3,7 @@ platforms' APIs replaced by a local fake that records what the assistant posts."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from rasa.core.channels.telegram import TelegramOutput
 
 from bot.dialogue.answering import choose_entry_payload
 from bot.handoff.desk import Desk
@@ -22,9 +24,12 @@ from bot.handoff.store import OFFERED, WAITING, HandoffStore
 from bot.knowledge.model import KnowledgeBase
 from bot.processes.stack import StackConfig
 from bot.protection.clients import client_identity
+from bot.protection.shared_values import open_shared_values
 from bot.review.outcomes import NOT_HELPFUL
 from bot.review.store import Filters, ReviewStore
 from bot.server.channels.slack import slack_signature
+from bot.server.channels.telegram import BUTTON_DATA_BYTES, ButtonPayloads, TelegramReplies
+from bot.settings import TelegramSettings
 from tests.fake_platform import FakePlatform, fake_platform
 from tests.servers import started_stack, user_metadata
 
@@ -133,6 +138,40 @@ def test_telegram_button_press_is_answered(stack: StackConfig, platform: FakePla
     assert wait_for_text(platform, "sendMessage", "chat_id", "4002") == \
         responses["utter_faq_answer__expiry_and_renewal"]
     assert any(call.fields.get("callback_query_id") == "cb-1" for call in platform.wait_for("answerCallbackQuery"))
+
+
+def test_telegram_button_too_long_for_telegram_is_sent_and_pressed_by_its_key(
+        stack: StackConfig, platform: FakePlatform, responses: dict[str, str]) -> None:
+    payload = choose_entry_payload("nuclear_safety_equipment_ndt_personnel", "verify")
+    assert len(payload.encode()) > BUTTON_DATA_BYTES
+    data = ButtonPayloads(open_shared_values(stack.settings.limits_url)).data(payload)
+    assert len(data.encode()) <= BUTTON_DATA_BYTES
+    update = {"update_id": 4007, "callback_query": {
+        "id": "cb-3", "chat_instance": "1", "data": data,
+        "from": {"id": 4007, "is_bot": False, "first_name": "Test"},
+        "message": {"message_id": 4, "date": int(time.time()), "chat": {"id": 4007, "type": "private"}}}}
+    assert post_telegram(stack, update, TELEGRAM_SECRET).status_code == 200
+    assert wait_for_text(platform, "sendMessage", "chat_id", "4007") == \
+        responses["utter_catalog_nuclear_safety_equipment_ndt_personnel__verify"]
+
+
+def test_telegram_buttons_carry_long_payloads_by_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[list[dict[str, Any]]] = []
+
+    async def record(self: Any, recipient_id: str, text: str, buttons: list[dict[str, Any]], *args: Any,
+                     **kwargs: Any) -> None:
+        sent.append(buttons)
+
+    monkeypatch.setattr(TelegramOutput, "send_text_with_buttons", record)
+    payloads = ButtonPayloads(open_shared_values(f"sqlite:///{tmp_path / 'values.db'}"))
+    replies = TelegramReplies(TelegramSettings(token=TELEGRAM_TOKEN, webhook_url="https://example.org/webhook",
+                                               secret_token=TELEGRAM_SECRET, api_base="http://127.0.0.1:9"), payloads)
+    long, short = choose_entry_payload("nuclear_safety_equipment_ndt_personnel", "verify"), "/greet"
+    asyncio.run(replies.send_text_with_buttons("1", "?", [{"title": "a", "payload": long},
+                                                          {"title": "b", "payload": short}]))
+    [[first, second]] = sent
+    assert len(first["payload"].encode()) <= BUTTON_DATA_BYTES and second["payload"] == short
+    assert payloads.payload(first["payload"]) == long and payloads.payload(short) == short
 
 
 def not_helpful_in_queue(stack: StackConfig, question: str) -> None:

@@ -99,7 +99,7 @@ def test_unsure_offers_buttons_and_a_picked_button_is_answered(stack: StackConfi
     assert offer["text"] == responses["utter_did_you_mean"]
     assert 2 <= len(offer["buttons"]) <= 3
     picked = offer["buttons"][0]
-    entry_id = picked["payload"].split('"entry_id": "')[1].rstrip('"}')
+    entry_id = json.loads(picked["payload"].removeprefix("/choose_entry"))["entry_id"]
     assert texts(conversation.say(picked["payload"])) == responses[f"utter_faq_answer__{entry_id}"]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.knowledge.mentions import MentionFinder
-from bot.knowledge.model import CatalogEntry, KindRule, KnowledgeBase, LocalizedList, UncoveredTopic
+from bot.knowledge.model import CERTIFICATE_ALIAS, CatalogEntry, KindRule, KnowledgeBase, LocalizedList, UncoveredTopic
 from bot.knowledge.response_names import (
     ASK_WHICH_CATALOG_ENTRY,
     ASPECT_SEPARATOR,
@@ -79,9 +79,11 @@ def _selected_faq(message: Mapping[str, Any]) -> tuple[str | None, float]:
     return selected.get("intent_response_key"), float(selected.get("confidence") or 0.0)
 
 
-def choose_entry_payload(entry_id: str) -> str:
-    """The message a "Did you mean" button sends: picks one entry without NLU."""
-    return f"/{CHOOSE_ENTRY_INTENT}{json.dumps({'entry_id': entry_id})}"
+def choose_entry_payload(entry_id: str, aspect: str | None = None) -> str:
+    """The message a "Did you mean" button sends: picks one entry (and what it asks about
+    a catalog entry) without NLU."""
+    chosen = {"entry_id": entry_id, **({"aspect": aspect} if aspect else {})}
+    return f"/{CHOOSE_ENTRY_INTENT}{json.dumps(chosen, separators=(',', ':'))}"
 
 
 class Dialogue:
@@ -95,6 +97,15 @@ class Dialogue:
         self._catalog_intents = set(knowledge_intents(kb)) - {FAQ_INTENT}
         # The intents whose answer comes from the knowledge (not small talk, not the lookup).
         self._answered = {*knowledge_intents(kb), OUT_OF_SCOPE_INTENT}
+        # The aspects a button may ask about one entry, with their questions; the aspect each
+        # catalog question and each general rule answers, the first of knowledge/aspects.yml's.
+        self._offered = {rule.id: rule.question for rule in kb.aspects.aspects if rule.question}
+        self._catalog_aspects: dict[str, str] = {}
+        self._general_aspects: dict[str, str] = {}
+        for rule in kb.aspects.aspects:
+            if rule.id in self._offered:
+                self._catalog_aspects.setdefault(rule.catalog or "", rule.id)
+                self._general_aspects.setdefault(rule.general or "", rule.id)
 
     def answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
         """Answers a parsed message with any intent that bot.knowledge.routing sends to the knowledge."""
@@ -113,8 +124,8 @@ class Dialogue:
         if intent == QUESTION_INTENT:
             return self.answer_aspects(message, language)
         if intent == CHOOSE_ENTRY_INTENT:
-            chosen = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "entry_id"]
-            return self.answer_choice(str(chosen[0]) if chosen else None)
+            chosen = {e.get("entity"): str(e.get("value")) for e in message.get("entities") or []}
+            return self.answer_choice(chosen.get("entry_id"), chosen.get("aspect"), language)
         return self._agreed_answer(message, pending_aspect, language) or self.suggest(message, language)
 
     def _agreed_answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply | None:
@@ -166,8 +177,11 @@ class Dialogue:
         mentioned, topic = found.entry, self._topic(found)
         if mentioned:
             # "一建通过率多少" asks about a known entry; "find me a divorce lawyer" names a job,
-            # but asks nothing about its certificate.
-            return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None) if topic else declined
+            # but asks nothing about its certificate. Its certificate named (「二建审核不通过会
+            # 怎样」) is asked about, though not in words the aspects know: which question?
+            if topic:
+                return self._uncovered(topic, self.kb.catalog_entry(mentioned), language, None)
+            return self.suggest(message, language) if _names_certificate(message, found) else declined
         if found.relatedness.unrelated(classified_unrelated=True):
             return declined
         name = found.unlisted
@@ -209,13 +223,7 @@ class Dialogue:
                                               for part in parts)}
         parts = [part for part in parts if not (part.response.startswith(ENTRY_GENERAL)
                                                 and general_rule_of(part.response) in own_topics)]
-        unique: list[Reply] = []
-        for part in parts:
-            if all((part.response, part.values) != (other.response, other.values) for other in unique):
-                unique.append(part)
-        first, *rest = unique
-        return Reply(first.response, first.answered_by, catalog_aspect=first.catalog_aspect, values=first.values,
-                     more=tuple(rest))
+        return _joined(parts)
 
     def _kind_agrees(self, chosen: Reply, found: Findings) -> bool:
         """A kind of certificate named ("the national catalog") is answered by its own entries,
@@ -397,36 +405,94 @@ class Dialogue:
         return Reply(UNCOVERED, entry.id if entry else "uncovered", catalog_aspect=aspect, values={
             "topic": topic.name[language], "subject": subject, "ask": ask[language]})
 
-    def answer_choice(self, entry_id: str | None) -> Reply:
-        """Answers the entry a user picked from the "Did you mean" buttons."""
+    def answer_choice(self, entry_id: str | None, aspect: str | None = None, language: str = "en") -> Reply:
+        """Answers the entry a user picked from the "Did you mean" buttons: an FAQ entry, or a
+        catalog entry on the aspect the button asked about (its overview without one)."""
         faq_ids = {entry.id for entry in self.kb.faq}
         catalog_ids = {entry.id for entry in self.kb.catalog}
         if entry_id in faq_ids:
             return Reply(faq_response(entry_id), entry_id, catalog_aspect=self.kb.faq_entry(entry_id).catalog_aspect)
+        if entry_id in catalog_ids and aspect in self._offered:
+            asked = replace(Findings.named_by_payload(entry_id), aspects=(str(aspect),))
+            return _joined([part for _, part in self._compose(asked, language)])
         if entry_id in catalog_ids:
             return Reply(catalog_response(entry_id, "overview"), entry_id, catalog_aspect="overview")
-        logger.warning("choose_entry with unknown entry id %r", entry_id)
+        logger.warning("choose_entry with unknown entry id %r or aspect %r", entry_id, aspect)
         return Reply(NOT_UNDERSTOOD, "none")
 
     def suggest(self, message: Mapping[str, Any], language: str) -> Reply:
-        """Offers the closest FAQ entries as buttons instead of guessing."""
-        ranking = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("ranking") or []
-        known = {entry.id for entry in self.kb.faq}
-        buttons = []
-        for candidate in ranking:
-            key = candidate.get("intent_response_key") or ""
-            if "/" not in key or float(candidate.get("confidence") or 0.0) < self.settings.suggestion_min_confidence:
-                continue
-            entry_id = faq_entry_id(key)
-            if entry_id not in known:
-                continue
-            question = self.kb.faq_entry(entry_id).question[language]
-            buttons.append({"title": question, "payload": choose_entry_payload(entry_id)})
-            if len(buttons) == self.settings.suggestion_count:
-                break
+        """Offers the likeliest questions as buttons instead of guessing: about the catalog
+        entry the message names, if it names one; otherwise the closest FAQ entries."""
+        entry = self._found(message).entry
+        buttons = self._entry_buttons(entry, message, language) if entry else self._faq_buttons(message, language)
         if not buttons:
             return Reply(NOT_UNDERSTOOD, "none")
         return Reply(DID_YOU_MEAN, "suggestions", buttons=buttons)
+
+    def _faq_buttons(self, message: Mapping[str, Any], language: str) -> list[dict[str, str]]:
+        known = {entry.id for entry in self.kb.faq}
+        buttons = []
+        for entry_id, _ in self._faq_ranking(message):
+            if entry_id in known:
+                question = self.kb.faq_entry(entry_id).question[language]
+                buttons.append({"title": question, "payload": choose_entry_payload(entry_id)})
+        return buttons[:self.settings.suggestion_count]
+
+    def _faq_ranking(self, message: Mapping[str, Any]) -> list[tuple[str, float]]:
+        """The FAQ entries the answer selection found closest, with its confidence in each."""
+        ranking = ((message.get("response_selector") or {}).get(FAQ_INTENT) or {}).get("ranking") or []
+        candidates = [(str(candidate.get("intent_response_key") or ""), float(candidate.get("confidence") or 0.0))
+                      for candidate in ranking]
+        return [(faq_entry_id(key), confidence) for key, confidence in candidates
+                if "/" in key and confidence >= self.settings.suggestion_min_confidence]
+
+    def _entry_buttons(self, entry_id: str, message: Mapping[str, Any], language: str) -> list[dict[str, str]]:
+        """The questions about one entry that the classifiers found likeliest: each catalog
+        question by its intent's confidence, each general rule by the FAQ's times the answer
+        selection's; then whether it is needed, its validity, how to verify and obtain it."""
+        likely: dict[str, float] = {}
+        faq_confidence = 0.0
+        for ranked in message.get("intent_ranking") or []:
+            name, confidence = str(ranked.get("name")), float(ranked.get("confidence") or 0.0)
+            if name == FAQ_INTENT:
+                faq_confidence = confidence
+            elif name in self._catalog_intents and (aspect := self._catalog_aspects.get(
+                    self.kb.question_for_intent(name).aspect)):
+                likely[aspect] = max(likely.get(aspect, 0.0), confidence)
+        for faq_id, confidence in self._faq_ranking(message):
+            if aspect := self._general_aspects.get(faq_id):
+                likely[aspect] = max(likely.get(aspect, 0.0), faq_confidence * confidence)
+        ranked_aspects = sorted(likely, key=lambda aspect: -likely[aspect])
+        entry = self.kb.catalog_entry(entry_id)
+        buttons = []
+        for aspect in dict.fromkeys([*ranked_aspects, *_USUAL_ASPECTS]):
+            question = self._offered.get(aspect)
+            if question:
+                title = question[language].replace("{certificate}", entry.certificate[language])
+                buttons.append({"title": title, "payload": choose_entry_payload(entry_id, aspect)})
+        return buttons[:self.settings.suggestion_count]
+
+
+# What is most often asked about one certificate, offered after what the classifiers found.
+_USUAL_ASPECTS = ("needed", "validity", "verify", "obtain")
+
+
+def _joined(parts: list[Reply]) -> Reply:
+    """The answers to each aspect as one reply: the first, and those that follow it, each once."""
+    unique: list[Reply] = []
+    for part in parts:
+        if all((part.response, part.values) != (other.response, other.values) for other in unique):
+            unique.append(part)
+    first, *rest = unique
+    return Reply(first.response, first.answered_by, catalog_aspect=first.catalog_aspect, values=first.values,
+                 more=tuple(rest))
+
+
+def _names_certificate(message: Mapping[str, Any], found: Findings) -> bool:
+    """Whether a message names a catalog certificate by its own name (二建, not 律师), and no
+    other kind of certificate."""
+    named = any(entity.get("entity") == CERTIFICATE_ALIAS for entity in message.get("entities") or [])
+    return named and not found.relatedness.other_meaning
 
 
 def _names(cues: LocalizedList, name: str | None) -> bool:

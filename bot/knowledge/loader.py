@@ -545,6 +545,15 @@ def _read_mapping(root: Path, name: str, problems: list[Problem]) -> tuple[str, 
     return file, data
 
 
+def _certificate_question(fields: _Fields) -> Localized | None:
+    """An aspect's button question: about one certificate, named by {certificate}."""
+    question = fields.text("question", required=False)
+    for language, text in (question or {}).items():
+        if text.count("{certificate}") != 1 or re.search(r"{(?!certificate})", text):
+            fields.problem(f"question.{language}", f"{text!r} must name {{certificate}} once, and nothing else")
+    return question
+
+
 def _faq_references(fields: _Fields, field: str, faq_ids: set[str]) -> tuple[str, ...]:
     references = tuple(str(ref) for ref in fields.data.get(field) or ())
     for ref in references:
@@ -624,7 +633,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
     rules = []
     for aspect_id, body in (data.get("aspects") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"aspects.{aspect_id}", problems)
-        fields.reject_unknown({"weak", "vague", "catalog", "general", "uncovered", "cues", "firm_cues", "also"})
+        fields.reject_unknown({"weak", "vague", "catalog", "general", "uncovered", "cues", "firm_cues", "also",
+                               "question"})
         also = _faq_references(fields, "also", faq_ids)
         catalog = fields.choice("catalog", ASPECTS, required=False)
         general = fields.choice("general", faq_ids, required=False)
@@ -633,7 +643,8 @@ def _load_aspects(root: Path, faq: list[FaqEntry], entries: list[CatalogEntry], 
             fields.problem("general", "needs what answers it: catalog, general or uncovered")
         rules.append(AspectRule(str(aspect_id), fields.text_list("cues", 1), bool(fields.data.get("weak")),
                                 catalog, general, uncovered, also, vague=bool(fields.data.get("vague")),
-                                firm_cues=fields.text_list("firm_cues", 0) if "firm_cues" in fields.data else {}))
+                                firm_cues=fields.text_list("firm_cues", 0) if "firm_cues" in fields.data else {},
+                                question=_certificate_question(fields)))
     kinds = []
     for kind_id, body in (data.get("kinds") or {}).items():
         fields = _Fields(body if isinstance(body, Mapping) else {}, file, f"kinds.{kind_id}", problems)

@@ -15,7 +15,8 @@ ASPECTS = ("needed", "expiry", "verify", "overview")
 # "industry_requirements": the sources say only that the industry has clear qualification
 # requirements, not which certificate a job needs.
 MANDATORY_VALUES = ("yes", "no", "unknown", "industry_requirements")
-ALIAS_KINDS = ("profession", "certificate")
+PROFESSION_ALIAS, CERTIFICATE_ALIAS = "profession", "certificate"
+ALIAS_KINDS = (PROFESSION_ALIAS, CERTIFICATE_ALIAS)
 # The entity label of a name that contains an alias but means another job (瑜伽老师).
 OTHER_JOB = "other_job"
 
@@ -196,6 +197,9 @@ class AspectRule:
     # Cues that ask exactly this aspect, though it is vague: a comparison ("区别", "same as")
     # asks what each one is, whatever the classifiers' answer.
     firm_cues: LocalizedList = field(default_factory=dict)
+    # How a "did you mean" button asks it about one certificate ("How long is {certificate}
+    # valid?"); an aspect without one is never offered.
+    question: Localized | None = None
 
     def answered_by_faq(self, faq_id: str) -> bool:
         return faq_id == self.general or faq_id in self.also

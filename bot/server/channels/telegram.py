@@ -9,12 +9,15 @@ the whole reply is sent, and always talks to api.telegram.org. This one:
   Telegram time out and deliver the update again;
 - sends through a configurable Bot API base URL (BOT_TELEGRAM_API_BASE);
 - knows a client by its Telegram user id (bot.protection.clients), and answers a client over its
-  rate limit (bot.protection.client_limits) with a short reply instead of an answer.
+  rate limit (bot.protection.client_limits) with a short reply instead of an answer;
+- sends a button whose payload is over Telegram's 64 bytes of button data with a short key,
+  and keeps the payload under that key in the shared values (bot.protection.shared_values).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -32,6 +35,7 @@ from sanic.response import HTTPResponse
 
 from bot.protection.client_limits import ClientLimits, client_limits
 from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
+from bot.protection.shared_values import SharedValues, open_shared_values
 from bot.server.channels.replies import answer_within_limits, load_channel_replies
 from bot.server.handoff import register_pusher
 from bot.settings import TelegramSettings, current_settings
@@ -42,32 +46,67 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram commands, as the intents that answer them: Telegram sends /start when someone
 # opens the bot.
 COMMANDS = {"/start": "/greet"}
+# Telegram's limit on a button's data, in bytes.
+BUTTON_DATA_BYTES = 64
+# A long payload is kept this long: Telegram keeps a message's buttons, and a press on an
+# older one should still ask what it asked.
+BUTTON_SECONDS = 90 * 24 * 3600
+_BUTTON_KEY_PREFIX = "button:"
+
+
+class ButtonPayloads:
+    """Payloads too long for a Telegram button, each kept under a short key made from it."""
+
+    def __init__(self, values: SharedValues) -> None:
+        self.values = values
+
+    def data(self, payload: str) -> str:
+        """What a button carries for this payload: itself, or its key."""
+        if len(payload.encode()) <= BUTTON_DATA_BYTES:
+            return payload
+        key = _BUTTON_KEY_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:32]
+        self.values.put(f"telegram:{key}", payload, BUTTON_SECONDS)
+        return key
+
+    def payload(self, data: str) -> str:
+        """The payload a pressed button's data stands for (the data itself when it is not a
+        key, or its payload has expired: then it is read as text, and not understood)."""
+        if not data.startswith(_BUTTON_KEY_PREFIX):
+            return data
+        return self.values.get(f"telegram:{data}") or data
 
 
 class TelegramReplies(TelegramOutput):
     """Rasa's Telegram output, sending through the configured Bot API server."""
 
-    def __init__(self, settings: TelegramSettings) -> None:
+    def __init__(self, settings: TelegramSettings, payloads: ButtonPayloads) -> None:
         Bot.__init__(self, settings.token, server=TelegramAPIServer.from_base(settings.api_base), timeout=10.0)
+        self.payloads = payloads
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     button_type: str | None = "inline", **kwargs: Any) -> None:
+        buttons = [{**button, "payload": self.payloads.data(str(button.get("payload", "")))} for button in buttons]
+        await super().send_text_with_buttons(recipient_id, text, buttons, button_type, **kwargs)
 
 
 class VerifiedTelegramInput(TelegramInput):
-    def __init__(self, settings: TelegramSettings, limits: ClientLimits) -> None:
+    def __init__(self, settings: TelegramSettings, limits: ClientLimits, values: SharedValues) -> None:
         super().__init__(settings.token, verify=None, webhook_url=settings.webhook_url, debug_mode=False)
         self.settings = settings
         self.limits = limits
+        self.payloads = ButtonPayloads(values)
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        settings = current_settings().server.telegram
-        if settings is None:
+        settings = current_settings()
+        if settings.server.telegram is None:
             raise ValueError("the Telegram channel is listed but BOT_TELEGRAM_TOKEN is not set")
         load_channel_replies()
-        return cls(settings, client_limits())
+        return cls(settings.server.telegram, client_limits(), open_shared_values(settings.limits_url))
 
     def get_output_channel(self) -> TelegramReplies:
-        return TelegramReplies(self.settings)
+        return TelegramReplies(self.settings, self.payloads)
 
     def reachable(self) -> None:
         return None  # the Bot API reaches every chat
@@ -130,7 +169,8 @@ class VerifiedTelegramInput(TelegramInput):
         try:
             if update.callback_query is not None:  # a button was pressed
                 await out_channel.answer_callback_query(update.callback_query.id)
-                chat, text = update.callback_query.message.chat, update.callback_query.data
+                chat = update.callback_query.message.chat
+                text = self.payloads.payload(update.callback_query.data or "")
                 user = update.callback_query.from_user
             else:
                 message = update.message or update.edited_message
