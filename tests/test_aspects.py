@@ -63,7 +63,13 @@ def reader(kb: KnowledgeBase) -> AspectReader:
         ("卫健委无医师证怎么处罚", ("needed",), None),  # a name without its certificate word: 无证
         ("目前我国到底有多少职业资格?", ("types_levels",), None),
         ("社会工作师证书需要登记吗", ("registration",), None),
-        ("教师资格证和教师证是同一个证吗?", ("what_is",), None),
+        # One certificate's qualification against its licence to practise (a name with 资格 and
+        # the same without it).
+        ("教师资格证和教师证是同一个证吗?", ("qualification_vs_licence",), None),
+        ("导游证和导游资格证书的区别", ("qualification_vs_licence",), None),
+        ("i don't understand what qualification certificates are", ("what_is",), None),
+        ("怎么确认一张证书是真的", ("verify",), None),
+        ("资格证有那么要紧吗", ("value",), None),
         ("二级建造师全国都可以用吗", ("recognition",), None),
         ("助理医师证会自动注销吗", ("validity",), None),
         ("can a us lawyer practice in china?", ("recognition",), None),
@@ -135,10 +141,12 @@ def test_a_licence_abroad_is_not_chinas(gate: DomainGate, dialogue: Dialogue) ->
 
 
 def answer(gate: DomainGate, dialogue: Dialogue, text: str, classified: str, language: str,
-           faq: str | None = None) -> Reply:
-    """The answer to a message a classifier took for `classified` (and the FAQ entry `faq`)."""
+           faq: str | None = None, entities: list[dict[str, Any]] | None = None) -> Reply:
+    """The answer to a message a classifier took for `classified` (and the FAQ entry `faq`),
+    with the entities the recogniser found in it."""
     message: dict[str, Any] = {"text": text, "intent": {"name": classified, "confidence": 0.9},
-                               "intent_ranking": [{"name": classified, "confidence": 0.9}], "entities": []}
+                               "intent_ranking": [{"name": classified, "confidence": 0.9}],
+                               "entities": entities or []}
     if faq:
         message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}", "confidence": 0.9},
                                                 "ranking": []}}
@@ -331,8 +339,40 @@ def test_a_licence_in_another_us_state_is_asked_about_honestly(gate: DomainGate,
 
 
 def test_a_comparison_asks_what_each_is_whatever_the_classifier_chose(gate: DomainGate, dialogue: Dialogue) -> None:
-    reply = answer(gate, dialogue, "教师资格证与教师证的区别是什么?", "ask_certificate_verify", "zh")
-    assert reply.response == catalog_response("teacher", "overview")
+    reply = answer(gate, dialogue, "注册会计师和会计师有什么区别", "ask_certificate_verify", "zh")
+    assert reply.response == catalog_response("certified_public_accountant", "overview")
+    # Of certificates in general too: the classifiers' answer on another aspect does not stand.
+    reply = answer(gate, dialogue, "What is the difference between a certificate and a certification?", "faq", "en",
+                   faq="certificate_types")
+    assert reply.response == faq_response("what_is_a_qualification_certificate")
+
+
+def test_a_qualification_compared_with_its_licence_gets_the_general_rule_on_both(gate: DomainGate,
+                                                                                 dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "导游资格证和导游证的区别在哪", "ask_certificate_verify", "zh")
+    assert reply.response == entry_general_response("certificate_vs_practice_license")
+    assert reply.answered_by == "tour_guide"
+
+
+def test_a_possessive_names_a_certificate(gate: DomainGate, dialogue: Dialogue) -> None:
+    reply = answer(gate, dialogue, "can i check a certificate's authenticity on the internet", "nlu_fallback", "en")
+    assert reply.response == faq_response("verify_authenticity")
+
+
+@pytest.mark.parametrize(("text", "name", "entry"), [
+    ("那保安", ("profession", "保安"), "security"), ("导游嘞", ("profession", "导游"), "tour_guide"),
+    ("二建", ("certificate", "二建"), "constructor"), ("and lawyers?", ("profession", "lawyers"), "lawyer")])
+def test_a_message_that_only_names_an_entry_gets_its_overview(gate: DomainGate, dialogue: Dialogue, text: str,
+                                                              name: tuple[str, str], entry: str) -> None:
+    start = text.index(name[1])
+    entities = [{"entity": name[0], "value": name[1], "start": start, "end": start + len(name[1])}]
+    # However classified: unsure, or a detail typed outside the lookup.
+    for classified in ("nlu_fallback", "provide_details"):
+        reply = answer(gate, dialogue, text, classified, "zh", entities=entities)
+        assert reply.response == catalog_response(entry, "overview")
+    # Anything more than the name asks something else.
+    assert answer(gate, dialogue, f"{text}的工资", "nlu_fallback", "zh", entities=entities).response \
+        != catalog_response(entry, "overview")
 
 
 def test_taking_a_certificate_exam_is_about_certificates(gate: DomainGate, dialogue: Dialogue) -> None:

@@ -256,7 +256,7 @@ class Dialogue:
         strong = any(not rule.weak and self._answers(chosen, rule.id) for rule in rules)
         named = found.entry or found.unlisted or found.kind
         read = [self.kb.aspects.rule(aspect) for aspect in found.aspects]
-        return strong and all((rule.vague and rule.id not in found.firm) or (rule.weak and not named) for rule in read)
+        return strong and all(rule.id not in found.firm and (rule.vague or (rule.weak and not named)) for rule in read)
 
     def _answers(self, reply: Reply, aspect: str) -> bool:
         """Whether a reply answers this aspect (knowledge/aspects.yml says which answers do)."""

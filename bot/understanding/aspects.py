@@ -152,7 +152,10 @@ class AspectReader:
                     firm.add(aspect)
                 if aspect not in asked:
                     asked.append(aspect)
-        if "what_is" in asked and (self._compares_kinds(text) or _compares_variants(normalize_phrase(text))):
+        if "what_is" in asked and _compares_qualification_with_licence(normalize_phrase(text)):
+            asked = list(dict.fromkeys("qualification_vs_licence" if aspect == "what_is" else aspect
+                                       for aspect in asked))
+        elif "what_is" in asked and (self._compares_kinds(text) or _compares_variants(normalize_phrase(text))):
             asked = list(dict.fromkeys("types_levels" if aspect == "what_is" else aspect for aspect in asked))
         aspects = tuple(asked[:MAX_ASPECTS])
         return Reading(aspects=aspects, kind=kinds[0][1] if kinds else None,
@@ -186,6 +189,24 @@ def _compares_variants(text: str) -> bool:
         return True
     return any(_common_ending(first, second) >= _MIN_SHARED_HEAD
                for first, second in _COMPARED.findall(text.replace(" ", "")))
+
+
+def _compares_qualification_with_licence(text: str) -> bool:
+    """Whether a message compares one certificate's qualification with its licence to
+    practise: 「导游证和导游资格证书的区别」, 「医师资格证与医师执业证一样吗」 (one name says
+    资格, the other does not, and they are the same name without it; not 「资格证书和证书」,
+    a kind and all certificates)."""
+    for first, second in _COMPARED.findall(text.replace(" ", "")):
+        stem = _without_grade(first)
+        if ("资格" in first) != ("资格" in second) and stem == _without_grade(second) and len(stem) > 1:
+            return True
+    return False
+
+
+def _without_grade(name: str) -> str:
+    """A certificate's name without what says qualification or licence (资格, 执业) and
+    without 书: 导游资格证书 and 导游证 are both 导游证."""
+    return re.sub("资格|执业|书$", "", name)
 
 
 def _common_ending(first: str, second: str) -> int:

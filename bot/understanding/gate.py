@@ -160,6 +160,11 @@ class DomainGate:
         if _is_bare_certificate_number(text):
             # "DEMO-EXPIRED-0001" is a detail for the lookup, whatever words it contains.
             return Verdict(DETAILS_INTENT, None)
+        if intent == DETAILS_INTENT and _only_names(message):
+            # 「二建」 alone names the entry (a holder's name is typed into the lookup, not this).
+            found = found or self.findings(message)
+            if found.entry:
+                return Verdict(self._naming_intent, found)
         if intent not in self.considered:
             return Verdict(intent, None)
         found = found or self.findings(message)
@@ -178,7 +183,7 @@ class DomainGate:
             # "what about lawyers?" is one of the knowledge's own phrasings that only name an
             # entry, whatever the classifiers made of it (some trainings call it unrelated);
             # so is a job we hold named as a qualification (「执业助理医师能否开诊所」).
-            if _with_named_entry_marked(message) in self._naming_frames or (
+            if _with_named_entry_marked(message) in self._naming_frames or _only_names(message) or (
                     intent == OUT_OF_SCOPE_INTENT and self._as_a_qualification(text)):
                 return self._naming_intent
             return intent
@@ -290,6 +295,17 @@ def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
         if entity.get("entity") in ALIAS_KINDS and isinstance(start, int) and isinstance(end, int):
             return _frame(text[:start] + _NAMED + text[end:])
     return None
+
+
+# A message that only names a job or certificate, with the words that carry a follow-up
+# (「那保安」, 「导游嘞」, "and lawyers?").
+# (Matched without spaces.)
+_ONLY_NAMED = re.compile(rf"(那么|那|还有|and|whatabout|howabout)?{_NAMED.strip()}(呢|嘞|咧|呀|啊|吧|嘛|么|哦|的话)?")
+
+
+def _only_names(message: Mapping[str, Any]) -> bool:
+    marked = _with_named_entry_marked(message)
+    return marked is not None and bool(_ONLY_NAMED.fullmatch(marked.replace(" ", "")))
 
 
 def _named_entry_text(message: Mapping[str, Any], entry: str | None) -> str:

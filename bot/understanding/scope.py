@@ -213,11 +213,12 @@ class ScopeFinder:
                            and not self._qualification.found_in(self._unrelated.removed_from(normalized)))
 
     def names_a_certificate(self, text: str) -> bool:
-        """Whether the message says "certificate", "licence", 证 or 资格 in any form."""
+        """Whether the message says "certificate", "licence", 证 or 资格 in any form (a
+        certificate's too)."""
         normalized = normalize_phrase(text)
         if self._certificate_acts.found_in(normalized):
             return True
-        if any(word in self._en_certificate for word in normalized.split()):
+        if any(word.removesuffix("'s") in self._en_certificate for word in normalized.split()):
             return True
         compact = self._masked(normalized.replace(" ", ""))
         return bool(self._zh_certificate and self._zh_certificate.search(compact)) or "资格" in compact
