@@ -189,3 +189,13 @@ def test_a_kinds_example_must_be_given_and_quoted_from_a_source(knowledge_copy: 
     problems = {(p.entry, p.field) for p in problems_of(knowledge_copy)}
     assert ("kinds.skill_level", "example") in problems
     assert any(entry == "kinds.industry_access" and field.startswith("evidence.example") for entry, field in problems)
+
+
+def test_an_aspects_button_question_must_name_the_certificate_once(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "aspects.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["aspects"]["validity"]["question"] = {"en": "How long is it valid?",
+                                               "zh": "{certificate}{profession}有效期多久？"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = {(p.entry, p.field) for p in problems_of(knowledge_copy)}
+    assert {("aspects.validity", "question.en"), ("aspects.validity", "question.zh")} <= problems

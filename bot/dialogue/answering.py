@@ -45,7 +45,7 @@ from bot.knowledge.routing import (
     knowledge_intents,
 )
 from bot.settings import Settings
-from bot.text import normalize_phrase
+from bot.text import DEFAULT_LANGUAGE, normalize_phrase
 from bot.understanding.gate import Findings
 
 logger = logging.getLogger(__name__)
@@ -405,7 +405,8 @@ class Dialogue:
         return Reply(UNCOVERED, entry.id if entry else "uncovered", catalog_aspect=aspect, values={
             "topic": topic.name[language], "subject": subject, "ask": ask[language]})
 
-    def answer_choice(self, entry_id: str | None, aspect: str | None = None, language: str = "en") -> Reply:
+    def answer_choice(self, entry_id: str | None, aspect: str | None = None,
+                      language: str = DEFAULT_LANGUAGE) -> Reply:
         """Answers the entry a user picked from the "Did you mean" buttons: an FAQ entry, or a
         catalog entry on the aspect the button asked about (its overview without one)."""
         faq_ids = {entry.id for entry in self.kb.faq}
