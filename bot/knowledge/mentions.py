@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from functools import lru_cache
 from typing import Any
 
@@ -46,16 +46,17 @@ def _segmenter() -> Any:  # jieba has no type information
     return jieba.Tokenizer()
 
 
-def _word_boundaries(text: str) -> set[int]:
+@lru_cache(maxsize=1024)
+def _word_boundaries(text: str) -> frozenset[int]:
     """Where the segmenter cuts the text into words (its start and end included)."""
     boundaries, position = {0}, 0
     for word in _segmenter().cut(text, HMM=False):
         position += len(word)
         boundaries.add(position)
-    return boundaries
+    return frozenset(boundaries)
 
 
-def _named(text: str, name: str, boundaries: set[int]) -> bool:
+def _named(text: str, name: str, boundaries: Set[int]) -> bool:
     """Whether a Chinese name is in the text on a cut at one end at least: 一建 is not named in
     「唯一建议」 (唯一/建议), 老师 is in 「中学老师」, a word of jieba's own."""
     start = text.find(name)
@@ -176,4 +177,17 @@ class MentionFinder:
         if any(entity.get("entity") == OTHER_JOB for entity in entities):
             # Another job is named: only the text (which weighs the names) can tell.
             return self.from_text(str(message.get("text") or ""))
-        return self.from_entities(entities) or self.from_text(str(message.get("text") or ""))
+        text = str(message.get("text") or "")
+        return self.from_entities(_whole_words(entities, text)) or self.from_text(text)
+
+
+def _whole_words(entities: Iterable[Mapping[str, Any]], text: str) -> list[Mapping[str, Any]]:
+    """The entities whose Chinese names are words of the text, as from_text reads them: the
+    recogniser finds 一建 inside 「唯一建议」, which names no entry."""
+    compact = normalize_phrase(text).replace(" ", "")
+    if not HAN_CHARACTER.search(compact):
+        return list(entities)
+    boundaries = _word_boundaries(compact)
+    return [entity for entity in entities
+            if not HAN_CHARACTER.search(name := normalize_phrase(str(entity.get("value", ""))).replace(" ", ""))
+            or _named(compact, name, boundaries)]
