@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.telegram import TelegramOutput
 
 from bot.dialogue.answering import choose_entry_payload
@@ -27,7 +28,7 @@ from bot.protection.clients import client_identity
 from bot.protection.shared_values import open_shared_values
 from bot.review.outcomes import NOT_HELPFUL
 from bot.review.store import Filters, ReviewStore
-from bot.server.channels.slack import slack_signature
+from bot.server.channels.slack import BUTTON_TEXT_CHARACTERS, SlackReplies, slack_signature
 from bot.server.channels.telegram import BUTTON_DATA_BYTES, ButtonPayloads, TelegramReplies
 from bot.settings import TelegramSettings
 from tests.fake_platform import FakePlatform, fake_platform
@@ -172,6 +173,26 @@ def test_telegram_buttons_carry_long_payloads_by_key(tmp_path: Path, monkeypatch
     [[first, second]] = sent
     assert len(first["payload"].encode()) <= BUTTON_DATA_BYTES and second["payload"] == short
     assert payloads.payload(first["payload"]) == long and payloads.payload(short) == short
+
+
+def test_slack_button_titles_fit_slack(monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase) -> None:
+    """Slack refuses a message whose button text is over 75 characters: a long certificate name
+    in a "did you mean" question is shortened."""
+    sent: list[list[dict[str, Any]]] = []
+
+    async def record(self: Any, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        sent.append(buttons)
+
+    monkeypatch.setattr(SlackBot, "send_text_with_buttons", record)
+    certificate = kb.catalog_entry("nuclear_safety_equipment_ndt_personnel").certificate["en"]
+    long = f"How do I check that {certificate} is genuine?"
+    assert len(long) > BUTTON_TEXT_CHARACTERS
+    replies = SlackReplies("xoxb-test-token", None)
+    asyncio.run(replies.send_text_with_buttons("C1", "?", [{"title": long, "payload": "/a"},
+                                                           {"title": "Short", "payload": "/b"}]))
+    [[first, second]] = sent
+    assert len(first["title"]) == BUTTON_TEXT_CHARACTERS and first["title"].endswith("…")
+    assert second["title"] == "Short" and first["payload"] == "/a"
 
 
 def not_helpful_in_queue(stack: StackConfig, question: str) -> None:

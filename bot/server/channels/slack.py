@@ -7,7 +7,8 @@ background; this one differs where the platform's rules or tests need it:
 - the Events API's url_verification challenge is echoed the way Slack documents;
 - replies go through a configurable Web API base URL (BOT_SLACK_API_BASE);
 - knows a client by its Slack user id (bot.protection.clients), and answers a client over its rate
-  limit (bot.protection.client_limits) with a short reply instead of an answer.
+  limit (bot.protection.client_limits) with a short reply instead of an answer;
+- shortens a button's title to Slack's 75 characters, which would otherwise refuse the message.
 """
 
 from __future__ import annotations
@@ -36,6 +37,23 @@ from bot.settings import SlackSettings, current_settings
 logger = logging.getLogger(__name__)
 
 
+# Slack's limit on a button's text, in characters.
+BUTTON_TEXT_CHARACTERS = 75
+
+
+class SlackReplies(SlackBot):
+    """Rasa's Slack output, with button titles Slack accepts."""
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        buttons = [{**button, "title": _shortened(str(button.get("title", "")))} for button in buttons]
+        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+
+def _shortened(title: str) -> str:
+    return title if len(title) <= BUTTON_TEXT_CHARACTERS else title[: BUTTON_TEXT_CHARACTERS - 1] + "…"
+
+
 def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
     """The X-Slack-Signature Slack computes for a request body sent at `timestamp`."""
     base = f"v0:{timestamp}:".encode() + body
@@ -58,8 +76,8 @@ class VerifiedSlackInput(SlackInput):
         load_channel_replies()
         return cls(settings, client_limits())
 
-    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> SlackBot:
-        output = SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> SlackReplies:
+        output = SlackReplies(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
         output.client.base_url = self.settings.api_base
         return output
 
