@@ -298,8 +298,7 @@ def _with_named_entry_marked(message: Mapping[str, Any]) -> str | None:
 
 
 # A message that only names a job or certificate, with the words that carry a follow-up
-# (「那保安」, 「导游嘞」, "and lawyers?").
-# (Matched without spaces.)
+# (「那保安」, 「导游嘞」, "and lawyers?"); matched with its spaces taken out.
 _ONLY_NAMED = re.compile(rf"(那么|那|还有|and|whatabout|howabout)?{_NAMED.strip()}(呢|嘞|咧|呀|啊|吧|嘛|么|哦|的话)?")
 
 
