@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from functools import lru_cache
 from typing import Any
 
@@ -181,13 +181,13 @@ class MentionFinder:
         return self.from_entities(_whole_words(entities, text)) or self.from_text(text)
 
 
-def _whole_words(entities: Iterable[Mapping[str, Any]], text: str) -> list[Mapping[str, Any]]:
+def _whole_words(entities: Sequence[Mapping[str, Any]], text: str) -> list[Mapping[str, Any]]:
     """The entities whose Chinese names are words of the text, as from_text reads them: the
     recogniser finds 一建 inside 「唯一建议」, which names no entry."""
+    names = [normalize_phrase(str(entity.get("value", ""))).replace(" ", "") for entity in entities]
+    if not any(HAN_CHARACTER.search(name) for name in names):
+        return list(entities)  # (the text is cut into words only when a Chinese name needs it)
     compact = normalize_phrase(text).replace(" ", "")
-    if not HAN_CHARACTER.search(compact):
-        return list(entities)
     boundaries = _word_boundaries(compact)
-    return [entity for entity in entities
-            if not HAN_CHARACTER.search(name := normalize_phrase(str(entity.get("value", ""))).replace(" ", ""))
-            or _named(compact, name, boundaries)]
+    return [entity for entity, name in zip(entities, names, strict=True)
+            if not HAN_CHARACTER.search(name) or _named(compact, name, boundaries)]
