@@ -103,9 +103,10 @@ class Dialogue:
         self._catalog_aspects: dict[str, str] = {}
         self._general_aspects: dict[str, str] = {}
         for rule in kb.aspects.aspects:
-            if rule.id in self._offered:
-                self._catalog_aspects.setdefault(rule.catalog or "", rule.id)
-                self._general_aspects.setdefault(rule.general or "", rule.id)
+            if rule.id in self._offered and rule.catalog:
+                self._catalog_aspects.setdefault(rule.catalog, rule.id)
+            if rule.id in self._offered and rule.general:
+                self._general_aspects.setdefault(rule.general, rule.id)
 
     def answer(self, message: Mapping[str, Any], pending_aspect: str | None, language: str) -> Reply:
         """Answers a parsed message with any intent that bot.knowledge.routing sends to the knowledge."""
