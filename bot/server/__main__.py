@@ -26,9 +26,9 @@ def sanic_and_tensorflow_environment(settings: Settings) -> dict[str, str]:
     - SANIC_PROXIES_COUNT and SANIC_REAL_IP_HEADER: which forwarded address to trust
       (bot.protection.clients).
     - TF_*_PARALLELISM_THREADS: with several server processes sharing the cores, each runs
-      TensorFlow on one thread: the ResponseSelector's small predictions were
-      split over threads that the other processes needed (bench/load_benchmark.py). One
-      process keeps TensorFlow's threads.
+      TensorFlow on one thread, for a pipeline with a TensorFlow component (config.yml has
+      none now): the ResponseSelector's small predictions were split over threads that the
+      other processes needed (bench/load_benchmark.py). One process keeps TensorFlow's threads.
     """
     server = settings.server
     environment = {"SANIC_WORKERS": str(server.workers), "SANIC_REQUEST_MAX_SIZE": str(server.max_request_bytes),
