@@ -81,8 +81,27 @@ def _wechat_result(platform: FakePlatform, method: str, query: dict[str, str], f
     current = platform.wechat_tokens[-1] if platform.wechat_tokens and platform.wechat_token_valid else None
     if query.get("access_token") != current:
         return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+    if method == "send" and (problem := _wechat_limit_broken(fields)):
+        return {"errcode": 45002, "errmsg": f"content size out of limit: {problem}"}
     fields["accepted"] = True
     return {"errcode": 0, "errmsg": "ok"}
+
+
+def _wechat_limit_broken(fields: dict[str, Any]) -> str | None:
+    """What of a customer-service message is over WeChat's limits (its API documentation)."""
+    def size(text: Any) -> int:
+        return len(str(text or "").encode())
+    if fields.get("msgtype") == "text" and size(fields["text"]["content"]) > 2048:
+        return "text over 2048 bytes"
+    if fields.get("msgtype") == "msgmenu":
+        menu = fields["msgmenu"]
+        if size(menu.get("head_content")) > 1024 or size(menu.get("tail_content")) > 1024:
+            return "menu text over 1024 bytes"
+        if len(menu["list"]) > 10:
+            return "more than 10 choices"
+        if any(not 1 <= size(item["id"]) <= 64 or not 1 <= size(item["content"]) <= 128 for item in menu["list"]):
+            return "a choice's id over 64 bytes or its words over 128"
+    return None
 
 
 def _result(method: str, fields: dict[str, Any]) -> dict[str, Any]:

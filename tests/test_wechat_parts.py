@@ -266,3 +266,25 @@ def test_a_long_text_with_choices_is_sent_in_parts_then_the_menu(tmp_path: Path)
         parts = [message["text"]["content"] for message in sent[:-1]] + [sent[-1]["msgmenu"]["head_content"]]
         assert "".join(parts) == long_text
         assert [item["content"] for item in sent[-1]["msgmenu"]["list"]] == ["证书过期怎么办"]
+
+
+def test_a_menu_keeps_within_wechats_limits(tmp_path: Path) -> None:
+    # WeChat refuses a menu whose text is over 1,024 bytes, with more than ten choices, or with
+    # a choice over 128 bytes (the fake platform refuses them as it does).
+    with fake_platform() as platform:
+        channel = _channel(platform, tmp_path)
+        text = "".join(f"第{number}句说明证书的规定。" for number in range(60))  # 1,500 bytes or so
+        # 129 bytes:
+        long_title = "专业技术人员职业资格和技能人员职业资格有什么区别？哪些是准入类的，哪些是水平评价类的？"
+        choices = (Choice(long_title, "/long"), *(Choice(f"问题{number}", f"/{number}") for number in range(2, 13)))
+        run(channel.send_by_api("openid-x", [Message(text, choices)]))
+        sent = platform.wechat_sent("openid-x")
+        assert [message["msgtype"] for message in sent] == ["text", "msgmenu", "msgmenu"]
+        first, second = (message["msgmenu"] for message in sent[1:])
+        assert sent[0]["text"]["content"] + first["head_content"] == text and second["head_content"] == ""
+        assert [len(first["list"]), len(second["list"])] == [10, 2]
+        titles = [item["content"] for item in first["list"] + second["list"]]
+        assert titles[0].endswith("…") and len(titles[0].encode()) <= 128 and long_title.startswith(titles[0][:-1])
+        assert titles[1:] == [f"问题{number}" for number in range(2, 13)]
+        client = client_identity("wechat", platform_user="openid-x")
+        assert channel.chosen_text(client, "问题12", second["list"][1]["id"]) == "/12"

@@ -17,7 +17,8 @@ times in all. This channel:
   "success" (WeChat then sends nothing again) and sends the answer through the
   customer-service message API (bot.server.channels.wechat_api) when it is ready;
 - shows "did you mean" buttons as numbered lines in a passive reply, or as a clickable menu
-  in a customer-service message, and takes a number or a click as that choice;
+  in a customer-service message (within WeChat's limits on a menu: its text, ten choices, a
+  choice's words), and takes a number or a click as that choice;
 - greets a new follower, answers a voice message by WeChat's recognition of it, tells a
   follower who sends a picture, location or file that it reads text only, and ignores the
   other events;
@@ -57,6 +58,7 @@ from bot.server.channels.replies import answer_within_limits, load_channel_repli
 from bot.server.channels.wechat_api import WechatApi
 from bot.server.channels.wechat_text import (
     Message,
+    menu_parts,
     messages_from_rasa,
     single_text,
     split_text,
@@ -266,15 +268,20 @@ class WechatInput(InputChannel):
         self._remember(client_identity(self.name(), platform_user=openid), messages, menu)
         number = 0
         for message in messages:
-            parts = split_text(message.text)
-            head = parts.pop() if message.choices and parts else ""  # the menu's own text
+            if not message.choices:
+                for part in split_text(message.text):
+                    await asyncio.to_thread(self.api.send_text, openid, part)
+                continue
+            parts, head, menus = menu_parts(message)
             for part in parts:
                 await asyncio.to_thread(self.api.send_text, openid, part)
-            if message.choices:
-                ids = [str(menu * 100 + number + index) for index in range(1, len(message.choices) + 1)]
-                number += len(message.choices)
+            for choices in menus:
+                # A choice's id is the menu's number and the choice's place in the whole reply.
+                ids = [str(menu * 100 + number + index) for index in range(1, len(choices) + 1)]
+                number += len(choices)
                 await asyncio.to_thread(self.api.send_menu, openid, head,
-                                        list(zip(ids, (choice.title for choice in message.choices), strict=True)))
+                                        list(zip(ids, (choice.title for choice in choices), strict=True)))
+                head = ""
 
     # --- choices ---
 

@@ -18,6 +18,11 @@ from bot.text import detect_language
 
 # WeChat cuts a text message's content at 2,048 bytes (UTF-8: about 680 Chinese characters).
 TEXT_LIMIT_BYTES = 2048
+# And refuses a menu (msgmenu) whose text is over 1,024 bytes, with more than 10 choices, or
+# with a choice's words over 128 bytes (its customer-service message API).
+MENU_TEXT_LIMIT_BYTES = 1024
+MENU_CHOICES_LIMIT = 10
+MENU_CHOICE_LIMIT_BYTES = 128
 # A sentence ends after these (with any closing quotes or brackets); a paragraph at a line break.
 _SENTENCE = re.compile(r".*?(?:[。！？；!?;]+[”’」』）)]*|\.(?=\s)|$)", re.DOTALL)
 _CLAUSE = re.compile(r".*?(?:[，、,：:]|\s|$)", re.DOTALL)
@@ -53,17 +58,17 @@ def messages_from_rasa(collected: list[dict[str, Any]]) -> list[Message]:
     return messages
 
 
-def fits(text: str) -> bool:
-    return len(text.encode()) <= TEXT_LIMIT_BYTES
+def fits(text: str, limit: int = TEXT_LIMIT_BYTES) -> bool:
+    return len(text.encode()) <= limit
 
 
-def split_text(text: str) -> list[str]:
-    """`text` in parts of at most TEXT_LIMIT_BYTES, each ending at a paragraph or sentence
+def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
+    """`text` in parts of at most `limit` bytes, each ending at a paragraph or sentence
     end (only a sentence longer than a whole message is split further, between clauses)."""
     parts: list[str] = []
     current = ""
-    for piece in _pieces(text):
-        if current and not fits(current + piece):
+    for piece in _pieces(text, limit):
+        if current and not fits(current + piece, limit):
             parts.append(current.strip())
             current = ""
         current += piece
@@ -72,23 +77,47 @@ def split_text(text: str) -> list[str]:
     return parts
 
 
-def _pieces(text: str) -> list[str]:
+def menu_parts(message: Message) -> tuple[list[str], str, list[tuple[Choice, ...]]]:
+    """A message with choices as WeChat takes it: the texts sent before the menu, the menu's
+    own text (the message's last part) and its choices, ten to a menu, each within WeChat's
+    limits."""
+    parts = split_text(message.text)
+    if parts and not fits(parts[-1], MENU_TEXT_LIMIT_BYTES):
+        parts[-1:] = split_text(parts[-1], MENU_TEXT_LIMIT_BYTES)
+    head = parts.pop() if parts else ""
+    choices = tuple(Choice(_within(choice.title, MENU_CHOICE_LIMIT_BYTES), choice.payload)
+                    for choice in message.choices)
+    return parts, head, [choices[start : start + MENU_CHOICES_LIMIT]
+                         for start in range(0, len(choices), MENU_CHOICES_LIMIT)]
+
+
+def _within(text: str, limit: int) -> str:
+    """`text`, or as much of it as fits in `limit` bytes with "…" after it."""
+    if fits(text, limit):
+        return text
+    shortened = text
+    while shortened and not fits(shortened.rstrip() + "…", limit):
+        shortened = shortened[:-1]
+    return shortened.rstrip() + "…"
+
+
+def _pieces(text: str, limit: int) -> list[str]:
     """Sentences (each with the space or line break after it), each within the limit."""
     pieces: list[str] = []
     for line in text.splitlines(keepends=True):
         for sentence in (match.group() for match in _SENTENCE.finditer(line) if match.group()):
-            pieces.extend([sentence] if fits(sentence) else _shorter(sentence))
+            pieces.extend([sentence] if fits(sentence, limit) else _shorter(sentence, limit))
     return pieces
 
 
-def _shorter(sentence: str) -> list[str]:
+def _shorter(sentence: str, limit: int) -> list[str]:
     """A sentence too long for one message, between clauses (or, for a clause that alone is
     too long, between characters)."""
     pieces: list[str] = []
     current = ""
     for clause in (match.group() for match in _CLAUSE.finditer(sentence) if match.group()):
-        for character in clause if not fits(clause) else [clause]:
-            if current and not fits(current + character):
+        for character in clause if not fits(clause, limit) else [clause]:
+            if current and not fits(current + character, limit):
                 pieces.append(current)
                 current = ""
             current += character
