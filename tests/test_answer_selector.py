@@ -84,10 +84,12 @@ def test_an_untrained_selector_leaves_the_message_alone(tmp_path: Path) -> None:
     assert parsed.get("response_selector") is None
 
 
-def test_config_yml_trains_it_on_words_and_characters_with_its_regularisation() -> None:
-    config = configured()
+def test_config_yml_trains_it_on_words_and_characters_with_its_regularisation(tmp_path: Path) -> None:
+    config = {**AnswerSelector.get_default_config(), **configured()}
     assert config["featurizers"] == ["words", "characters"] and config["retrieval_intent"] == "faq"
-    assert float(config["C"]) != AnswerSelector.get_default_config()["C"]
+    answers = AnswerSelector(config, "answers", LocalModelStorage(tmp_path), Resource("answers"))
+    assert float(configured()["C"]) == answers.clf.C
+    assert AnswerSelector({**config, "C": 7}, "answers", LocalModelStorage(tmp_path), Resource("answers")).clf.C == 7.0
 
 
 def test_the_trained_model_selects_the_answer_of_a_faq_question(parse: ParseFunction) -> None:

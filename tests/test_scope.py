@@ -27,6 +27,8 @@ def scope(gate: DomainGate) -> ScopeFinder:
     ("想考个收纳师证", "收纳师"),
     ("做陪诊师需要证吗", "陪诊师"),
     ("焊工证全国通用吗", "焊工"),
+    ("游艇驾驶证有哪些种类", "游艇"),  # a licence to drive at work (knowledge/scope.yml: work_licences)
+    ("没有网约车驾驶证可以接单吗", "网约车"),
     ("do truck drivers need a special permit", "truck drivers"),  # the job, not the adjective
     ("is PMP recognised by employers", "pmp"),  # an acronym in capitals
     ("catti二级有用吗", "catti"),  # Latin letters before a level word
@@ -137,6 +139,11 @@ def test_no_topic_is_invented(scope: ScopeFinder, text: str) -> None:
     ("职业资格证书和毕业证是一回事吗", False),  # about qualifications after all
     ("证书过期了怎么办", False),
     ("育婴师有用吗", False),  # a trade is of the domain
+    ("驾照过期了怎么办", True),  # a driving licence is another kind of certificate
+    ("驾驶证扣分怎么查", True),
+    ("船舶驾驶证报考条件", False),  # but not a licence to drive at work
+    ("无人机驾照考试流程是怎样的", False),
+    ("my driving licence expired, what now", True),  # English words still found with Chinese licences listed
 ])
 def test_the_domain_gate(scope: ScopeFinder, text: str, unrelated: bool) -> None:
     assert scope.relatedness(text).unrelated(classified_unrelated=False) is unrelated

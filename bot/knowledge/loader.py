@@ -566,7 +566,7 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
                 problems: list[Problem]) -> Scope:
     file, data = _read_mapping(root, "scope.yml", problems)
     fields = _Fields(data, file, "", problems)
-    fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "holder_words",
+    fields.reject_unknown({"domain_words", "qualification_words", "unrelated_words", "work_licences", "holder_words",
                            "certificate_words", "not_certificate_words", "certificate_acts", "exam_words",
                            "job_words", "job_nouns", "not_job_nouns",
                            "not_names", "name_boundaries", "abroad_words", "home_words",
@@ -600,6 +600,7 @@ def _load_scope(root: Path, sources: Mapping[str, Source], documents: Mapping[st
         domain_words=fields.text_list("domain_words", 1),
         qualification_words=fields.text_list("qualification_words", 1),
         unrelated_words=fields.text_list("unrelated_words", 1),
+        work_licences=fields.text_list("work_licences", 0),
         holder_words=fields.text_list("holder_words", 1),
         certificate_words=fields.text_list("certificate_words", 1),
         not_certificate_words=fields.text_list("not_certificate_words", 0),

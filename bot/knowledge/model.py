@@ -154,6 +154,8 @@ class Scope:
     domain_words: LocalizedList
     qualification_words: LocalizedList
     unrelated_words: LocalizedList
+    # Licences of the domain whose names hold one of unrelated_words (无人机驾驶证: 驾驶证).
+    work_licences: LocalizedList
     holder_words: LocalizedList
     certificate_words: LocalizedList
     not_certificate_words: LocalizedList

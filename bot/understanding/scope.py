@@ -172,6 +172,7 @@ class ScopeFinder:
                                   for w in (*scope.holder_words["zh"], *scope.name_boundaries["zh"])})
         self._holders = _Words(scope.holder_words)
         self._unrelated = _Words(scope.unrelated_words)
+        self._work_licences = _Words(scope.work_licences)
         self._abroad = _Words(scope.abroad_words)
         self._home = _Words(scope.home_words)
         self._en_certificate = {normalize_phrase(w) for w in scope.certificate_words["en"]}
@@ -205,12 +206,16 @@ class ScopeFinder:
         """What tells whether a message that names no catalog entry is about qualification
         certificates (Relatedness.unrelated decides)."""
         normalized = normalize_phrase(text)
+        # 「无人机驾驶证」 is no driving licence (removed only where found: removing takes the
+        # spaces out, which English words need).
+        without_licences = (self._work_licences.removed_from(normalized) if self._work_licences.found_in(normalized)
+                            else normalized)
         return Relatedness(domain_word=self._domain.found_in(normalized),
                            trade=self._chinese_trade(normalized) is not None
                            or any(self._is_job_noun(word) for word in normalized.split()),
                            # 「养老资格认证」 is another meaning, though it says 资格.
-                           other_meaning=self._unrelated.found_in(normalized)
-                           and not self._qualification.found_in(self._unrelated.removed_from(normalized)))
+                           other_meaning=self._unrelated.found_in(without_licences)
+                           and not self._qualification.found_in(self._unrelated.removed_from(without_licences)))
 
     def names_a_certificate(self, text: str) -> bool:
         """Whether the message says "certificate", "licence", 证 or 资格 in any form (a
