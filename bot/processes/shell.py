@@ -3,7 +3,7 @@
 It talks to the Rasa server's REST channel like any client. With debug on, it also reads
 the conversation's tracker through Rasa's HTTP API (turned on for this run only, on
 localhost, behind a random token) and shows, for each message, the intent and its
-confidence, the FAQ answer the response selector picked, the entities, the actions that
+confidence, the FAQ answer the answer selector picked, the entities, the actions that
 ran and the knowledge entry each reply came from.
 """
 

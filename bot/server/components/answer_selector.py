@@ -15,11 +15,12 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, vstack
+
+from bot.server.components.intent_classifier import RegularisedIntentClassifier
 
 # ResponseSelector's output keys (rasa.nlu.selectors.response_selector), written the same way.
 _PROPERTY = "response_selector"
@@ -27,18 +28,17 @@ _RETRIEVAL_INTENTS = "all_retrieval_intents"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class AnswerSelector(LogisticRegressionClassifier):
+class AnswerSelector(RegularisedIntentClassifier):
     """Trained on the retrieval intent's examples only, labelled by their answer key
     ("faq/expiry_and_renewal"); its probabilities are the answers' confidences."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "retrieval_intent": "faq",
-                "featurizers": [], "C": 1.0, "ranking_length": 10}
+        return {**RegularisedIntentClassifier.get_default_config(), "retrieval_intent": "faq", "featurizers": [],
+                "ranking_length": 10}
 
     def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
-        self.clf.set_params(C=float(self.config["C"]))
         self._featurizers = list(self.config["featurizers"]) or None
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:  # noqa: N802 (the parent's name)
