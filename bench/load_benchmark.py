@@ -10,7 +10,8 @@
    of the two bots alternating from round to round. Ours gets a mix of the held-out
    questions in both languages, the stock bot the examples of its own training data.
 3. Latency against conversation length: one user, conversations of 150 messages; the mean
-   of messages 6-15 ("message 10") against messages 141-150 ("message 150").
+   of messages 6-15 ("message 10") against messages 141-150 ("message 150"), which repeat
+   them, so that the same questions are timed early and late.
 4. Resident memory of each Rasa server after the load (every worker process counted).
 
 Prints the figures against issue #10's targets, writes results/load_benchmark.json and
@@ -133,12 +134,13 @@ def cpu_seconds(pid: int) -> dict[int, float]:
     return times
 
 
-def drive(bot: str, url: str, texts_file: Path, users: int, conversations: int, messages: int) -> dict[str, object]:
+def drive(bot: str, url: str, texts_file: Path, users: int, conversations: int, messages: int,
+          repeat_every: int = 0) -> dict[str, object]:
     """One run of the load generator, in its own process. The stock bot may answer a
     message with silence (its stories decide); the assistant must always answer."""
     output = subprocess.run(
         [sys.executable, str(GENERATOR), url, str(texts_file), "--users", str(users),
-         "--conversations", str(conversations), "--messages", str(messages),
+         "--conversations", str(conversations), "--messages", str(messages), "--repeat-every", str(repeat_every),
          *(["--allow-silence"] if bot == "stock" else [])],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -242,7 +244,8 @@ def main() -> None:
                                                   MESSAGES_PER_CONVERSATION))
             print(f"round {round_number + 1} of {args.rounds} done", flush=True)
         cpu_after = cpu_seconds(ours.pid)
-        long_runs = {bot: [drive(bot, urls[bot], texts[bot], 1, 1, LONG_CONVERSATION)
+        # Messages 141-150 repeat messages 6-15: the same questions, early and late.
+        long_runs = {bot: [drive(bot, urls[bot], texts[bot], 1, 1, LONG_CONVERSATION, LATE.start - EARLY.start)
                            for _ in range(LONG_CONVERSATIONS)] for bot in urls}
         memory = {bot: resident_memory_mb(servers[bot].pid) for bot in urls}
 

@@ -6,7 +6,8 @@ loads every bot it measures the same way (bench/load_benchmark.py starts it).
 Each of --users concurrent users holds --conversations conversations one after another, each
 a new sender id and --messages messages, and sends its next message as soon as the previous
 one is answered. Texts are drawn in turn from the JSON list in TEXTS.json, starting at a
-different place for each user.
+different place for each user (with --repeat-every N, a conversation's texts come round again
+after N messages).
 
 Prints one JSON object: the wall time, and for every message its position in its
 conversation (1-based) and its latency in milliseconds. A failed request is counted in
@@ -31,8 +32,10 @@ async def _user(session: aiohttp.ClientSession, url: str, texts: list[str], star
     next_text = start
     for _ in range(args.conversations):
         sender = f"load-{uuid.uuid4().hex}"
+        first = next_text
         for position in range(1, args.messages + 1):
-            text = texts[next_text % len(texts)]
+            index = first + (position - 1) % args.repeat_every if args.repeat_every else next_text
+            text = texts[index % len(texts)]
             next_text += 1
             started = time.perf_counter()
             try:
@@ -86,6 +89,9 @@ def main() -> None:
     parser.add_argument("--spread-addresses", action="store_true",
                         help="each user connects from its own loopback address (at most 250 users)")
     parser.add_argument("--allow-silence", action="store_true", help="an empty reply is an answer")
+    parser.add_argument("--repeat-every", type=int, default=0,
+                        help="a conversation's texts come round again after this many messages (0: never), so "
+                             "that the same questions are timed early and late in a long conversation")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a request counts as failed")
     print(json.dumps(asyncio.run(run(parser.parse_args()))))
 
