@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -69,3 +70,14 @@ def detect_language(text: str) -> str | None:
 def join_sentences(first: str, second: str, language: str) -> str:
     """Two texts as one paragraph: Chinese sentences follow each other without a space."""
     return f"{first}{second}" if language == "zh" else f"{first} {second}"
+
+
+def shortened(text: str, limit: int, size: Callable[[str], int] = len) -> str:
+    """`text`, or as much of it as fits in `limit` with "…" after it; `size` measures
+    (characters unless told: a platform may count bytes)."""
+    if size(text) <= limit:
+        return text
+    end = len(text) - 1
+    while end > 0 and size(text[:end] + "…") > limit:
+        end -= 1
+    return text[:end] + "…"

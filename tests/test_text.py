@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.certificates.model import clean_holder_name, holder_name_problem, mask_name, number_from_message
-from bot.text import detect_language, fold_lines, normalize_phrase, normalize_text
+from bot.text import detect_language, fold_lines, normalize_phrase, normalize_text, shortened
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,10 @@ def test_holder_names_are_cleaned_and_masked(typed: str, name: str, masked: str)
 def test_names_with_digits_are_refused() -> None:
     assert holder_name_problem(clean_holder_name("110101199003077777")) is not None
     assert holder_name_problem("") is not None
+
+
+def test_shortened_keeps_within_the_limit_by_characters_or_by_bytes() -> None:
+    assert shortened("短问题", 5) == "短问题"
+    assert shortened("abcdefghij", 5) == "abcd…"
+    by_bytes = shortened("证书过期了怎么办", 10, lambda text: len(text.encode()))
+    assert by_bytes == "证书…" and len(by_bytes.encode()) <= 10  # 「证书过」 and "…" would be 12 bytes

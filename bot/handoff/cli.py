@@ -16,6 +16,7 @@ from bot.knowledge.loader import current_knowledge
 from bot.review.cli import shell_user
 from bot.review.store import ReviewStore, when
 from bot.settings import current_settings
+from bot.text import shortened
 
 # How much of a question the table shows.
 _SHOWN = 60
@@ -50,7 +51,7 @@ def tickets(ctx: click.Context, as_json: bool, everything: bool) -> None:
         return
     for ticket in found:
         question = " ".join(ticket.question.split())
-        shown = question if len(question) <= _SHOWN else question[:_SHOWN - 1] + "…"
+        shown = shortened(question, _SHOWN)
         state = f"answered, {ticket.delivery}" if ticket.answered_at else "open"
         contact = f"  contact: {ticket.contact}" if ticket.contact else ""
         click.echo(f"{ticket.id:>5}  {when(ticket.created_at)}  {ticket.channel:<8} {ticket.language}  "

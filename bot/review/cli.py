@@ -18,7 +18,7 @@ from bot.review.knowledge_edit import Edit
 from bot.review.outcomes import QUEUE_OUTCOMES
 from bot.review.store import Filters, ReviewStore, when
 from bot.settings import current_settings
-from bot.text import LANGUAGES
+from bot.text import LANGUAGES, shortened
 
 # How much of a group's most asked wording the table shows.
 _SHOWN = 48
@@ -61,7 +61,7 @@ def review(ctx: click.Context, as_json: bool, language: str | None, outcome: str
     click.echo(f"{'group':<8} {'asked':>5}  {'language':<8} {'last asked':<16}  {'ended as':<22} wording")
     for group in groups:
         wording = group.wordings[0]
-        wording = wording if len(wording) <= _SHOWN else wording[:_SHOWN - 1] + "…"
+        wording = shortened(wording, _SHOWN)
         click.echo(f"{group.id:<8} {group.count:>5}  {','.join(group.languages):<8} {when(group.last_asked):<16}  "
                    f"{','.join(group.outcomes):<22} {wording}")
 

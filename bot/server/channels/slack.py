@@ -33,6 +33,7 @@ from bot.protection.clients import CLIENT_METADATA_KEY, client_identity
 from bot.server.channels.replies import answer_within_limits, load_channel_replies
 from bot.server.handoff import register_pusher
 from bot.settings import SlackSettings, current_settings
+from bot.text import shortened
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,9 @@ class SlackReplies(SlackBot):
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        buttons = [{**button, "title": _shortened(str(button.get("title", "")))} for button in buttons]
+        buttons = [{**button, "title": shortened(str(button.get("title", "")), BUTTON_TEXT_CHARACTERS)}
+                   for button in buttons]
         await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
-
-
-def _shortened(title: str) -> str:
-    return title if len(title) <= BUTTON_TEXT_CHARACTERS else title[: BUTTON_TEXT_CHARACTERS - 1] + "…"
 
 
 def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.dialogue.feedback import is_feedback
 from bot.knowledge.loader import current_knowledge
-from bot.text import detect_language
+from bot.text import detect_language, shortened
 
 # WeChat cuts a text message's content at 2,048 bytes (UTF-8: about 680 Chinese characters).
 TEXT_LIMIT_BYTES = 2048
@@ -58,8 +58,12 @@ def messages_from_rasa(collected: list[dict[str, Any]]) -> list[Message]:
     return messages
 
 
+def _bytes(text: str) -> int:
+    return len(text.encode())
+
+
 def fits(text: str, limit: int = TEXT_LIMIT_BYTES) -> bool:
-    return len(text.encode()) <= limit
+    return _bytes(text) <= limit
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
@@ -85,20 +89,10 @@ def menu_parts(message: Message) -> tuple[list[str], str, list[tuple[Choice, ...
     if parts and not fits(parts[-1], MENU_TEXT_LIMIT_BYTES):
         parts[-1:] = split_text(parts[-1], MENU_TEXT_LIMIT_BYTES)
     head = parts.pop() if parts else ""
-    choices = tuple(Choice(_within(choice.title, MENU_CHOICE_LIMIT_BYTES), choice.payload)
+    choices = tuple(Choice(shortened(choice.title, MENU_CHOICE_LIMIT_BYTES, _bytes), choice.payload)
                     for choice in message.choices)
     return parts, head, [choices[start : start + MENU_CHOICES_LIMIT]
                          for start in range(0, len(choices), MENU_CHOICES_LIMIT)]
-
-
-def _within(text: str, limit: int) -> str:
-    """`text`, or as much of it as fits in `limit` bytes with "…" after it."""
-    if fits(text, limit):
-        return text
-    shortened = text
-    while shortened and not fits(shortened.rstrip() + "…", limit):
-        shortened = shortened[:-1]
-    return shortened.rstrip() + "…"
 
 
 def _pieces(text: str, limit: int) -> list[str]:
